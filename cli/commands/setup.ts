@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { provision } from '../../runtime/provision';
+
+/** `devcrew setup`: provisions the real parts once; every later command finds them in seconds. */
+export function registerSetup(program: Command): void {
+  program
+    .command('setup')
+    .description(
+      'install or find what devcrew runs on: the Temporal CLI, a Docker engine, the sandbox base image',
+    )
+    .option('--no-docker', 'skip the Docker engine and the sandbox image')
+    .action(async (opts: { docker: boolean }) => {
+      const started = Date.now();
+      const p = await provision({ temporal: true, docker: opts.docker, sandboxImage: opts.docker });
+      process.stdout.write(
+        [
+          `state dir:     ${p.paths.stateDir}`,
+          `tool cache:    ${p.paths.cacheDir}`,
+          `temporal CLI:  ${p.temporalCli ?? `not needed (TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS})`}`,
+          `sandbox image: ${p.sandboxBaseImage ?? 'skipped'}`,
+          `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        ].join('\n') + '\n',
+      );
+    });
+}

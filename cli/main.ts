@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../runtime/config';
+import { ProvisionError } from '../runtime/provision';
+import { registerSchema } from './commands/schema';
+import { registerServer } from './commands/server';
+import { registerSetup } from './commands/setup';
+import { registerValidate } from './commands/validate';
+import { CliError, EXIT } from './exit-codes';
+
+const program = new Command()
+  .name('devcrew')
+  .description('A durable crew of AI developer agents on Temporal')
+  .version(require('../package.json').version as string)
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+for (const register of [registerValidate, registerSchema, registerSetup, registerServer]) register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`devcrew: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+    return;
+  }
+  if (err instanceof ConfigError || err instanceof ProvisionError) {
+    process.stderr.write(`devcrew: ${err.message}\n`);
+    process.exitCode = EXIT.invalid;
+    return;
+  }
+  process.stderr.write(
+    `devcrew: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exitCode = EXIT.invalid;
+});

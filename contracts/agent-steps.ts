@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { ArtifactRef } from './artifact-metadata';
+import { TodoItem, TodoList } from './todo-list';
+
+/**
+ * The inputs and results of the agent activities the workflows call. Content lives in the artifact
+ * store (Git); these carry references (branches, commits, paths) and small summaries only.
+ */
+
+export const ModelProvider = z.enum(['scripted', 'gemini', 'openai']);
+export type ModelProvider = z.infer<typeof ModelProvider>;
+
+/** Which model answered; `scripted` is the replaying test double and is always shown as such. */
+export const ModelInfo = z.strictObject({
+  provider: ModelProvider,
+  name: z.string().min(1),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const ModelUsage = z.strictObject({
+  calls: z.number().int().nonnegative(),
+  cache_hits: z.number().int().nonnegative(),
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  cost_usd: z.number().nonnegative(),
+});
+export type ModelUsage = z.infer<typeof ModelUsage>;
+
+export const NO_USAGE: ModelUsage = {
+  calls: 0,
+  cache_hits: 0,
+  input_tokens: 0,
+  output_tokens: 0,
+  cost_usd: 0,
+};
+
+/** Identifies the run and task an agent works for; every commit's provenance starts here. */
+export const StepContext = z.strictObject({
+  workflow_id: z.string().min(1),
+  correlation_id: z.string().min(1),
+});
+export type StepContext = z.infer<typeof StepContext>;
+
+export const PlanInput = StepContext.extend({
+  request: z.string().min(1),
+  /** A reviewer's comment on a rejected plan, to plan again with. */
+  feedback: z.string().optional(),
+  previous_todo_list_id: z.string().optional(),
+});
+export type PlanInput = z.infer<typeof PlanInput>;
+
+export const PlanResult = z.strictObject({
+  todo_list: TodoList,
+  /** The plan as committed to the artifact store. */
+  ref: ArtifactRef,
+  model: ModelInfo,
+  usage: ModelUsage,
+});
+export type PlanResult = z.infer<typeof PlanResult>;
+
+/** Merges the results of a task's dependencies into the start of its own branch. */
+export const PrepareTaskInput = StepContext.extend({
+  task_id: z.string().min(1),
+  dependency_refs: z.array(ArtifactRef),
+});
+export type PrepareTaskInput = z.infer<typeof PrepareTaskInput>;
+
+export const AgentStepInput = StepContext.extend({
+  task: TodoItem,
+  /** The commit the agent starts from: the task branch's head. */
+  base: ArtifactRef,
+  /** Debugger rounds: which round this is (1-based) and the test report that failed. */
+  round: z.number().int().positive().optional(),
+  failing_report_path: z.string().optional(),
+});
+export type AgentStepInput = z.infer<typeof AgentStepInput>;
+
+export const AgentStepResult = z.strictObject({
+  /** The commit holding this step's output (on the task branch). */
+  ref: ArtifactRef,
+  model: ModelInfo.optional(),
+  usage: ModelUsage,
+  /** One line for the progress view, e.g. "3 files, flake8 clean, mypy 2 errors fixed". */
+  summary: z.string(),
+  /** Coder: did lint, type and security checks pass; Tester: did every acceptance test pass. */
+  passed: z.boolean(),
+  /** Path (in `ref`) of the build or test report, if the step made one. */
+  report_path: z.string().optional(),
+  /** Tester only: pytest's totals. */
+  test_summary: z
+    .strictObject({
+      passed: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      errors: z.number().int().nonnegative(),
+      duration_s: z.number().nonnegative(),
+    })
+    .optional(),
+});
+export type AgentStepResult = z.infer<typeof AgentStepResult>;
+
+export const FinishTaskInput = StepContext.extend({ task_id: z.string().min(1), ref: ArtifactRef });
+export type FinishTaskInput = z.infer<typeof FinishTaskInput>;
+
+export const IntegrateInput = StepContext.extend({ task_refs: z.array(ArtifactRef) });
+export type IntegrateInput = z.infer<typeof IntegrateInput>;
+
+export const IntegrateResult = z.strictObject({
+  branch: z.string(),
+  commit: z.string(),
+  files: z.array(z.string()),
+});
+export type IntegrateResult = z.infer<typeof IntegrateResult>;

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+export const SourceFile = z.strictObject({
+  path: z.string().min(1).describe('Relative POSIX path inside the project, e.g. "codes/sma_strategy.py".'),
+  content: z.string().describe('Complete file content.'),
+});
+export type SourceFile = z.infer<typeof SourceFile>;
+
+/** The Coder's (or Debugger's) output: whole files, code and tests apart. */
+export const CodeArtifacts = z.strictObject({
+  task_id: z.string().min(1),
+  files: z
+    .array(SourceFile)
+    .min(1, 'code artifacts hold at least one file')
+    .describe('Implementation files.'),
+  tests: z.array(SourceFile).default([]).describe('Unit test files.'),
+  notes: z.string().default('').describe('Decisions and limits a reviewer should know.'),
+});
+export type CodeArtifacts = z.infer<typeof CodeArtifacts>;

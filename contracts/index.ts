@@ -1,0 +1,14 @@
+/**
+ * The single language of devcrew: every value that crosses a boundary (HTTP, CLI files, model answers,
+ * workflow inputs and results) is one of these zod schemas. Pure: no I/O, safe to import in workflows.
+ */
+export * from './agent-steps';
+export * from './artifact-metadata';
+export * from './build-report';
+export * from './code-artifacts';
+export * from './contract';
+export * from './documents';
+export * from './problems';
+export * from './task-event';
+export * from './test-report';
+export * from './todo-list';

@@ -1,0 +1,52 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(1).max(65_535);
+
+/** Every environment variable devcrew reads, checked once. Temporal's own use Temporal's names. */
+const Env = z.object({
+  DEVCREW_STATE_DIR: z.string().min(1).default('.devcrew'),
+  DEVCREW_CACHE_DIR: z.string().min(1).optional(),
+  DEVCREW_API_PORT: Port.default(3000),
+  DEVCREW_TEMPORAL_PORT: Port.default(7233),
+  DEVCREW_UI_PORT: Port.default(8233),
+  DEVCREW_SANDBOX_IMAGE_PULL: z.enum(['auto', 'never']).default('auto'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'expected host:port, e.g. "localhost:7233"')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  XDG_CACHE_HOME: z.string().min(1).optional(),
+});
+export type Env = z.infer<typeof Env>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and checks the environment; the error names each variable and what it expects. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map(
+    (i) => `  ${String(i.path[0])}=${JSON.stringify(source[String(i.path[0])])}: ${i.message}`,
+  );
+  throw new ConfigError(`[INVALID_CONFIG] environment variables with bad values:\n${lines.join('\n')}`);
+}
+
+export interface Paths {
+  /** Everything local to this project: Temporal's SQLite file, the artifact repository, caches, logs. */
+  stateDir: string;
+  /** Shared by every clone on this machine: built tools such as the Temporal CLI. */
+  cacheDir: string;
+}
+
+export function pathsFrom(env: Env, cwd = process.cwd()): Paths {
+  const userCache = env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return {
+    stateDir: path.resolve(cwd, env.DEVCREW_STATE_DIR),
+    cacheDir: path.resolve(env.DEVCREW_CACHE_DIR ?? path.join(userCache, 'devcrew')),
+  };
+}

@@ -1,0 +1,43 @@
+import type Docker from 'dockerode';
+import { pathsFrom, readEnv, type Env, type Paths } from '../config';
+import { ensureDockerEngine } from './docker-engine';
+import { stderrReport, type Report } from './report';
+import { ensureSandboxBaseImage } from './sandbox-image';
+import { ensureTemporalCli } from './temporal-cli';
+
+export { ProvisionError, type Report, silentReport, stderrReport } from './report';
+export { TEMPORAL_CLI_VERSION } from './temporal-cli';
+export { baseImageTag } from './sandbox-image';
+export { dockerAnswers, dockerClient } from './docker-engine';
+
+export interface Provisioned {
+  paths: Paths;
+  /** Absolute path of the Temporal CLI, when an embedded server is needed. */
+  temporalCli?: string;
+  docker?: Docker;
+  sandboxBaseImage?: string;
+}
+
+/**
+ * Brings up what devcrew runs on, each step skipped when already satisfied. Idempotent: a warm machine
+ * answers in about a second.
+ */
+export async function provision(
+  needs: { temporal?: boolean; docker?: boolean; sandboxImage?: boolean },
+  options: { env?: Env; report?: Report } = {},
+): Promise<Provisioned> {
+  const env = options.env ?? readEnv();
+  const report = options.report ?? stderrReport;
+  const paths = pathsFrom(env);
+  const out: Provisioned = { paths };
+  if (needs.temporal && !env.TEMPORAL_ADDRESS)
+    out.temporalCli = await ensureTemporalCli(paths.cacheDir, report);
+  if (needs.docker || needs.sandboxImage) out.docker = await ensureDockerEngine(paths.stateDir, report);
+  if (needs.sandboxImage && out.docker) {
+    out.sandboxBaseImage = await ensureSandboxBaseImage(out.docker, {
+      pull: env.DEVCREW_SANDBOX_IMAGE_PULL,
+      report,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { tail } from './exec';
+import { ProvisionError } from './provision/report';
+
+/** The dev server's flag name for each search attribute type. */
+const FLAG_TYPE: Record<string, string> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+export function searchAttributeArgs(): string[] {
+  return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${FLAG_TYPE[key.type]}`]);
+}
+
+export interface EmbeddedServerOptions {
+  cli: string;
+  stateDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** No Web UI. */
+  headless?: boolean;
+}
+
+export interface EmbeddedServer {
+  address: string;
+  webUiUrl?: string;
+  dbFile: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with its history in SQLite under the state dir, so runs survive a
+ * restart, and resolves once its gRPC port answers.
+ */
+export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  const dbFile = path.join(options.stateDir, 'temporal.sqlite');
+  const logFile = path.join(options.stateDir, 'logs', 'temporal-server.log');
+  await fsp.mkdir(path.dirname(logFile), { recursive: true });
+  for (const [port, variable] of [
+    [options.port, 'DEVCREW_TEMPORAL_PORT'],
+    ...(options.headless ? [] : [[options.uiPort, 'DEVCREW_UI_PORT']]),
+  ] as [number, string][]) {
+    if (!(await portIsFree(port))) {
+      throw new ProvisionError(
+        `port ${port} is taken, so the embedded Temporal server cannot start there.\n` +
+          `  Stop what listens on it, set ${variable} to a free port, or set TEMPORAL_ADDRESS=localhost:${options.port} ` +
+          'if that is a Temporal server you want devcrew to use.',
+      );
+    }
+  }
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace,
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--log-level',
+    'warn',
+    ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    ...searchAttributeArgs(),
+  ];
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(options.cli, args, { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `127.0.0.1:${options.port}`;
+  const ready = await Promise.race([waitForGrpc(address, 60_000), exited.then(() => false)]);
+  if (!ready) {
+    child.kill('SIGKILL');
+    const log = await fsp.readFile(logFile, 'utf8').catch(() => '');
+    throw new ProvisionError(
+      `the embedded Temporal server did not become ready; the end of ${logFile}:\n${tail(log)}`,
+    );
+  }
+  return {
+    address,
+    webUiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort}`,
+    dbFile,
+    logFile,
+    stop: () => stopProcess(child, exited),
+  };
+}
+
+async function waitForGrpc(address: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return false;
+}
+
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}

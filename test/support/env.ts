@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { pathsFrom, readEnv } from '../../runtime/config';
+import { ensureTemporalCli } from '../../runtime/provision/temporal-cli';
+import { silentReport } from '../../runtime/provision/report';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+/**
+ * Variables `test/run.ts` hands every test file so they share one real dev server; a file run alone
+ * (`node --import tsx --test test/x.test.ts`) starts its own.
+ */
+export const TEST_ENV = {
+  temporalAddress: 'DEVCREW_TEST_TEMPORAL_ADDRESS',
+  webUiUrl: 'DEVCREW_TEST_WEB_UI_URL',
+  temporalCli: 'DEVCREW_TEST_TEMPORAL_CLI',
+} as const;
+
+/** The real Temporal dev server, started from the provisioned binary (never a download). */
+export async function startTestServer(options: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+  const cli =
+    process.env[TEST_ENV.temporalCli] ??
+    (await ensureTemporalCli(pathsFrom(readEnv()).cacheDir, silentReport));
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: path.resolve(cli) },
+      searchAttributes: [...SEARCH_ATTRIBUTES],
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+      extraArgs: ['--log-level', 'warn'],
+    },
+  });
+}
+
+/** A Temporal environment for one test file: the shared server when there is one. */
+export async function testEnvironment(): Promise<TestWorkflowEnvironment> {
+  const address = process.env[TEST_ENV.temporalAddress];
+  if (address) return TestWorkflowEnvironment.createFromExistingServer({ address });
+  return startTestServer();
+}
+
+/** Task queues unique to a test, so tests sharing a server never steal each other's work. */
+export function uniqueTaskQueue(name: string): string {
+  return `test-${name}-${randomUUID().slice(0, 8)}`;
+}

@@ -1,0 +1,14 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Custom search attributes every devcrew run sets, so the Web UI and `GET /v1/runs` can find runs by
+ * what they are. The embedded server registers them at start; a production namespace needs them once
+ * (`temporal operator search-attribute create`).
+ */
+export const RUN_STATUS = defineSearchAttributeKey('DevcrewStatus', SearchAttributeType.KEYWORD);
+export const TODO_LIST_ID = defineSearchAttributeKey('DevcrewTodoListId', SearchAttributeType.KEYWORD);
+export const REQUEST = defineSearchAttributeKey('DevcrewRequest', SearchAttributeType.TEXT);
+export const TASK_COUNT = defineSearchAttributeKey('DevcrewTaskCount', SearchAttributeType.INT);
+export const MODEL_PROVIDER = defineSearchAttributeKey('DevcrewModelProvider', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [RUN_STATUS, TODO_LIST_ID, REQUEST, TASK_COUNT, MODEL_PROVIDER] as const;
