@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import packageJson from '../package.json';
 import { ConfigError } from '../runtime/config';
 import { ProvisionError } from '../runtime/provision';
 import { registerSchema } from './commands/schema';
@@ -10,7 +11,7 @@ import { CliError, EXIT } from './exit-codes';
 const program = new Command()
   .name('devcrew')
   .description('A durable crew of AI developer agents on Temporal')
-  .version(require('../package.json').version as string)
+  .version(packageJson.version)
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
