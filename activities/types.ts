@@ -1,0 +1,46 @@
+import type {
+  AgentStepInput,
+  AgentStepResult,
+  ArtifactRef,
+  FinishTaskInput,
+  IntegrateInput,
+  IntegrateResult,
+  PlanInput,
+  PlanResult,
+  PrepareTaskInput,
+} from '../contracts';
+
+/**
+ * The activities the workflows call, by the task queue that hosts them. Model-bound ones scale with API
+ * quotas, sandbox-bound ones with Docker hosts (ARCHITECTURE.md: two kinds of workers).
+ */
+export const TASK_QUEUES = {
+  /** Planner, Architect, Coder, Debugger and the artifact store's merges and tags. */
+  agents: 'devcrew-agents',
+  /** Build checks (flake8, mypy, bandit) and acceptance tests in the Docker sandbox. */
+  sandbox: 'devcrew-sandbox',
+} as const;
+
+export interface AgentActivities {
+  /** Request (and a reviewer's feedback) to a checked TodoList, committed. */
+  plan(input: PlanInput): Promise<PlanResult>;
+  /** Start of a task branch: its dependencies' results merged. */
+  prepareTask(input: PrepareTaskInput): Promise<ArtifactRef>;
+  /** Task to Contract (interfaces, data models, test skeletons), committed. */
+  architect(input: AgentStepInput): Promise<AgentStepResult>;
+  /** Contract and task to code and unit tests, committed. With `failing_report_path` (a build report): a fix round. */
+  code(input: AgentStepInput): Promise<AgentStepResult>;
+  /** A failing test report and the code to a fix, committed. */
+  debug(input: AgentStepInput): Promise<AgentStepResult>;
+  /** Tags the task's final commit. */
+  finishTask(input: FinishTaskInput): Promise<ArtifactRef>;
+  /** Merges every task's result into the run's integration branch. */
+  integrate(input: IntegrateInput): Promise<IntegrateResult>;
+}
+
+export interface SandboxActivities {
+  /** flake8, mypy --strict and bandit over the task's files; the BuildReport committed; `passed` says if clean. */
+  checkBuild(input: AgentStepInput): Promise<AgentStepResult>;
+  /** The task's acceptance tests; the TestReport committed as test_report.json; `passed` says if all passed. */
+  runTests(input: AgentStepInput): Promise<AgentStepResult>;
+}
