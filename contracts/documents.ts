@@ -3,6 +3,7 @@ import { ArtifactMetadata } from './artifact-metadata';
 import { BuildReport } from './build-report';
 import { CodeArtifacts } from './code-artifacts';
 import { Contract } from './contract';
+import { jsonErrorOffset } from './json-syntax';
 import { problemsFromZod, type Problem } from './problems';
 import { TaskEvent } from './task-event';
 import { TestReport } from './test-report';
@@ -45,15 +46,19 @@ export function checkDocument<K extends DocumentType>(
 }
 
 /** Parses JSON text, turning a syntax error into a problem that names the line and column. */
-export function parseJsonText(text: string): CheckResult<unknown> {
+export function parseJsonText(raw: string): CheckResult<unknown> {
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw; // editors on Windows write a BOM
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const match = /at position (\d+)/.exec(message);
-    const position = match ? Number(match[1]) : text.length;
+    const found = jsonErrorOffset(text);
+    const position = found >= 0 ? found : text.length;
     const { line, column } = lineAndColumn(text, position);
-    const reason = message.replace(/\s*(in JSON )?at position \d+.*$/s, '').replace(/^SyntaxError: /, '');
+    const reason = message
+      .replace(/\s*(in JSON )?at position \d+.*$/s, '')
+      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/, \.\.\.".*$/s, '');
     return {
       ok: false,
       problems: [{ path: `line ${line}, column ${column}`, message: `JSON syntax error: ${reason}` }],

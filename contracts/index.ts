@@ -8,6 +8,7 @@ export * from './build-report';
 export * from './code-artifacts';
 export * from './contract';
 export * from './documents';
+export * from './json-syntax';
 export * from './problems';
 export * from './task-event';
 export * from './test-report';

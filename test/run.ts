@@ -10,18 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { provision } from '../runtime/provision';
 import { TEST_ENV, startTestServer } from './support/env';
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from './support/ports';
 
 async function testFiles(patterns: string[]): Promise<string[]> {
   if (patterns.length > 0) return patterns;

@@ -37,9 +37,13 @@ export const BASE_IMAGE_RECIPE = {
 
 export const BASE_IMAGE_REPO = 'devcrew-sandbox-base';
 
-export function baseImageTag(): string {
-  const hash = createHash('sha256').update(JSON.stringify(BASE_IMAGE_RECIPE)).digest('hex').slice(0, 12);
+export function recipeTag(recipe: unknown): string {
+  const hash = createHash('sha256').update(JSON.stringify(recipe)).digest('hex').slice(0, 12);
   return `${BASE_IMAGE_REPO}:${hash}`;
+}
+
+export function baseImageTag(): string {
+  return recipeTag(BASE_IMAGE_RECIPE);
 }
 
 export async function imageExists(docker: Docker, ref: string): Promise<boolean> {

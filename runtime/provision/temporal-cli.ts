@@ -34,9 +34,9 @@ export async function ensureTemporalCli(cacheDir: string, report: Report): Promi
     `Temporal CLI: building ${MODULE}@${TEMPORAL_CLI_VERSION} with ${go} (several minutes the first time)`,
   );
   const started = Date.now();
-  const buildDir = await fs.mkdtemp(path.join(path.dirname(cached) + '-build-'));
+  await fs.mkdir(path.dirname(cached), { recursive: true });
+  const buildDir = await fs.mkdtemp(path.join(path.dirname(cached), '.build-'));
   try {
-    await fs.mkdir(path.dirname(cached), { recursive: true });
     const res = await exec(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
       env: { ...process.env, GOBIN: buildDir, CGO_ENABLED: '0', GOFLAGS: '-trimpath' },
     });

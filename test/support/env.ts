@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { pathsFrom, readEnv } from '../../runtime/config';
 import { ensureTemporalCli } from '../../runtime/provision/temporal-cli';
 import { silentReport } from '../../runtime/provision/report';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+// Workers log every state change at INFO; tests show warnings and errors only.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed by this process
+}
 
 /**
  * Variables `test/run.ts` hands every test file so they share one real dev server; a file run alone
