@@ -28,7 +28,7 @@ async function testFiles(patterns: string[]): Promise<string[]> {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const provisioned = await provision({ temporal: true, docker: true, sandboxImage: true });
+  const provisioned = await provision({ temporal: true, docker: true, sandboxImage: true, chromium: true });
   const uiPort = await freePort();
   const env = await startTestServer({ uiPort });
   const files = await testFiles(process.argv.slice(2));
@@ -57,6 +57,7 @@ async function main(): Promise<number> {
           [TEST_ENV.temporalAddress]: env.address,
           [TEST_ENV.webUiUrl]: `http://127.0.0.1:${uiPort}`,
           [TEST_ENV.temporalCli]: provisioned.temporalCli ?? '',
+          [TEST_ENV.chromium]: provisioned.chromium ?? '',
         },
       },
     );

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { pathsFrom, readEnv, type Env, type Paths } from '../config';
+import { ensureChromium } from './chromium';
 import { ensureDockerEngine } from './docker-engine';
 import { stderrReport, type Report } from './report';
 import { ensureSandboxBaseImage } from './sandbox-image';
@@ -16,6 +17,8 @@ export interface Provisioned {
   temporalCli?: string;
   docker?: Docker;
   sandboxBaseImage?: string;
+  /** Path of a Chromium for browser checks of the Web UI. */
+  chromium?: string;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface Provisioned {
  * answers in about a second.
  */
 export async function provision(
-  needs: { temporal?: boolean; docker?: boolean; sandboxImage?: boolean },
+  needs: { temporal?: boolean; docker?: boolean; sandboxImage?: boolean; chromium?: boolean },
   options: { env?: Env; report?: Report } = {},
 ): Promise<Provisioned> {
   const env = options.env ?? readEnv();
@@ -39,5 +42,6 @@ export async function provision(
       report,
     });
   }
+  if (needs.chromium) out.chromium = await ensureChromium(report);
   return out;
 }

@@ -22,6 +22,7 @@ export const TEST_ENV = {
   temporalAddress: 'DEVCREW_TEST_TEMPORAL_ADDRESS',
   webUiUrl: 'DEVCREW_TEST_WEB_UI_URL',
   temporalCli: 'DEVCREW_TEST_TEMPORAL_CLI',
+  chromium: 'DEVCREW_TEST_CHROMIUM',
 } as const;
 
 /** The real Temporal dev server, started from the provisioned binary (never a download). */
