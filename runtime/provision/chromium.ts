@@ -21,7 +21,9 @@ export async function ensureChromium(report: Report): Promise<string> {
     }
   }
   if (process.platform !== 'linux' || process.getuid?.() !== 0 || !fs.existsSync('/etc/debian_version')) {
-    throw new ProvisionError('no Chromium found; install one (Debian: `apt-get install chromium`) or set CHROMIUM_PATH');
+    throw new ProvisionError(
+      'no Chromium found; install one (Debian: `apt-get install chromium`) or set CHROMIUM_PATH',
+    );
   }
   report("Chromium: installing Debian's chromium");
   await aptInstall(['chromium']);
