@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json';
 import { ConfigError } from '../runtime/config';
 import { ProvisionError } from '../runtime/provision';
+import { registerArtifacts } from './commands/artifacts';
 import { registerSchema } from './commands/schema';
 import { registerServer } from './commands/server';
 import { registerSetup } from './commands/setup';
@@ -15,7 +16,9 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-for (const register of [registerValidate, registerSchema, registerSetup, registerServer]) register(program);
+for (const register of [registerValidate, registerSchema, registerSetup, registerServer, registerArtifacts]) {
+  register(program);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

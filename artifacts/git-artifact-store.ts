@@ -1,0 +1,639 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { ArtifactMetadata, ArtifactRef } from '../contracts';
+import { checkMetadata, checkSubject, formatCommitMessage, parseCommitMessage } from './commit-message';
+import { ArtifactStoreError } from './errors';
+import {
+  type Secret,
+  checkContent,
+  checkNoFileFolderClash,
+  checkNoSecret,
+  checkPath,
+  DEFAULT_MAX_FILE_BYTES,
+} from './file-checks';
+import { GitProcess } from './git-process';
+import { INTEGRATION_NAME, integrationBranch, runBranchPrefix, taskBranch, taskTag } from './naming';
+import type { ArtifactStore, CommitInput } from './types';
+
+const ZERO = '0'.repeat(40);
+const SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * Identity and date of the one empty root commit every task branch grows from: fixed, so every store (and
+ * every retry) computes the same SHA and all branches share history (merges need no unrelated-history mode).
+ */
+const ROOT_IDENTITY = { name: 'devcrew', email: 'devcrew@localhost' };
+const ROOT_DATE = '@0 +0000';
+const ROOT_MESSAGE = 'devcrew: empty start of every task branch\n';
+
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+export interface GitArtifactStoreOptions {
+  /** The `.git` folder (or bare repository) to use; `repoDir` for people and messages. */
+  gitDir: string;
+  repoDir: string;
+  remote?: string;
+  maxFileBytes?: number;
+  author?: Identity;
+  secrets?: Secret[];
+}
+
+/** One commit on a task branch, as listed by `describeRun`. */
+export interface TaskCommit {
+  commit: string;
+  subject: string;
+  metadata: ArtifactMetadata;
+}
+
+/** Everything a run left in the store: what `devcrew artifacts <run>` shows. */
+export interface RunArtifacts {
+  workflow_id: string;
+  repository: string;
+  integration: { branch: string; commit: string; files: string[] } | null;
+  tasks: Array<{
+    task_id: string;
+    branch: string;
+    head: string;
+    /** The tag on the task's final commit, once `finishTask` ran. */
+    tag: { name: string; commit: string } | null;
+    /** The task's own commits, newest first (dependency merges and earlier tasks' commits left out). */
+    commits: TaskCommit[];
+    files: string[];
+  }>;
+}
+
+/**
+ * The artifact store on a Git repository, written with plumbing only: blobs by `hash-object`, trees in a
+ * private temporary index (`GIT_INDEX_FILE`), commits by `commit-tree`, branches moved by `update-ref`
+ * with the expected old value, merges by `merge-tree --write-tree` (git >= 2.38). No work tree, no shared
+ * index, so no `index.lock` races however many tasks commit at once. Commits take their dates from the
+ * provenance timestamp, so a retried call with the same input makes the same SHA and finds it in place.
+ */
+export class GitArtifactStore implements ArtifactStore {
+  readonly repoDir: string;
+  readonly remote: string | undefined;
+  private readonly git: GitProcess;
+  private readonly maxFileBytes: number;
+  private readonly author: Identity;
+  private readonly secrets: Secret[];
+  private root: Promise<string> | undefined;
+
+  constructor(options: GitArtifactStoreOptions) {
+    this.repoDir = options.repoDir;
+    this.remote = options.remote;
+    this.git = new GitProcess(options.gitDir);
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.author = options.author ?? ROOT_IDENTITY;
+    this.secrets = options.secrets ?? [];
+  }
+
+  get gitDir(): string {
+    return this.git.gitDir;
+  }
+
+  async prepareTask(input: {
+    workflowId: string;
+    taskId: string;
+    dependencies: ArtifactRef[];
+  }): Promise<ArtifactRef> {
+    const branch = taskBranch(input.workflowId, input.taskId);
+    const deps = await this.resolveRefs(input.dependencies);
+    const base = await this.merge(deps, {
+      subject: `Start ${input.taskId}: merge ${deps.map((d) => d.branch).join(', ')}`,
+      trailers: [`Workflow-Id: ${input.workflowId}`, `Task-Id: ${input.taskId}`],
+      into: branch,
+    });
+    await this.advance(branch, base);
+    return { branch, commit: base, paths: await this.listFiles(base) };
+  }
+
+  async commit(input: CommitInput): Promise<ArtifactRef> {
+    // Everything is checked before the first object is written.
+    checkSubject(input.subject);
+    const files = input.files.map((f) => {
+      checkPath(f.path, 'file');
+      return { path: f.path, bytes: checkContent(f.path, f.content, this.maxFileBytes) };
+    });
+    const remove = input.remove ?? [];
+    remove.forEach((p) => checkPath(p, 'remove'));
+    const seen = new Set<string>();
+    for (const p of [...files.map((f) => f.path), ...remove]) {
+      if (seen.has(p)) {
+        throw new ArtifactStoreError(
+          'INVALID_ARTIFACT_PATH',
+          `path ${JSON.stringify(p)} is given twice (in files or remove)`,
+          'write or remove each path once per commit',
+        );
+      }
+      seen.add(p);
+    }
+    const artifacts = input.metadata.artifacts?.length ? input.metadata.artifacts : files.map((f) => f.path);
+    const metadata = checkMetadata({ ...input.metadata, artifacts });
+    metadata.artifacts.forEach((p) => checkPath(p, 'artifact'));
+    const message = formatCommitMessage(input.subject, metadata);
+    checkNoSecret('the commit message (subject or provenance)', message, this.secrets);
+    for (const f of files) {
+      checkNoSecret(`file ${JSON.stringify(f.path)}`, f.bytes, this.secrets);
+      checkNoSecret(`path ${JSON.stringify(f.path)}`, f.path, this.secrets);
+    }
+    const branch = taskBranch(metadata.workflow_id, metadata.task_id);
+    const planned = { files, remove, metadata, message };
+    if (input.parent !== undefined) {
+      const commit = await this.writeCommit(await this.resolveCommit(input.parent, 'parent commit'), planned);
+      await this.advance(branch, commit);
+      return { branch, commit, paths: metadata.artifacts };
+    }
+    // No parent given: build on the branch head, and if another writer moved it meanwhile, build again on
+    // the new head, so concurrent steps on one branch line up and none is lost.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const head = await this.head(branch);
+      if (head !== undefined && (await this.messageOf(head)) === message) {
+        // A retry: the head may already be this very commit, built on its parent.
+        const before = await this.revParse(`${head}^1`);
+        const again =
+          before === undefined ? undefined : await this.writeCommit(before, planned).catch(() => undefined);
+        if (again === head) return { branch, commit: head, paths: metadata.artifacts };
+      }
+      const commit = await this.writeCommit(head ?? (await this.emptyRoot()), planned);
+      if (await this.compareAndSwap(`refs/heads/${branch}`, commit, head)) {
+        return { branch, commit, paths: metadata.artifacts };
+      }
+    }
+    throw this.raceError(`refs/heads/${branch}`);
+  }
+
+  /** Checks the change against `parent` (removals exist, no file/folder clash, artifacts present), then writes it. */
+  private async writeCommit(
+    parent: string,
+    c: {
+      files: Array<{ path: string; bytes: Buffer }>;
+      remove: string[];
+      metadata: ArtifactMetadata;
+      message: string;
+    },
+  ): Promise<string> {
+    const before = new Set(await this.listFiles(parent));
+    for (const p of c.remove) {
+      if (!before.has(p)) {
+        throw new ArtifactStoreError(
+          'ARTIFACT_NOT_FOUND',
+          `cannot remove ${JSON.stringify(p)}: parent commit ${parent} has no such file`,
+          'remove only files listed by listFiles(parent)',
+        );
+      }
+    }
+    const after = new Set(before);
+    c.remove.forEach((p) => after.delete(p));
+    c.files.forEach((f) => after.add(f.path));
+    checkNoFileFolderClash(after);
+    const missing = c.metadata.artifacts.filter((p) => !after.has(p));
+    if (missing.length > 0) {
+      throw new ArtifactStoreError(
+        'INVALID_ARTIFACT_METADATA',
+        `provenance lists artifacts that the commit would not contain: ${missing.join(', ')}`,
+        'list only paths written in this commit (or leave artifacts empty to list the files)',
+      );
+    }
+    const blobs = await this.writeBlobs(c.files.map((f) => f.bytes));
+    const tree = await this.buildTree(
+      parent,
+      c.files.map((f, i) => ({ path: f.path, blob: blobs[i]! })),
+      c.remove,
+    );
+    return this.commitTree(tree, [parent], c.message, gitDate(c.metadata.timestamp), this.author);
+  }
+
+  async finishTask(input: { workflowId: string; taskId: string; commit: string }): Promise<ArtifactRef> {
+    const branch = taskBranch(input.workflowId, input.taskId);
+    const tag = taskTag(input.workflowId, input.taskId);
+    const commit = await this.resolveCommit(input.commit, 'final commit');
+    await this.advance(branch, commit);
+    await this.setRef(`refs/tags/${tag}`, commit);
+    return { branch, commit, paths: await this.listFiles(commit) };
+  }
+
+  async integrate(input: {
+    workflowId: string;
+    refs: ArtifactRef[];
+  }): Promise<{ branch: string; commit: string; files: string[] }> {
+    const branch = integrationBranch(input.workflowId);
+    const refs = await this.resolveRefs(input.refs);
+    const commit = await this.merge(refs, {
+      subject: `Integrate ${input.workflowId}: ${refs.length} task result${refs.length === 1 ? '' : 's'}`,
+      trailers: [`Workflow-Id: ${input.workflowId}`],
+      into: branch,
+    });
+    await this.setRef(`refs/heads/${branch}`, commit);
+    if (this.remote !== undefined) await this.push(input.workflowId);
+    return { branch, commit, files: await this.listFiles(commit) };
+  }
+
+  async readFile(commit: string, file: string): Promise<string> {
+    checkPath(file, 'read');
+    const c = await this.resolveCommit(commit, 'commit');
+    const res = await this.git.run(['cat-file', 'blob', `${c}:${file}`], { okCodes: [0, 128] });
+    if (res.code !== 0) {
+      throw new ArtifactStoreError(
+        'ARTIFACT_NOT_FOUND',
+        `commit ${c} has no file ${JSON.stringify(file)}`,
+        "list the commit's files with listFiles (or `devcrew artifacts <run>`)",
+      );
+    }
+    return res.stdout.toString('utf8');
+  }
+
+  async listFiles(commit: string): Promise<string[]> {
+    const c = await this.resolveCommit(commit, 'commit');
+    const out = (await this.git.run(['ls-tree', '-r', '-z', '--name-only', c])).stdout.toString('utf8');
+    return out.split('\0').filter((p) => p.length > 0);
+  }
+
+  async metadataOf(commit: string): Promise<ArtifactMetadata> {
+    const c = await this.resolveCommit(commit, 'commit');
+    return parseCommitMessage(c, await this.messageOf(c));
+  }
+
+  /** Pushes a run's task branches, integration branch and tags to the configured remote (forced: re-runs move them). */
+  async push(workflowId: string): Promise<void> {
+    if (this.remote === undefined) {
+      throw new ArtifactStoreError(
+        'ARTIFACT_PUSH_FAILED',
+        'no remote is configured',
+        'open the store with a remote',
+      );
+    }
+    const prefix = `refs/heads/${runBranchPrefix(workflowId)}`;
+    const refs = await this.forEachRef([prefix]);
+    const tags: string[] = [];
+    for (const ref of refs) {
+      const name = ref.ref.slice(prefix.length);
+      if (name === INTEGRATION_NAME) continue;
+      const tag = `refs/tags/${taskTag(workflowId, name)}`;
+      if ((await this.revParse(tag)) !== undefined) tags.push(tag);
+    }
+    const refspecs = [...refs.map((r) => r.ref), ...tags].map((r) => `+${r}:${r}`);
+    if (refspecs.length === 0) return;
+    try {
+      await this.simpleGit().raw(['push', '--porcelain', this.remote, ...refspecs]);
+    } catch (err) {
+      throw new ArtifactStoreError(
+        'ARTIFACT_PUSH_FAILED',
+        `git push to ${this.remote} failed: ${(err as Error).message.trim()}`,
+        'check that the remote exists and accepts pushes; the local repository still holds every result',
+      );
+    }
+  }
+
+  /** A run's branches, tags, task commits and files. */
+  async describeRun(workflowId: string): Promise<RunArtifacts> {
+    const prefix = `refs/heads/${runBranchPrefix(workflowId)}`;
+    const refs = await this.forEachRef([prefix]);
+    if (refs.length === 0) {
+      throw new ArtifactStoreError(
+        'ARTIFACT_NOT_FOUND',
+        `no branches ${runBranchPrefix(workflowId)}* in ${this.repoDir}`,
+        'check the run id (the Temporal workflow id) and the repository (DEVCREW_STATE_DIR or --repo)',
+      );
+    }
+    const result: RunArtifacts = {
+      workflow_id: workflowId,
+      repository: this.repoDir,
+      integration: null,
+      tasks: [],
+    };
+    for (const { ref, sha } of refs) {
+      const name = ref.slice(prefix.length);
+      const branch = ref.slice('refs/heads/'.length);
+      if (name === INTEGRATION_NAME) {
+        result.integration = { branch, commit: sha, files: await this.listFiles(sha) };
+        continue;
+      }
+      const tagName = taskTag(workflowId, name);
+      const tagCommit = await this.revParse(`refs/tags/${tagName}^{commit}`);
+      result.tasks.push({
+        task_id: name,
+        branch,
+        head: sha,
+        tag: tagCommit === undefined ? null : { name: tagName, commit: tagCommit },
+        commits: await this.taskCommits(sha, workflowId, name),
+        files: await this.listFiles(sha),
+      });
+    }
+    return result;
+  }
+
+  /** Writes every file of `commit` under `dir` (which it creates). */
+  async exportTo(commit: string, dir: string): Promise<string[]> {
+    const c = await this.resolveCommit(commit, 'commit');
+    const files = await this.listFiles(c);
+    const root = path.resolve(dir);
+    await fs.mkdir(root, { recursive: true });
+    const out = (
+      await this.git.run(['cat-file', '--batch'], { input: files.map((f) => `${c}:${f}\n`).join('') })
+    ).stdout;
+    let at = 0;
+    for (const file of files) {
+      const eol = out.indexOf(0x0a, at);
+      const header = out.subarray(at, eol).toString('utf8').split(' ');
+      const size = Number(header[2]);
+      const content = out.subarray(eol + 1, eol + 1 + size);
+      at = eol + 1 + size + 1;
+      const target = path.resolve(root, file);
+      if (!target.startsWith(root + path.sep) || header[1] !== 'blob') continue; // trees from other tools
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, content);
+    }
+    return files;
+  }
+
+  // ---- plumbing ----
+
+  private simpleGit(): SimpleGit {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+    return simpleGit({ baseDir: this.repoDir }).env({
+      ...env,
+      GIT_DIR: this.gitDir,
+      GIT_TERMINAL_PROMPT: '0',
+    });
+  }
+
+  private async revParse(rev: string): Promise<string | undefined> {
+    const res = await this.git.run(['rev-parse', '--verify', '--quiet', rev], { okCodes: [0, 1, 128] });
+    const sha = res.stdout.toString('utf8').trim();
+    return res.code === 0 && SHA.test(sha) ? sha : undefined;
+  }
+
+  private async head(branch: string): Promise<string | undefined> {
+    return this.revParse(`refs/heads/${branch}`);
+  }
+
+  private async resolveCommit(commit: string, what: string): Promise<string> {
+    const sha = /^[0-9a-fA-F]{4,40}$/.test(commit) ? await this.revParse(`${commit}^{commit}`) : undefined;
+    if (sha === undefined) {
+      throw new ArtifactStoreError(
+        'ARTIFACT_NOT_FOUND',
+        `${what} ${JSON.stringify(commit)} is not a commit in ${this.repoDir}`,
+        'pass a commit SHA returned by this store (workflows carry ArtifactRefs, not content)',
+      );
+    }
+    return sha;
+  }
+
+  private async resolveRefs(refs: ArtifactRef[]): Promise<Array<{ branch: string; commit: string }>> {
+    return Promise.all(
+      refs.map(async (r) => ({
+        branch: r.branch,
+        commit: await this.resolveCommit(r.commit, `commit of ${r.branch}`),
+      })),
+    );
+  }
+
+  private async forEachRef(patterns: string[]): Promise<Array<{ ref: string; sha: string }>> {
+    const out = await this.git.text(['for-each-ref', '--format=%(refname) %(objectname)', ...patterns]);
+    return out
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => {
+        const [ref = '', sha = ''] = l.split(' ');
+        return { ref, sha };
+      });
+  }
+
+  private async messageOf(commit: string): Promise<string> {
+    const raw = (await this.git.run(['cat-file', 'commit', commit])).stdout.toString('utf8');
+    const blank = raw.indexOf('\n\n');
+    return blank === -1 ? '' : raw.slice(blank + 2);
+  }
+
+  private emptyRoot(): Promise<string> {
+    this.root ??= (async () => {
+      const tree = await this.git.text(['mktree'], { input: '' });
+      return this.commitTree(tree, [], ROOT_MESSAGE, ROOT_DATE, ROOT_IDENTITY);
+    })();
+    return this.root;
+  }
+
+  private async writeBlobs(contents: Buffer[]): Promise<string[]> {
+    if (contents.length === 0) return [];
+    const dir = await this.tempDir();
+    try {
+      const files = await Promise.all(
+        contents.map(async (c, i) => {
+          const file = path.join(dir, String(i));
+          await fs.writeFile(file, c);
+          return file;
+        }),
+      );
+      const out = await this.git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+        input: files.join('\n') + '\n',
+      });
+      return out.split('\n');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The parent's tree with `remove` deleted and `add` written, built in a private index file. */
+  private async buildTree(
+    parent: string,
+    add: Array<{ path: string; blob: string }>,
+    remove: string[],
+  ): Promise<string> {
+    const dir = await this.tempDir();
+    const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
+    try {
+      await this.git.run(['read-tree', parent], { env });
+      const lines = [
+        ...remove.map((p) => `0 ${ZERO}\t${p}\0`),
+        ...add.map((f) => `100644 blob ${f.blob}\t${f.path}\0`),
+      ];
+      if (lines.length > 0)
+        await this.git.run(['update-index', '-z', '--index-info'], { env, input: lines.join('') });
+      return await this.git.text(['write-tree'], { env });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async tempDir(): Promise<string> {
+    const dir = path.join(this.gitDir, 'devcrew-tmp', randomUUID());
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  private async commitTree(
+    tree: string,
+    parents: string[],
+    message: string,
+    date: string,
+    who: Identity,
+  ): Promise<string> {
+    return this.git.text(
+      ['commit-tree', '--no-gpg-sign', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'],
+      {
+        input: message,
+        env: {
+          GIT_AUTHOR_NAME: who.name,
+          GIT_AUTHOR_EMAIL: who.email,
+          GIT_AUTHOR_DATE: date,
+          GIT_COMMITTER_NAME: who.name,
+          GIT_COMMITTER_EMAIL: who.email,
+          GIT_COMMITTER_DATE: date,
+        },
+      },
+    );
+  }
+
+  /**
+   * Merges commits (dependency results or a run's task results) into one: nothing to merge gives the empty
+   * root, one independent commit is returned as is, more give a merge commit with all of them as parents,
+   * dated by the newest of them so a retry makes the same SHA.
+   */
+  private async merge(
+    refs: Array<{ branch: string; commit: string }>,
+    how: { subject: string; trailers: string[]; into: string },
+  ): Promise<string> {
+    if (refs.length === 0) return this.emptyRoot();
+    const independent = new Set(
+      (await this.git.text(['merge-base', '--independent', ...refs.map((r) => r.commit)])).split('\n'),
+    );
+    const tips: Array<{ branch: string; commit: string }> = [];
+    for (const r of refs) {
+      if (independent.has(r.commit) && !tips.some((t) => t.commit === r.commit)) tips.push(r);
+    }
+    const [first, ...rest] = tips;
+    if (first === undefined) return this.emptyRoot();
+    if (rest.length === 0) return first.commit;
+
+    const dates = await this.git.text([
+      '-c',
+      'log.showSignature=false',
+      'log',
+      '--no-walk=unsorted',
+      '--format=%ct',
+      ...tips.map((t) => t.commit),
+    ]);
+    const date = `@${Math.max(...dates.split('\n').map(Number))} +0000`;
+    let acc = first.commit;
+    let tree = '';
+    const merged = [first.branch];
+    for (const [i, next] of rest.entries()) {
+      const res = await this.git.run(
+        ['merge-tree', '--write-tree', '--name-only', '--allow-unrelated-histories', acc, next.commit],
+        { okCodes: [0, 1] },
+      );
+      const [treeLine = '', ...lines] = res.stdout.toString('utf8').split('\n');
+      if (res.code === 1) {
+        const blank = lines.indexOf('');
+        const files = [...new Set(lines.slice(0, blank === -1 ? undefined : blank))];
+        const messages = blank === -1 ? [] : lines.slice(blank + 1).filter((l) => l.startsWith('CONFLICT'));
+        throw new ArtifactStoreError(
+          'ARTIFACT_CONFLICT',
+          `merging ${next.branch} into ${merged.join(' + ')} for ${how.into} conflicts in ${files.join(', ')}` +
+            (messages.length > 0 ? ` (${messages.join('; ')})` : ''),
+          'the tasks wrote the same files differently; make one task depend on the other or give them separate files',
+          { files, branches: [...merged, next.branch] },
+        );
+      }
+      tree = treeLine.trim();
+      merged.push(next.branch);
+      if (i < rest.length - 1)
+        acc = await this.commitTree(tree, [acc, next.commit], 'devcrew: partial merge\n', date, this.author);
+    }
+    const message = `${how.subject}\n\n${tips
+      .map((t) => `Merged-Branch: ${t.branch}`)
+      .concat(how.trailers)
+      .join('\n')}\n`;
+    return this.commitTree(
+      tree,
+      tips.map((t) => t.commit),
+      message,
+      date,
+      this.author,
+    );
+  }
+
+  /**
+   * Moves a task branch to `commit` unless it already holds it: a retried step finds its commit at (or
+   * behind) the head and changes nothing. A different output from a retry replaces the crashed attempt's
+   * (the old commit stays in the reflog). Compare-and-swap on the old value, so concurrent writers never
+   * lose an update silently.
+   */
+  private async advance(branch: string, commit: string): Promise<void> {
+    const ref = `refs/heads/${branch}`;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const head = await this.revParse(ref);
+      if (head === commit) return;
+      if (head !== undefined && (await this.isAncestor(commit, head))) return;
+      if (await this.compareAndSwap(ref, commit, head)) return;
+    }
+    throw this.raceError(ref);
+  }
+
+  /** Points `ref` exactly at `commit` (tags, the integration branch), with compare-and-swap. */
+  private async setRef(ref: string, commit: string): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await this.revParse(ref);
+      if (current === commit) return;
+      if (await this.compareAndSwap(ref, commit, current)) return;
+    }
+    throw this.raceError(ref);
+  }
+
+  private async compareAndSwap(ref: string, commit: string, old: string | undefined): Promise<boolean> {
+    const res = await this.git.run(['update-ref', '-m', 'devcrew artifact store', ref, commit, old ?? ZERO], {
+      okCodes: [0, 1, 128],
+    });
+    return res.code === 0;
+  }
+
+  private raceError(ref: string): ArtifactStoreError {
+    return new ArtifactStoreError(
+      'ARTIFACT_STORE_UNAVAILABLE',
+      `${ref} kept changing under 20 attempts to update it`,
+      'another process writes the same branch in a loop; one task branch should have one writer',
+    );
+  }
+
+  private async isAncestor(a: string, b: string): Promise<boolean> {
+    return (await this.git.run(['merge-base', '--is-ancestor', a, b], { okCodes: [0, 1] })).code === 0;
+  }
+
+  /** The task's own commits from `head` back along first parents, stopping at the first one that is not. */
+  private async taskCommits(head: string, workflowId: string, taskId: string): Promise<TaskCommit[]> {
+    const out = await this.git.text([
+      '-c',
+      'log.showSignature=false',
+      'log',
+      '--first-parent',
+      '-n',
+      '500',
+      '--format=%H%x1f%B%x1e',
+      head,
+    ]);
+    const commits: TaskCommit[] = [];
+    for (const record of out.split('\x1e')) {
+      const [sha = '', message = ''] = record.replace(/^\n/, '').split('\x1f');
+      if (!SHA.test(sha)) continue;
+      let metadata: ArtifactMetadata;
+      try {
+        metadata = parseCommitMessage(sha, message);
+      } catch {
+        break;
+      }
+      if (metadata.workflow_id !== workflowId || metadata.task_id !== taskId) break;
+      commits.push({ commit: sha, subject: message.split('\n')[0] ?? '', metadata });
+    }
+    return commits;
+  }
+}
+
+/** Git's `@seconds +0000` for an ISO timestamp (sub-second digits dropped). */
+function gitDate(iso: string): string {
+  return `@${Math.floor(Date.parse(iso) / 1000)} +0000`;
+}

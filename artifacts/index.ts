@@ -1,0 +1,99 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { pathsFrom, readEnv } from '../runtime/config';
+import { exec } from '../runtime/exec';
+import { ArtifactStoreError } from './errors';
+import { secretsFrom, type Secret } from './file-checks';
+import { GitArtifactStore, type Identity } from './git-artifact-store';
+
+export * from './errors';
+export { DEFAULT_MAX_FILE_BYTES, SECRET_VARIABLES } from './file-checks';
+export { GitArtifactStore, type RunArtifacts, type TaskCommit } from './git-artifact-store';
+export { INTEGRATION_NAME, integrationBranch, taskBranch, taskTag } from './naming';
+export type * from './types';
+
+export interface OpenArtifactStoreOptions {
+  /**
+   * The repository, default `<state dir>/artifacts`; created (bare) when missing. An existing repository,
+   * bare or not, is used as is: only refs under `ai/generated/` and tags `workflow_*` are written, never
+   * its work tree or index.
+   */
+  repoDir?: string;
+  /** Where `integrate` pushes a run's branches and tags: a URL or a path (a bare repository). */
+  remote?: string;
+  /** Largest file accepted, in bytes; default 1 MiB. */
+  maxFileBytes?: number;
+  /** Author and committer of every commit; default `devcrew <devcrew@localhost>`. */
+  author?: Identity;
+  /** Create the repository when missing (default true); `false` makes a missing one ARTIFACT_NOT_FOUND. */
+  create?: boolean;
+  /** Values never to commit; default: GEMINI_API_KEY, OPENAI_API_KEY, DEVCREW_API_TOKEN from the environment. */
+  secrets?: Secret[];
+}
+
+/** `<stateDir>/artifacts`: the default repository. */
+export function defaultArtifactRepo(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(pathsFrom(readEnv(env)).stateDir, 'artifacts');
+}
+
+/** Opens (and when missing, creates) the artifact store at `repoDir`. */
+export async function openArtifactStore(options: OpenArtifactStoreOptions = {}): Promise<GitArtifactStore> {
+  const repoDir = path.resolve(options.repoDir ?? defaultArtifactRepo());
+  let gitDir = await gitDirOf(repoDir);
+  if (gitDir === undefined) {
+    const entries = await fs.readdir(repoDir).catch(() => undefined);
+    if (options.create === false || (entries !== undefined && entries.length > 0)) {
+      throw new ArtifactStoreError(
+        entries === undefined ? 'ARTIFACT_NOT_FOUND' : 'ARTIFACT_STORE_UNAVAILABLE',
+        entries === undefined
+          ? `no artifact repository at ${repoDir}`
+          : `${repoDir} exists, is not empty and is not a Git repository`,
+        entries === undefined
+          ? 'runs create it; check DEVCREW_STATE_DIR or the repository path'
+          : 'name an empty folder, an existing Git repository, or a path that does not exist yet',
+      );
+    }
+    await fs.mkdir(repoDir, { recursive: true });
+    await simpleGit({ baseDir: repoDir }).env(cleanEnv()).init(true);
+    // Bare repositories keep no reflog by default; the store's branch moves are worth an audit trail.
+    await simpleGit({ baseDir: repoDir }).env(cleanEnv()).addConfig('core.logAllRefUpdates', 'always');
+    gitDir = await gitDirOf(repoDir);
+    if (gitDir === undefined) {
+      throw new ArtifactStoreError(
+        'ARTIFACT_STORE_UNAVAILABLE',
+        `git init --bare ${repoDir} did not make a repository`,
+        'check that git is installed and the folder is writable',
+      );
+    }
+  }
+  return new GitArtifactStore({
+    gitDir,
+    repoDir,
+    remote: options.remote,
+    maxFileBytes: options.maxFileBytes,
+    author: options.author,
+    secrets: options.secrets ?? secretsFrom(),
+  });
+}
+
+function cleanEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => !e[0].startsWith('GIT_') && e[1] !== undefined,
+    ),
+  );
+}
+
+/** The Git directory of `dir` itself (bare, or with `.git`), never of a repository that merely contains it. */
+async function gitDirOf(dir: string): Promise<string | undefined> {
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) return undefined;
+  const res = await exec('git', ['-C', dir, 'rev-parse', '--absolute-git-dir'], {
+    env: { ...cleanEnv(), GIT_CEILING_DIRECTORIES: path.dirname(dir) },
+  });
+  if (res.code !== 0) return undefined;
+  const gitDir = res.stdout.trim();
+  const real = await fs.realpath(dir);
+  return gitDir === real || gitDir === path.join(real, '.git') ? gitDir : undefined;
+}
