@@ -15,6 +15,8 @@ import type {
  * quotas, sandbox-bound ones with Docker hosts (ARCHITECTURE.md: two kinds of workers).
  */
 export const TASK_QUEUES = {
+  /** The run workflows themselves (light: decisions only); hosted beside the agents by default. */
+  runs: 'devcrew-runs',
   /** Planner, Architect, Coder, Debugger and the artifact store's merges and tags. */
   agents: 'devcrew-agents',
   /** Build checks (flake8, mypy, bandit) and acceptance tests in the Docker sandbox. */
