@@ -3,6 +3,7 @@
  * workflow inputs and results) is one of these zod schemas. Pure: no I/O, safe to import in workflows.
  */
 export * from './agent-steps';
+export * from './api';
 export * from './artifact-metadata';
 export * from './build-report';
 export * from './code-artifacts';

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { ModelProvider } from './agent-steps';
+import { TodoList } from './todo-list';
+
+/**
+ * The HTTP API's request bodies (`server/`), also what `devcrew run` sends. Responses are the run
+ * contracts (`contracts/run.ts`).
+ */
+
+export const RunOptions = z.strictObject({
+  model_provider: ModelProvider.optional().describe(
+    'Which model runs the agents; the server default if omitted.',
+  ),
+  budget_usd: z
+    .number()
+    .positive()
+    .max(1000)
+    .optional()
+    .describe('Spending limit for the run (default 1.00).'),
+  parallelism: z.number().int().min(1).max(64).optional().describe('How many tasks may run at once.'),
+  gates: z
+    .strictObject({
+      plan: z.boolean().optional().describe('Ask a person to approve the plan before any task runs.'),
+      tasks: z.boolean().optional().describe("Honour the tasks' requires_approval flags."),
+    })
+    .optional(),
+  max_debug_rounds: z.number().int().min(0).max(10).optional(),
+  fail_fast: z.boolean().optional(),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+export const StartRunRequest = z
+  .strictObject({
+    request: z.string().trim().min(1).max(10_000).optional().describe('What to build, in plain words.'),
+    todo_list: TodoList.optional().describe('A ready plan: skips the Planner.'),
+    options: RunOptions.optional(),
+  })
+  .refine((b) => (b.request === undefined) !== (b.todo_list === undefined), {
+    message: 'give exactly one of "request" (to plan) or "todo_list" (a ready plan)',
+    path: ['request'],
+  });
+export type StartRunRequest = z.infer<typeof StartRunRequest>;
+
+export const GateDecisionRequest = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  approver: z.string().trim().min(1, 'name who decides').max(200),
+  comment: z.string().max(10_000).optional(),
+});
+export type GateDecisionRequest = z.infer<typeof GateDecisionRequest>;

@@ -1,0 +1,108 @@
+import express, { type Request } from 'express';
+import { GateDecisionRequest, StartRunRequest } from '../contracts';
+import { HttpError } from './http-error';
+import { errorHandler, notFound, parseBody, requireToken } from './middleware';
+import { openApiDocument } from './openapi';
+import type { ReadinessCheck } from './readiness';
+import { GateNotFound, GateNotPending, RunNotFound, type RunsService } from './runs-service';
+
+export interface AppOptions {
+  runs: RunsService;
+  readiness: () => Promise<ReadinessCheck[]>;
+  /** Bearer token for every mutating endpoint (DEVCREW_API_TOKEN). */
+  token: string | undefined;
+  /** Where a run can be seen in the Temporal Web UI, e.g. http://127.0.0.1:8233. */
+  webUiUrl?: string;
+  namespace: string;
+  log?: (message: string) => void;
+}
+
+const RUN_STATUSES = ['running', 'awaiting_approval', 'completed', 'failed', 'cancelled', 'rejected'];
+
+/**
+ * The devcrew HTTP API (described at `/openapi.json`): start runs, follow them, decide gates, cancel.
+ * Every error is `{ error: { code, message, problems? } }` without a stack trace.
+ */
+export function createApp(options: AppOptions): express.Express {
+  const app = express();
+  const log = options.log ?? ((m: string) => process.stderr.write(`devcrew api: ${m}\n`));
+  const auth = requireToken(options.token);
+  const links = (runId: string) => ({
+    self: `/v1/runs/${encodeURIComponent(runId)}`,
+    ...(options.webUiUrl
+      ? {
+          web_ui: `${options.webUiUrl}/namespaces/${options.namespace}/workflows/${encodeURIComponent(runId)}`,
+        }
+      : {}),
+  });
+
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await options.readiness();
+    const ready = checks.every((c) => c.ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  app.post('/v1/runs', auth, async (req, res) => {
+    const body = parseBody(StartRunRequest, req.body);
+    const { run_id } = await options.runs.start(body);
+    res
+      .status(202)
+      .location(links(run_id).self)
+      .json({ run_id, links: links(run_id) });
+  });
+  app.get('/v1/runs', async (req, res) => {
+    const status = typeof req.query.status === 'string' ? req.query.status : undefined;
+    if (status && !RUN_STATUSES.includes(status)) {
+      throw new HttpError(
+        400,
+        'INVALID_REQUEST',
+        `unknown status "${status}"; use one of ${RUN_STATUSES.join(', ')}`,
+      );
+    }
+    const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
+    res.json({ runs: await options.runs.list({ status, limit }) });
+  });
+  app.get('/v1/runs/:id', async (req, res) => {
+    const run = await mapErrors(() => options.runs.get(param(req, 'id')));
+    res.json({ ...(run as object), links: links(param(req, 'id')) });
+  });
+  app.post('/v1/runs/:id/approvals/:gate_id', auth, async (req, res) => {
+    const decision = parseBody(GateDecisionRequest, req.body);
+    res.json(await mapErrors(() => options.runs.decide(param(req, 'id'), param(req, 'gate_id'), decision)));
+  });
+  app.post('/v1/runs/:id/cancel', auth, async (req, res) => {
+    await mapErrors(() => options.runs.cancel(param(req, 'id')));
+    res.status(202).json({ run_id: param(req, 'id'), status: 'cancelling', links: links(param(req, 'id')) });
+  });
+  app.get('/v1/runs/:id/artifacts', async (req, res) => {
+    res.json(await mapErrors(() => options.runs.artifacts(param(req, 'id'))));
+  });
+
+  app.use(notFound);
+  app.use(errorHandler(log));
+  return app;
+}
+
+function param(req: Request, name: string): string {
+  return String(req.params[name]);
+}
+
+async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof RunNotFound) throw new HttpError(404, 'RUN_NOT_FOUND', err.message);
+    if (err instanceof GateNotFound) throw new HttpError(404, 'GATE_NOT_FOUND', err.message);
+    if (err instanceof GateNotPending) throw new HttpError(409, 'GATE_NOT_PENDING', err.message);
+    throw err;
+  }
+}

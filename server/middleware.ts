@@ -1,0 +1,75 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { z } from 'zod';
+import { problemsFromZod } from '../contracts';
+import { errorBody, HttpError } from './http-error';
+
+/**
+ * Bearer-token check for mutating endpoints. With no token configured the API refuses every mutation,
+ * rather than run open: set DEVCREW_API_TOKEN.
+ */
+export function requireToken(token: string | undefined): RequestHandler {
+  const expected = token ? Buffer.from(token) : undefined;
+  return (req, _res, next) => {
+    if (!expected) {
+      return next(
+        new HttpError(
+          503,
+          'API_TOKEN_NOT_SET',
+          'this server has no DEVCREW_API_TOKEN; set one to allow changes',
+        ),
+      );
+    }
+    const header = req.get('authorization') ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return next(new HttpError(401, 'UNAUTHORIZED', 'send "Authorization: Bearer <DEVCREW_API_TOKEN>"'));
+    }
+    next();
+  };
+}
+
+/** Parses a body with a contract; a 400 lists every problem with its JSON path. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const problems = problemsFromZod(parsed.error);
+    throw new HttpError(
+      400,
+      'INVALID_REQUEST',
+      `the request body has ${problems.length} problem(s)`,
+      problems,
+    );
+  }
+  return parsed.data;
+}
+
+export const notFound: RequestHandler = (req, _res, next) =>
+  next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}; see GET /openapi.json`));
+
+/** Turns every error into the JSON error body; unexpected ones are logged, not shown. */
+export function errorHandler(log: (message: string) => void): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    if (err instanceof HttpError) {
+      res.status(err.status).json(errorBody(err.code, err.message, err.problems));
+      return;
+    }
+    const e = err as { type?: string; status?: number; expose?: boolean; message?: string };
+    if (e.type === 'entity.too.large') {
+      res.status(413).json(errorBody('BODY_TOO_LARGE', 'the request body is over the size limit (1 MB)'));
+      return;
+    }
+    if (e.type === 'entity.parse.failed') {
+      res
+        .status(400)
+        .json(errorBody('INVALID_JSON', `the request body is not valid JSON: ${e.message ?? ''}`));
+      return;
+    }
+    if (e.status && e.status >= 400 && e.status < 500 && e.expose) {
+      res.status(e.status).json(errorBody('BAD_REQUEST', e.message ?? 'bad request'));
+      return;
+    }
+    log(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    res.status(500).json(errorBody('INTERNAL', 'internal error; see the server log'));
+  };
+}

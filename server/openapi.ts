@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { GateDecisionRequest, StartRunRequest } from '../contracts';
+
+const schema = (s: z.ZodType) =>
+  z.toJSONSchema(s, { io: 'input', target: 'openapi-3.0', unrepresentable: 'any' });
+
+const ErrorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', example: 'INVALID_REQUEST' },
+        message: { type: 'string' },
+        problems: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+  },
+};
+
+const json = (s: object) => ({ content: { 'application/json': { schema: s } } });
+const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
+const runId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'The run id (its workflow id).',
+};
+const secured = [{ bearer: [] }];
+
+/** The OpenAPI 3.0 description of the API, built from the same zod contracts that check the bodies. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'devcrew',
+      version: '1',
+      description: 'Start devcrew runs, follow their progress, decide their approval gates, cancel them.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'DEVCREW_API_TOKEN' } },
+      schemas: {
+        Error: ErrorBody,
+        StartRunRequest: schema(StartRunRequest),
+        GateDecisionRequest: schema(GateDecisionRequest),
+      },
+    },
+    paths: {
+      '/healthz': { get: { summary: 'The process is up', responses: { 200: { description: 'up' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Temporal answers, a worker polls every task queue, Docker answers',
+          responses: {
+            200: { description: 'ready' },
+            503: { description: 'not ready; `checks` says what is missing' },
+          },
+        },
+      },
+      '/v1/runs': {
+        post: {
+          summary: 'Start a run from a request (planned first) or a ready TodoList',
+          security: secured,
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/StartRunRequest' }) },
+          responses: {
+            202: { description: 'started: `{ run_id, links: { self, web_ui } }`' },
+            400: error('the body is invalid; every problem is listed'),
+            401: error('missing or wrong bearer token'),
+            413: error('the body is over 1 MB'),
+          },
+        },
+        get: {
+          summary: "List runs from Temporal's visibility",
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+          ],
+          responses: { 200: { description: '`{ runs: [...] }`' }, 400: error('unknown status') },
+        },
+      },
+      '/v1/runs/{id}': {
+        get: {
+          summary: 'Progress (status, tasks, pending gates, usage) and, once finished, the result',
+          parameters: [runId],
+          responses: { 200: { description: 'the run' }, 404: error('no such run') },
+        },
+      },
+      '/v1/runs/{id}/approvals/{gate_id}': {
+        post: {
+          summary: 'Approve or reject a pending gate (a Temporal Update); returns its outcome',
+          security: secured,
+          parameters: [runId, { name: 'gate_id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/GateDecisionRequest' }) },
+          responses: {
+            200: { description: 'the outcome' },
+            400: error('invalid body'),
+            401: error('missing or wrong bearer token'),
+            404: error('no such run or gate'),
+            409: error('the gate is not pending'),
+          },
+        },
+      },
+      '/v1/runs/{id}/cancel': {
+        post: {
+          summary: 'Cancel a run: its activities are cancelled, its sandbox containers removed',
+          security: secured,
+          parameters: [runId],
+          responses: {
+            202: { description: 'cancelling' },
+            401: error('missing or wrong bearer token'),
+            404: error('no such run'),
+          },
+        },
+      },
+      '/v1/runs/{id}/artifacts': {
+        get: {
+          summary: "The run's branches, commits and files in the artifact store",
+          parameters: [runId],
+          responses: { 200: { description: 'the artifacts' }, 404: error('no such run') },
+        },
+      },
+    },
+  };
+}
