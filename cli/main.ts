@@ -6,6 +6,7 @@ import { registerArtifacts } from './commands/artifacts';
 import { registerSchema } from './commands/schema';
 import { registerServer } from './commands/server';
 import { registerSetup } from './commands/setup';
+import { registerUp } from './commands/up';
 import { registerValidate } from './commands/validate';
 import { CliError, EXIT } from './exit-codes';
 
@@ -16,7 +17,14 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-for (const register of [registerValidate, registerSchema, registerSetup, registerServer, registerArtifacts]) {
+for (const register of [
+  registerValidate,
+  registerSchema,
+  registerSetup,
+  registerServer,
+  registerArtifacts,
+  registerUp,
+]) {
   register(program);
 }
 
