@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../runtime/config';
+import { geminiClient } from './gemini';
+import { openAiCompatibleClient } from './openai-compatible';
+import { loadPrices, type PriceTable } from './prices';
+import { cachedModel, type CacheStats } from './response-cache';
+import { scriptedClient } from './scripted';
+import type { ModelClient } from './types';
+
+const Url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+const ModelEnv = z.object({
+  DEVCREW_MODEL_PROVIDER: z.enum(['scripted', 'gemini', 'openai']).optional(),
+  DEVCREW_MODEL: z.string().min(1).optional(),
+  DEVCREW_MODEL_CACHE: z.enum(['on', 'off']).default('on'),
+  DEVCREW_MODEL_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(120),
+  DEVCREW_PRICE_TABLE: z.string().min(1).optional(),
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  GEMINI_BASE_URL: Url.optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: Url.optional(),
+});
+
+export interface ModelSetup {
+  model: ModelClient;
+  prices: PriceTable;
+  cache?: CacheStats;
+  /** One line for a person: which model runs, and why. */
+  description: string;
+}
+
+/**
+ * Chooses and builds the model from the environment, checked once. With no provider chosen and no key
+ * set, the scripted test double runs, and the description says so.
+ */
+export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = process.env): ModelSetup {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ModelEnv.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`[INVALID_CONFIG] model settings:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const provider =
+    env.DEVCREW_MODEL_PROVIDER ??
+    (env.GEMINI_API_KEY ? 'gemini' : env.OPENAI_API_KEY ? 'openai' : 'scripted');
+  const timeoutMs = env.DEVCREW_MODEL_TIMEOUT_SECONDS * 1000;
+  let model: ModelClient;
+  let description: string;
+  if (provider === 'gemini') {
+    if (!env.GEMINI_API_KEY) {
+      throw new ConfigError(
+        '[INVALID_CONFIG] DEVCREW_MODEL_PROVIDER=gemini needs GEMINI_API_KEY (an API key from Google AI Studio)',
+      );
+    }
+    const name = env.DEVCREW_MODEL ?? 'gemini-2.0-flash';
+    model = geminiClient({
+      apiKey: env.GEMINI_API_KEY,
+      model: name,
+      baseUrl: env.GEMINI_BASE_URL,
+      timeoutMs,
+    });
+    description = `gemini ${name}${env.GEMINI_BASE_URL ? ` at ${env.GEMINI_BASE_URL}` : ''}`;
+  } else if (provider === 'openai') {
+    if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+      throw new ConfigError(
+        '[INVALID_CONFIG] DEVCREW_MODEL_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (Ollama, vLLM)',
+      );
+    }
+    const name = env.DEVCREW_MODEL ?? 'gpt-4o-mini';
+    model = openAiCompatibleClient({
+      apiKey: env.OPENAI_API_KEY ?? 'none',
+      model: name,
+      baseUrl: env.OPENAI_BASE_URL,
+      timeoutMs,
+    });
+    description = `openai-compatible ${name}${env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : ''}`;
+  } else {
+    model = scriptedClient();
+    description = env.DEVCREW_MODEL_PROVIDER
+      ? 'scripted (a test double replaying recorded answers)'
+      : 'scripted (a test double replaying recorded answers): no DEVCREW_MODEL_PROVIDER and no API key set';
+  }
+  const prices = loadPrices(env.DEVCREW_PRICE_TABLE);
+  if (env.DEVCREW_MODEL_CACHE === 'off') return { model, prices, description };
+  const cached = cachedModel(model, path.join(stateDir, 'model-cache'));
+  return { model: cached, prices, cache: cached.stats, description };
+}

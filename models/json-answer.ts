@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import { problemsFromZod, formatProblems } from '../contracts';
+import { ModelError, type TokenUsage, type JsonAnswer } from './types';
+
+/**
+ * Where model text enters devcrew: parsed as JSON (a fenced block is tolerated) and checked with the
+ * schema; anything else is INVALID_AGENT_OUTPUT with zod's problems listed.
+ */
+export function checkAnswer<S extends z.ZodType>(
+  provider: string,
+  text: string,
+  schema: S,
+  usage: TokenUsage,
+): JsonAnswer<z.output<S>> {
+  const body = text.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/, '$1');
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    throw new ModelError(
+      'INVALID_AGENT_OUTPUT',
+      `${provider} answered text that is not JSON (${(err as Error).message}); first 200 characters: ${JSON.stringify(body.slice(0, 200))}`,
+    );
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new ModelError(
+      'INVALID_AGENT_OUTPUT',
+      `${provider}'s answer does not match the expected shape:\n${formatProblems(problemsFromZod(parsed.error))}`,
+    );
+  }
+  return { value: parsed.data, usage, raw: text };
+}
+
+/** Seconds or an HTTP date, as Retry-After carries them. */
+export function retryAfterMs(header: string | null | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

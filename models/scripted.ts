@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { checkAnswer } from './json-answer';
+import { ModelError, type JsonAnswer, type JsonRequest, type ModelClient, type ModelRole } from './types';
+
+/**
+ * A recording: the answers a model gave (or a person wrote) for one request, per role. An answer with
+ * `match` is used only when the call's prompt contains that text (a task id, a round), so replay is
+ * stateless and a retried activity gets the same answer.
+ */
+export const Recording = z.strictObject({
+  request: z.string().min(1),
+  answers: z.array(
+    z.strictObject({
+      role: z.enum(['planner', 'architect', 'coder', 'debugger']),
+      match: z.string().optional(),
+      value: z.unknown(),
+    }),
+  ),
+});
+export type Recording = z.infer<typeof Recording>;
+
+export const RECORDINGS_DIR = path.join(__dirname, 'recordings');
+
+/** Reads every recording in a folder, keyed by its request (trimmed, lower case). */
+export function loadRecordings(dir = RECORDINGS_DIR): Map<string, Recording> {
+  const out = new Map<string, Recording>();
+  if (!fs.existsSync(dir)) return out;
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
+    const parsed = Recording.safeParse(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')));
+    if (!parsed.success) throw new Error(`recording ${name} is malformed: ${parsed.error.message}`);
+    out.set(normalize(parsed.data.request), parsed.data);
+  }
+  return out;
+}
+
+const normalize = (request: string) =>
+  request
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[.!]+$/, '');
+
+/**
+ * The scripted model: a TEST DOUBLE that replays recordings, so the pipeline runs offline and in CI.
+ * It is named "scripted" wherever a user sees which model ran.
+ */
+export function scriptedClient(recordings: Map<string, Recording> = loadRecordings()): ModelClient {
+  return {
+    info: { provider: 'scripted', name: 'scripted' },
+    async generateJson<S extends z.ZodType>(request: JsonRequest<S>): Promise<JsonAnswer<z.output<S>>> {
+      const key = request.scriptKey ?? '';
+      const recording = recordings.get(normalize(key));
+      if (!recording) {
+        const known = [...recordings.values()].map((r) => `"${r.request}"`).join(', ');
+        throw new ModelError(
+          'MODEL_BAD_REQUEST',
+          `the scripted model (a test double) has no recording for "${key}"; it knows ${known || 'none'}. ` +
+            'Set DEVCREW_MODEL_PROVIDER=gemini with GEMINI_API_KEY (or openai) for other requests',
+        );
+      }
+      const answer = recording.answers.find(
+        (a) =>
+          a.role === (request.role as ModelRole) &&
+          (a.match === undefined || request.prompt.includes(a.match)),
+      );
+      if (!answer) {
+        throw new ModelError(
+          'MODEL_BAD_REQUEST',
+          `the scripted recording for "${recording.request}" has no ${request.role} answer for this prompt`,
+        );
+      }
+      const raw = JSON.stringify(answer.value);
+      return checkAnswer('the scripted model', raw, request.schema, { input_tokens: 0, output_tokens: 0 });
+    },
+  };
+}

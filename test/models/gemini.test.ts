@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { z } from 'zod';
+import { geminiClient } from '../../models/gemini';
+import { ModelError } from '../../models/types';
+import { FakeGemini } from '../fakes/fake-gemini';
+
+const KEY = 'AIzaFAKE-key-that-must-never-leak-0123456789';
+const Answer = z.strictObject({
+  name: z.string().describe('the class name'),
+  windows: z.array(z.number().int()),
+});
+const ask = (client: ReturnType<typeof geminiClient>) =>
+  client.generateJson({
+    role: 'architect',
+    system: 'You are an architect.',
+    prompt: 'Design SmaCrossover.',
+    schema: Answer,
+  });
+
+let fake: FakeGemini;
+let client: ReturnType<typeof geminiClient>;
+before(async () => {
+  fake = await new FakeGemini().start();
+  client = geminiClient({ apiKey: KEY, model: 'gemini-2.0-flash', baseUrl: fake.url, timeoutMs: 2_000 });
+});
+after(() => fake?.stop());
+
+async function failure(promise: Promise<unknown>): Promise<ModelError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ModelError, `expected a ModelError, got ${String(err)}`);
+    assert.ok(!err.message.includes(KEY), 'the API key must not appear in an error');
+    return err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+test('the real SDK asks for JSON with a response schema derived from the contract and returns it validated', async () => {
+  fake.reply({
+    kind: 'json',
+    value: { name: 'SmaCrossover', windows: [5, 20] },
+    inputTokens: 321,
+    outputTokens: 45,
+  });
+  const answer = await ask(client);
+  assert.deepEqual(answer.value, { name: 'SmaCrossover', windows: [5, 20] });
+  assert.deepEqual(answer.usage, { input_tokens: 321, output_tokens: 45 });
+
+  const sent = fake.requests.at(-1)!;
+  assert.match(sent.url, /\/v1beta\/models\/gemini-2\.0-flash:generateContent$/);
+  assert.equal(sent.headers['x-goog-api-key'], KEY, 'the key travels in a header');
+  assert.ok(!sent.url.includes(KEY), 'not in the URL, where logs would keep it');
+  assert.equal(sent.body.generationConfig?.responseMimeType, 'application/json');
+  const schema = sent.body.generationConfig?.responseJsonSchema as {
+    properties: Record<string, { description?: string }>;
+  };
+  assert.equal(schema.properties.name?.description, 'the class name');
+  assert.equal(sent.body.contents?.[0]?.parts?.[0]?.text, 'Design SmaCrossover.');
+});
+
+test('429 becomes a retryable MODEL_RATE_LIMITED carrying Retry-After', async () => {
+  fake.reply({ kind: 'status', status: 429, retryAfter: '7' });
+  const err = await failure(ask(client));
+  assert.equal(err.code, 'MODEL_RATE_LIMITED');
+  assert.equal(err.retryable, true);
+  assert.equal(err.retryAfterMs, 7000);
+});
+
+test('500 and a stalled answer are retryable MODEL_UNAVAILABLE; 400 is not retryable', async () => {
+  fake.reply({ kind: 'status', status: 500 });
+  assert.equal((await failure(ask(client))).code, 'MODEL_UNAVAILABLE');
+
+  fake.reply({ kind: 'slow', ms: 4_000, then: { kind: 'json', value: { name: 'x', windows: [] } } });
+  const slow = await failure(ask(client));
+  assert.equal(slow.code, 'MODEL_UNAVAILABLE');
+  assert.equal(slow.retryable, true);
+
+  fake.reply({ kind: 'status', status: 400, message: 'Invalid JSON payload' });
+  const bad = await failure(ask(client));
+  assert.equal(bad.code, 'MODEL_BAD_REQUEST');
+  assert.equal(bad.retryable, false);
+  assert.match(bad.message, /Invalid JSON payload/);
+});
+
+test('a safety block is reported as such and not retried', async () => {
+  fake.reply({ kind: 'safety' });
+  const err = await failure(ask(client));
+  assert.equal(err.code, 'MODEL_SAFETY_BLOCK');
+  assert.equal(err.retryable, false);
+  assert.match(err.message, /safety grounds \(SAFETY\)/);
+});
+
+test('malformed JSON and a wrong shape are INVALID_AGENT_OUTPUT naming what is wrong', async () => {
+  fake.reply({ kind: 'text', text: '{"name": "Sma", "windows": [5, 2' });
+  assert.match((await failure(ask(client))).message, /INVALID_AGENT_OUTPUT.*not JSON/);
+  fake.reply({ kind: 'json', value: { name: 'Sma', windows: ['five'] } });
+  const shape = await failure(ask(client));
+  assert.equal(shape.code, 'INVALID_AGENT_OUTPUT');
+  assert.match(shape.message, /windows\[0\]: /);
+});
+
+test('a provider that is down fails fast with a message naming Gemini and the address', async () => {
+  const down = geminiClient({
+    apiKey: KEY,
+    model: 'gemini-2.0-flash',
+    baseUrl: 'http://127.0.0.1:9',
+    timeoutMs: 2_000,
+  });
+  const started = Date.now();
+  const err = await failure(ask(down));
+  assert.equal(err.code, 'MODEL_UNAVAILABLE');
+  assert.match(err.message, /Gemini \(gemini-2\.0-flash at http:\/\/127\.0\.0\.1:9\) cannot be reached/);
+  assert.ok(Date.now() - started < 10_000);
+});
