@@ -50,7 +50,7 @@ before(async () => {
     readiness: async () => [{ name: 'temporal', ok: true, detail: 'answers' }],
     log: (m) => logged.push(m),
   });
-  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', resolve)));
+  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 after(() => server?.close());
