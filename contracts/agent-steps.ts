@@ -66,6 +66,8 @@ export const PrepareTaskInput = StepContext.extend({
 export type PrepareTaskInput = z.infer<typeof PrepareTaskInput>;
 
 export const AgentStepInput = StepContext.extend({
+  /** The run's request in the person's words (TodoList.request); the scripted model replays by it. */
+  request: z.string().optional(),
   task: TodoItem,
   /** The commit the agent starts from: the task branch's head. */
   base: ArtifactRef,
