@@ -1,0 +1,52 @@
+import { Contract, type AgentStepInput, type AgentStepResult } from '../contracts';
+import type { ActivityDeps } from './deps';
+import { converting } from './failures';
+import { askModel } from './model-step';
+import { fileBlock, isContract, readFiles, taskHeader, withoutDuplicates } from './workspace';
+
+/** Architect: a task to its Contract (interfaces, data models, test skeletons), committed. */
+export function createArchitect(deps: ActivityDeps) {
+  return {
+    async architect(input: AgentStepInput): Promise<AgentStepResult> {
+      return converting(async () => {
+        const known = await readFiles(deps.artifacts, input.base.commit, isContract);
+        const prompt = [
+          taskHeader(input),
+          known.length ? `Contracts already agreed (keep to them):\n${fileBlock(known)}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n\n');
+        const step = await askModel(deps, {
+          role: 'architect',
+          prompt,
+          schema: Contract,
+          scriptKey: input.request,
+        });
+        const contract: Contract = { ...step.value, task_id: input.task.id };
+        const contractPath = `contracts/${input.task.id}.json`;
+        const ref = await deps.artifacts.commit({
+          parent: input.base.commit,
+          subject: `Contract for ${input.task.id}: ${contract.interfaces.map((i) => i.name).join(', ')}`,
+          metadata: {
+            ...step.provenance,
+            workflow_id: input.workflow_id,
+            correlation_id: input.correlation_id,
+            task_id: input.task.id,
+          },
+          files: withoutDuplicates([
+            { path: contractPath, content: `${JSON.stringify(contract, null, 2)}\n` },
+            ...contract.test_skeletons.map((s) => ({ path: s.path, content: s.content })),
+          ]),
+        });
+        return {
+          ref,
+          model: step.model,
+          usage: step.usage,
+          passed: true,
+          summary: `contract: ${contract.interfaces.length} interface(s), ${contract.test_skeletons.length} test skeleton(s)`,
+          report_path: contractPath,
+        };
+      });
+    },
+  };
+}

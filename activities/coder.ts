@@ -1,0 +1,56 @@
+import { CodeArtifacts, type AgentStepInput, type AgentStepResult } from '../contracts';
+import type { ActivityDeps } from './deps';
+import { converting } from './failures';
+import { askModel } from './model-step';
+import { fileBlock, isContract, isPython, readFiles, taskHeader, withoutDuplicates } from './workspace';
+
+/**
+ * Coder and Debugger: the model writes whole files (code and tests); they are committed on the task
+ * branch. The Coder follows the contracts; in a fix round (and always for the Debugger) it also sees
+ * the current files and the failing report.
+ */
+export function createCoder(deps: ActivityDeps) {
+  const write = async (input: AgentStepInput, role: 'coder' | 'debugger'): Promise<AgentStepResult> =>
+    converting(async () => {
+      const contracts = await readFiles(deps.artifacts, input.base.commit, isContract);
+      const fixing = role === 'debugger' || input.failing_report_path !== undefined;
+      const current = fixing ? await readFiles(deps.artifacts, input.base.commit, isPython) : [];
+      const report = input.failing_report_path
+        ? await deps.artifacts.readFile(input.base.commit, input.failing_report_path)
+        : '';
+      const prompt = [
+        taskHeader(input),
+        contracts.length
+          ? `Contracts:\n${fileBlock(contracts)}`
+          : 'No contract: design the interface yourself.',
+        current.length ? `Current files:\n${fileBlock(current)}` : '',
+        report ? `Failing report (${input.failing_report_path}):\n${report}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n');
+      const step = await askModel(deps, { role, prompt, schema: CodeArtifacts, scriptKey: input.request });
+      const files = withoutDuplicates([...step.value.files, ...step.value.tests]);
+      const ref = await deps.artifacts.commit({
+        parent: input.base.commit,
+        subject: `${role === 'debugger' ? 'Fix' : fixing ? 'Build fix for' : 'Implement'} ${input.task.id}${input.round ? ` (round ${input.round})` : ''}: ${files.length} file(s)`,
+        metadata: {
+          ...step.provenance,
+          workflow_id: input.workflow_id,
+          correlation_id: input.correlation_id,
+          task_id: input.task.id,
+        },
+        files,
+      });
+      return {
+        ref,
+        model: step.model,
+        usage: step.usage,
+        passed: true,
+        summary: `${files.length} file(s): ${files.map((f) => f.path).join(', ')}`,
+      };
+    });
+  return {
+    code: (input: AgentStepInput) => write(input, 'coder'),
+    debug: (input: AgentStepInput) => write(input, 'debugger'),
+  };
+}

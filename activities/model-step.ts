@@ -1,0 +1,74 @@
+import { Context } from '@temporalio/activity';
+import type { z } from 'zod';
+import type { ArtifactMetadata, ModelInfo, ModelUsage } from '../contracts';
+import { costOf } from '../models/prices';
+import { promptHash } from '../models/prompt-hash';
+import type { ModelRole } from '../models/types';
+import { promptFor } from '../prompts';
+import type { ActivityDeps } from './deps';
+
+export interface ModelStep<T> {
+  value: T;
+  usage: ModelUsage;
+  model: ModelInfo;
+  /** Provenance for the commit that stores this answer (artifacts filled by the store). */
+  provenance: Omit<ArtifactMetadata, 'artifacts' | 'task_id' | 'workflow_id' | 'correlation_id'>;
+}
+
+/** One agent's model call: its versioned prompt, the answer validated, usage priced, provenance ready. */
+export async function askModel<S extends z.ZodType>(
+  deps: ActivityDeps,
+  call: { role: ModelRole; prompt: string; schema: S; scriptKey?: string },
+): Promise<ModelStep<z.output<S>>> {
+  const system = promptFor(call.role);
+  const request = {
+    role: call.role,
+    system: system.text,
+    prompt: call.prompt,
+    schema: call.schema,
+    scriptKey: call.scriptKey,
+  };
+  const answer = await deps.model.generateJson(request);
+  const model = deps.model.info;
+  const cost = answer.cached ? 0 : costOf(deps.prices, model, answer.usage);
+  return {
+    value: answer.value,
+    model,
+    usage: {
+      calls: answer.cached ? 0 : 1,
+      cache_hits: answer.cached ? 1 : 0,
+      input_tokens: answer.cached ? 0 : answer.usage.input_tokens,
+      output_tokens: answer.cached ? 0 : answer.usage.output_tokens,
+      cost_usd: cost,
+    },
+    provenance: {
+      agent_role: call.role,
+      agent_version: system.version,
+      prompt_hash: answer.prompt_hash ?? promptHash(model, request),
+      model_name: model.provider === 'scripted' ? 'scripted' : `${model.provider}/${model.name}`,
+      timestamp: stableTimestamp(),
+    },
+  };
+}
+
+/**
+ * The time a commit records: when Temporal first scheduled this activity, the same on every retry, so
+ * a retried step rebuilds the identical commit instead of a second one.
+ */
+export function stableTimestamp(): string {
+  try {
+    return new Date(Context.current().info.scheduledTimestampMs).toISOString();
+  } catch {
+    return new Date().toISOString(); // outside an activity (scripts, tests)
+  }
+}
+
+export function addUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
+  return {
+    calls: a.calls + b.calls,
+    cache_hits: a.cache_hits + b.cache_hits,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    cost_usd: a.cost_usd + b.cost_usd,
+  };
+}

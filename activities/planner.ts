@@ -1,0 +1,85 @@
+import { log } from '@temporalio/activity';
+import {
+  checkDocument,
+  formatProblems,
+  NO_USAGE,
+  TodoList,
+  type PlanInput,
+  type PlanResult,
+} from '../contracts';
+import { ModelError } from '../models/types';
+import type { ActivityDeps } from './deps';
+import { converting } from './failures';
+import { addUsage, askModel, type ModelStep } from './model-step';
+
+/** Where a run's plan is committed: branch `ai/generated/{workflow_id}/plan`. */
+export const PLAN_TASK_ID = 'plan';
+export const PLAN_PATH = 'plans/todo_list.json';
+
+/**
+ * Planner: request to a TodoList, checked with the contract's shape and meaning. An invalid answer gets
+ * bounded repair rounds with the problems fed back, then fails INVALID_AGENT_OUTPUT (not retried).
+ */
+export function createPlanner(deps: ActivityDeps) {
+  return {
+    async plan(input: PlanInput): Promise<PlanResult> {
+      return converting(async () => {
+        const rounds = 1 + (deps.plannerRepairRounds ?? 1);
+        let usage = NO_USAGE;
+        let prompt = planPrompt(input);
+        let last = '';
+        for (let round = 1; round <= rounds; round++) {
+          let step: ModelStep<TodoList>;
+          try {
+            step = await askModel(deps, {
+              role: 'planner',
+              prompt,
+              schema: TodoList,
+              scriptKey: input.request,
+            });
+          } catch (err) {
+            if (!(err instanceof ModelError && err.code === 'INVALID_AGENT_OUTPUT')) throw err;
+            last = err.message;
+            prompt = `${planPrompt(input)}\n\nYour previous answer was refused:\n${err.message}\nAnswer again, fixing every problem.`;
+            continue;
+          }
+          usage = addUsage(usage, step.usage);
+          const checked = checkDocument('todo', { ...step.value, request: input.request });
+          if (checked.ok) {
+            const ref = await deps.artifacts.commit({
+              subject: `Plan "${input.request.slice(0, 60)}": ${checked.value.tasks.length} tasks`,
+              metadata: {
+                ...step.provenance,
+                workflow_id: input.workflow_id,
+                correlation_id: input.correlation_id,
+                task_id: PLAN_TASK_ID,
+              },
+              files: [{ path: PLAN_PATH, content: `${JSON.stringify(checked.value, null, 2)}\n` }],
+            });
+            return { todo_list: checked.value, ref, model: step.model, usage };
+          }
+          last = formatProblems(checked.problems);
+          log.warn('planner answer refused', { round, problems: checked.problems.length });
+          prompt =
+            `${planPrompt(input)}\n\nYour previous plan was refused for these problems:\n${last}\n` +
+            `Previous plan:\n${JSON.stringify(step.value)}\nAnswer with a corrected TodoList.`;
+        }
+        throw new ModelError(
+          'INVALID_AGENT_OUTPUT',
+          `the Planner gave no valid TodoList in ${rounds} rounds; the last problems:\n${last}`,
+        );
+      });
+    },
+  };
+}
+
+function planPrompt(input: PlanInput): string {
+  return [
+    `Request: ${input.request}`,
+    input.feedback
+      ? `A reviewer rejected the previous plan${input.previous_todo_list_id ? ` (${input.previous_todo_list_id})` : ''} and said: ${input.feedback}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}

@@ -1,0 +1,47 @@
+import type { ArtifactStore } from '../artifacts/types';
+import type { AgentStepInput } from '../contracts';
+
+/** Files of a commit, read back from the store, up to a total size a prompt can carry. */
+export async function readFiles(
+  store: ArtifactStore,
+  commit: string,
+  keep: (path: string) => boolean,
+  maxBytes = 200_000,
+): Promise<{ path: string; content: string }[]> {
+  const out: { path: string; content: string }[] = [];
+  let total = 0;
+  for (const path of (await store.listFiles(commit)).filter(keep).sort()) {
+    const content = await store.readFile(commit, path);
+    total += content.length;
+    if (total > maxBytes) break;
+    out.push({ path, content });
+  }
+  return out;
+}
+
+export const isPython = (p: string) => p.endsWith('.py');
+export const isContract = (p: string) => p.startsWith('contracts/') && p.endsWith('.json');
+
+/** The part of every agent prompt that says which task this is (the scripted model matches on it). */
+export function taskHeader(input: AgentStepInput): string {
+  const t = input.task;
+  return [
+    `Task id: ${t.id}`,
+    `Role: ${t.agent_role}`,
+    ...(input.round ? [`Round: ${input.round}`] : []),
+    `Title: ${t.title}`,
+    `Description: ${t.description}`,
+    `Acceptance tests: ${t.acceptance_criteria.tests.map((x) => x.cmd).join(' ; ') || '(none)'}`,
+  ].join('\n');
+}
+
+export function fileBlock(files: { path: string; content: string }[]): string {
+  return files.map((f) => `--- ${f.path}\n${f.content}`).join('\n');
+}
+
+/** Every path a model gave must stay inside the project, and code and tests in their folders. */
+export function withoutDuplicates<T extends { path: string }>(files: T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const f of files) seen.set(f.path.replace(/^\.\//, ''), { ...f, path: f.path.replace(/^\.\//, '') });
+  return [...seen.values()];
+}
