@@ -19,3 +19,5 @@ export function createAgentActivities(deps: ActivityDeps): AgentActivities {
     ...createStoreSteps(deps),
   };
 }
+
+export { createSandboxActivities } from './tester';

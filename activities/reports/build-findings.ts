@@ -1,0 +1,69 @@
+import type { Finding } from '../../contracts';
+
+const rel = (p: string) => p.replace(/^\.\//, '');
+
+/** flake8's default format: `path:line:col: CODE message`. */
+export function parseFlake8(output: string): Finding[] {
+  const out: Finding[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^(.+?):(\d+):(\d+): ([A-Z]+\d+) (.*)$/.exec(line.trim());
+    if (m) {
+      out.push({
+        tool: 'flake8',
+        path: rel(m[1]!),
+        line: Number(m[2]),
+        column: Number(m[3]),
+        code: m[4]!,
+        severity: 'error',
+        message: m[5]!,
+      });
+    }
+  }
+  return out;
+}
+
+/** mypy with --show-column-numbers: `path:line:col: error: message  [code]` (notes are dropped). */
+export function parseMypy(output: string): Finding[] {
+  const out: Finding[] = [];
+  for (const line of output.split('\n')) {
+    const m = /^(.+?):(\d+):(?:(\d+):)? (error|warning): (.*?)(?:\s+\[([\w-]+)\])?$/.exec(line.trim());
+    if (m) {
+      out.push({
+        tool: 'mypy',
+        path: rel(m[1]!),
+        line: Number(m[2]),
+        ...(m[3] ? { column: Number(m[3]) } : {}),
+        code: m[6] ?? 'mypy',
+        severity: m[4] === 'error' ? 'error' : 'warning',
+        message: m[5]!,
+      });
+    }
+  }
+  return out;
+}
+
+/** bandit -f json: low severity is a warning; medium and high fail the build. */
+export function parseBandit(output: string): Finding[] {
+  let json: {
+    results?: {
+      filename: string;
+      line_number: number;
+      test_id: string;
+      issue_severity: string;
+      issue_text: string;
+    }[];
+  };
+  try {
+    json = JSON.parse(output.slice(output.indexOf('{'))) as typeof json;
+  } catch {
+    return [];
+  }
+  return (json.results ?? []).map((r) => ({
+    tool: 'bandit' as const,
+    path: rel(r.filename),
+    line: r.line_number,
+    code: r.test_id,
+    severity: r.issue_severity === 'LOW' ? ('warning' as const) : ('error' as const),
+    message: r.issue_text,
+  }));
+}

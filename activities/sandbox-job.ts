@@ -1,0 +1,30 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Sandbox, SandboxJob, SandboxResult } from '../sandbox/types';
+
+/**
+ * Runs a sandbox job from inside an activity: heartbeats while it runs, and hands the activity's
+ * cancellation (a cancelled run, a missed heartbeat) to the job, which kills its container.
+ */
+export async function runSandboxJob(sandbox: Sandbox | undefined, job: SandboxJob): Promise<SandboxResult> {
+  if (!sandbox) {
+    throw ApplicationFailure.create({
+      type: 'SANDBOX_UNAVAILABLE',
+      message:
+        'this worker has no sandbox; run sandbox activities on a worker with Docker (devcrew worker --kind sandbox)',
+      nonRetryable: false,
+    });
+  }
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    context = undefined; // outside an activity
+  }
+  const timer = context ? setInterval(() => context.heartbeat(), 2_000) : undefined;
+  try {
+    return await sandbox.run({ ...job, signal: context?.cancellationSignal ?? job.signal });
+  } finally {
+    clearInterval(timer);
+  }
+}
