@@ -21,9 +21,26 @@ export const RunOptions = z.strictObject({
   gates: z
     .strictObject({
       plan: z.boolean().optional().describe('Ask a person to approve the plan before any task runs.'),
-      tasks: z.boolean().optional().describe("Honour the tasks' requires_approval flags."),
+      tasks: z.boolean().optional().describe("Honour the tasks' requires_approval flags (default true)."),
+      timeout_seconds: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe('How long a gate waits for a decision.'),
+      on_timeout: z
+        .enum(['approve', 'reject'])
+        .optional()
+        .describe('What a gate decides when nobody does (default reject).'),
     })
     .optional(),
+  max_replans: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .optional()
+    .describe('Plans made again after a rejection (default 2).'),
   max_debug_rounds: z.number().int().min(0).max(10).optional(),
   fail_fast: z.boolean().optional(),
 });

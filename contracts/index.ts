@@ -11,6 +11,7 @@ export * from './contract';
 export * from './documents';
 export * from './json-syntax';
 export * from './problems';
+export * from './run';
 export * from './task-event';
 export * from './test-report';
 export * from './todo-list';

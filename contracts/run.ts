@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { ArtifactRef } from './artifact-metadata';
+import { ModelInfo, ModelUsage } from './agent-steps';
+import { RunOptions } from './api';
+import { AgentRole, TodoList } from './todo-list';
+
+/** What a run, and each of its tasks, is doing; the names users see (ARCHITECTURE.md). */
+export const RunStatus = z.enum([
+  'running',
+  'awaiting_approval',
+  'completed',
+  'failed',
+  'cancelled',
+  'rejected',
+]);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const TaskStatus = z.enum([
+  'pending',
+  'running',
+  'awaiting_approval',
+  'completed',
+  'failed',
+  'skipped',
+  'rejected',
+  'cancelled',
+]);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+/** The run workflow's one input. Exactly one of `request` (planned first) or `todo_list`. */
+export const RunInput = z.strictObject({
+  run_id: z.string().min(1),
+  request: z.string().min(1).optional(),
+  todo_list: TodoList.optional(),
+  options: RunOptions.default({}),
+  /** Which model the workers run, for the progress view and search attributes. */
+  model: ModelInfo.optional(),
+  /** Task queues, overridable so tests and side-by-side deployments stay apart. */
+  task_queues: z.strictObject({ agents: z.string(), sandbox: z.string() }).optional(),
+});
+export type RunInput = z.infer<typeof RunInput>;
+
+export const RoundRecord = z.strictObject({
+  round: z.number().int().nonnegative(),
+  agent: z.enum(['architect', 'coder', 'build-checker', 'tester', 'debugger']),
+  passed: z.boolean(),
+  summary: z.string(),
+  commit: z.string().optional(),
+  report_path: z.string().optional(),
+  at: z.string(),
+});
+export type RoundRecord = z.infer<typeof RoundRecord>;
+
+export const TaskProgress = z.strictObject({
+  id: z.string(),
+  title: z.string(),
+  agent_role: AgentRole,
+  status: TaskStatus,
+  attempts: z.number().int().nonnegative(),
+  /** Debugger rounds used. */
+  rounds: z.number().int().nonnegative(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  error: z.string().optional(),
+  ref: ArtifactRef.optional(),
+  history: z.array(RoundRecord),
+});
+export type TaskProgress = z.infer<typeof TaskProgress>;
+
+export const PendingGate = z.strictObject({
+  gate_id: z.string(),
+  kind: z.enum(['plan', 'task', 'budget']),
+  waiting_for: z.string(),
+  since: z.string(),
+});
+export type PendingGate = z.infer<typeof PendingGate>;
+
+/** The progress query's answer: what `GET /v1/runs/{id}` and `devcrew status` show. */
+export const RunProgress = z.strictObject({
+  run_id: z.string(),
+  status: RunStatus,
+  request: z.string(),
+  todo_list_id: z.string().nullable(),
+  tasks: z.array(TaskProgress),
+  pending_gates: z.array(PendingGate),
+  usage: ModelUsage,
+  budget_usd: z.number(),
+  model: ModelInfo.nullable(),
+  error: z.string().optional(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+export const RunResult = RunProgress.extend({
+  artifacts: z
+    .strictObject({ branch: z.string(), commit: z.string(), files: z.array(z.string()) })
+    .nullable(),
+  test_summary: z
+    .strictObject({
+      passed: z.number(),
+      failed: z.number(),
+      skipped: z.number(),
+      errors: z.number(),
+      duration_s: z.number(),
+    })
+    .nullable(),
+  test_report_path: z.string().nullable(),
+});
+export type RunResult = z.infer<typeof RunResult>;
+
+/** A person's decision at a gate, by Update or Signal. */
+export const GateDecision = z.strictObject({
+  gate_id: z.string().min(1),
+  decision: z.enum(['approve', 'reject']),
+  approver: z.string().trim().min(1, 'name who decides'),
+  comment: z.string().optional(),
+  /** Budget gates: the new budget in USD when approving. */
+  budget_usd: z.number().positive().optional(),
+});
+export type GateDecision = z.infer<typeof GateDecision>;
+
+export const GateOutcome = z.strictObject({
+  gate_id: z.string(),
+  outcome: z.enum(['approved', 'rejected']),
+  approver: z.string(),
+  decided_at: z.string(),
+});
+export type GateOutcome = z.infer<typeof GateOutcome>;

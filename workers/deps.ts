@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { createAgentActivities, createSandboxActivities } from '../activities';
+import type { AgentActivities, SandboxActivities } from '../activities/types';
+import { openArtifactStore } from '../artifacts';
+import { modelFromEnv, type ModelSetup } from '../models/config';
+import { pathsFrom, readEnv } from '../runtime/config';
+import type { Report } from '../runtime/provision';
+import type { Sandbox } from '../sandbox/types';
+
+export interface ProductionActivities {
+  agents: AgentActivities;
+  sandbox: SandboxActivities;
+  model: ModelSetup;
+  repoDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real clients, from the environment: the model (scripted unless a provider is configured), the
+ * artifact store in the state dir, and, for sandbox workers, the Docker sandbox.
+ */
+export async function productionActivities(options: {
+  withSandbox: boolean;
+  report: Report;
+  makeSandbox?: () => Promise<Sandbox>;
+}): Promise<ProductionActivities> {
+  const env = readEnv();
+  const { stateDir } = pathsFrom(env);
+  const model = modelFromEnv(stateDir);
+  options.report(`model: ${model.description}`);
+  const repoDir = path.join(stateDir, 'artifacts');
+  const artifacts = await openArtifactStore({ repoDir });
+  const sandbox = options.withSandbox && options.makeSandbox ? await options.makeSandbox() : undefined;
+  const deps = { model: model.model, prices: model.prices, artifacts, sandbox };
+  return {
+    agents: createAgentActivities(deps),
+    sandbox: createSandboxActivities(deps),
+    model,
+    repoDir,
+    close: async () => {
+      await sandbox?.close();
+    },
+  };
+}
