@@ -1,0 +1,10 @@
+/** The sandbox: untrusted code in locked-down Docker containers. Knows nothing of Temporal. */
+export {
+  createDockerSandbox,
+  DEFAULT_LIMITS,
+  janitor,
+  SANDBOX_LABEL,
+  type SandboxOptions,
+} from './docker-sandbox';
+export { SandboxError, unsafePath } from './paths';
+export type * from './types';
