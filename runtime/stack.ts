@@ -1,0 +1,157 @@
+import type { Server } from 'node:http';
+import fs from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { TASK_QUEUES } from '../activities/types';
+import { openArtifactStore } from '../artifacts';
+import { createDockerSandbox, janitor } from '../sandbox';
+import { createApp } from '../server/app';
+import { checkReadiness } from '../server/readiness';
+import { temporalRuns } from '../server/temporal-runs';
+import { startWorkers, type RunningWorkers, type WorkerKind } from '../workers';
+import { productionActivities } from '../workers/deps';
+import { pathsFrom, readEnv } from './config';
+import { provision, type Report } from './provision';
+import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
+
+export interface Stack {
+  address: string;
+  namespace: string;
+  webUiUrl?: string;
+  apiUrl?: string;
+  client: Client;
+  runs: ReturnType<typeof temporalRuns>;
+  modelDescription: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * devcrew on one machine: the embedded Temporal server (unless TEMPORAL_ADDRESS names one), the workers
+ * of the kinds asked for, and the HTTP API. What `devcrew up` runs and what the end-to-end tests drive.
+ */
+export async function startStack(options: {
+  report: Report;
+  workers?: readonly WorkerKind[];
+  api?: boolean;
+  /** Tests: run against this server instead of starting one. */
+  temporalAddress?: string;
+  apiPort?: number;
+  headless?: boolean;
+}): Promise<Stack> {
+  const env = readEnv();
+  const { stateDir } = pathsFrom(env);
+  await fs.mkdir(stateDir, { recursive: true });
+  const kinds = options.workers ?? ['runs', 'agents', 'sandbox'];
+  const p = await provision(
+    {
+      temporal: !options.temporalAddress,
+      docker: kinds.includes('sandbox'),
+      sandboxImage: kinds.includes('sandbox'),
+    },
+    { env, report: options.report },
+  );
+  let embedded: EmbeddedServer | undefined;
+  const address = options.temporalAddress ?? env.TEMPORAL_ADDRESS ?? undefined;
+  if (!address) {
+    embedded = await startEmbeddedServer({
+      cli: p.temporalCli!,
+      stateDir,
+      port: env.DEVCREW_TEMPORAL_PORT,
+      uiPort: env.DEVCREW_UI_PORT,
+      namespace: env.TEMPORAL_NAMESPACE,
+      headless: options.headless,
+    });
+    options.report(`Temporal dev server at ${embedded.address}, history in ${embedded.dbFile}`);
+  }
+  const target = address ?? embedded!.address;
+  const webUiUrl = embedded?.webUiUrl;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await embedded?.stop();
+  };
+  try {
+    const native = await NativeConnection.connect({ address: target });
+    cleanups.push(() => native.close());
+    const acts = await productionActivities({
+      withSandbox: kinds.includes('sandbox'),
+      report: options.report,
+      makeSandbox: async () => {
+        const removed = await janitor(p.docker!);
+        if (removed) options.report(`sandbox: removed ${removed} container(s) left by an earlier crash`);
+        return createDockerSandbox({ docker: p.docker!, image: p.sandboxBaseImage! });
+      },
+    });
+    cleanups.push(() => acts.close());
+    let workers: RunningWorkers | undefined;
+    if (kinds.length > 0) {
+      workers = await startWorkers({
+        connection: native,
+        namespace: env.TEMPORAL_NAMESPACE,
+        kinds,
+        agents: acts.agents,
+        sandbox: acts.sandbox,
+      });
+      cleanups.push(() => workers!.shutdown());
+      options.report(`workers polling ${workers.workers.map((w) => w.taskQueue).join(', ')}`);
+    }
+    const connection = await Connection.connect({ address: target });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const runs = temporalRuns({
+      client,
+      model: acts.model.model.info,
+      artifacts: () => openArtifactStore({ repoDir: acts.repoDir }),
+    });
+    let apiUrl: string | undefined;
+    if (options.api !== false) {
+      const app = createApp({
+        runs,
+        token: process.env.DEVCREW_API_TOKEN,
+        namespace: env.TEMPORAL_NAMESPACE,
+        webUiUrl,
+        readiness: () =>
+          checkReadiness({
+            connection,
+            namespace: env.TEMPORAL_NAMESPACE,
+            taskQueues: [
+              { name: TASK_QUEUES.runs, kind: 'workflow' },
+              { name: TASK_QUEUES.agents, kind: 'activity' },
+              { name: TASK_QUEUES.sandbox, kind: 'activity' },
+            ],
+            docker: p.docker,
+          }),
+      });
+      const port = options.apiPort ?? env.DEVCREW_API_PORT;
+      const server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(port, '127.0.0.1', () => resolve(s));
+        s.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            err.code === 'EADDRINUSE'
+              ? new Error(`port ${port} is taken; set DEVCREW_API_PORT to a free port`)
+              : err,
+          ),
+        );
+      });
+      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+      const addr = server.address();
+      apiUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
+      options.report(
+        `HTTP API at ${apiUrl}${process.env.DEVCREW_API_TOKEN ? '' : ' (read-only: set DEVCREW_API_TOKEN to allow changes)'}`,
+      );
+    }
+    return {
+      address: target,
+      namespace: env.TEMPORAL_NAMESPACE,
+      webUiUrl,
+      apiUrl,
+      client,
+      runs,
+      modelDescription: acts.model.description,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
