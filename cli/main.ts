@@ -3,11 +3,15 @@ import packageJson from '../package.json';
 import { ConfigError } from '../runtime/config';
 import { ProvisionError } from '../runtime/provision';
 import { registerArtifacts } from './commands/artifacts';
+import { registerManage } from './commands/manage';
+import { registerPlan } from './commands/plan';
+import { registerRun } from './commands/run';
 import { registerSchema } from './commands/schema';
 import { registerServer } from './commands/server';
 import { registerSetup } from './commands/setup';
 import { registerUp } from './commands/up';
 import { registerValidate } from './commands/validate';
+import { registerWorker } from './commands/worker';
 import { CliError, EXIT } from './exit-codes';
 
 const program = new Command()
@@ -18,12 +22,16 @@ const program = new Command()
   .configureOutput({ outputError: (text, write) => write(text) });
 
 for (const register of [
+  registerUp,
+  registerRun,
+  registerManage,
+  registerPlan,
   registerValidate,
   registerSchema,
-  registerSetup,
-  registerServer,
   registerArtifacts,
-  registerUp,
+  registerWorker,
+  registerServer,
+  registerSetup,
 ]) {
   register(program);
 }

@@ -62,5 +62,11 @@ export const GateDecisionRequest = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   approver: z.string().trim().min(1, 'name who decides').max(200),
   comment: z.string().max(10_000).optional(),
+  budget_usd: z
+    .number()
+    .positive()
+    .max(1000)
+    .optional()
+    .describe('Budget gates: the new budget when approving.'),
 });
 export type GateDecisionRequest = z.infer<typeof GateDecisionRequest>;

@@ -1,3 +1,4 @@
+import { installWorkerLogging } from './logging';
 import type { Server } from 'node:http';
 import fs from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -38,6 +39,7 @@ export async function startStack(options: {
   apiPort?: number;
   headless?: boolean;
 }): Promise<Stack> {
+  installWorkerLogging();
   const env = readEnv();
   const { stateDir } = pathsFrom(env);
   await fs.mkdir(stateDir, { recursive: true });

@@ -1,18 +1,72 @@
 import type { Command } from 'commander';
-import { CliError, EXIT } from '../exit-codes';
+import { stderrReport } from '../../runtime/provision';
+import { startStack } from '../../runtime/stack';
+import { EXIT } from '../exit-codes';
+import { finalReport, followRun } from '../follow-run';
 
-/** `devcrew up`: the main job. Not built yet; it says so rather than pretend. */
+/**
+ * `devcrew up [request]`: the embedded Temporal server, the workers and the HTTP API together. With a
+ * request, runs it end to end and prints where everything is; then stays up for the Web UI until Ctrl-C
+ * (or exits with --exit).
+ */
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description(
-      'the main job: embedded Temporal, workers and API running a request end to end (not built yet)',
-    )
-    .action(() => {
-      throw new CliError(
-        'the main job is not built yet: the workflows, agents and sandbox are still being written (see the open issues).\n' +
-          '  What works today: devcrew setup | server | validate | schema | artifacts',
-        EXIT.invalid,
-      );
-    });
+    .description('start embedded Temporal, the workers and the HTTP API; with a request, run it end to end')
+    .argument('[request]', 'what to build, e.g. "Create simple SMA crossover strategy"')
+    .option('--approve-plan', 'approve the plan without asking')
+    .option('--exit', 'stop everything once the run ends (exit code 0 only if it completed)')
+    .option('--headless', 'without the Temporal Web UI')
+    .action(
+      async (
+        request: string | undefined,
+        opts: { approvePlan?: boolean; exit?: boolean; headless?: boolean },
+      ) => {
+        const write = (line: string) => process.stdout.write(`${line}\n`);
+        const stack = await startStack({ report: stderrReport, headless: opts.headless });
+        let stopping = false;
+        const stop = async () => {
+          if (stopping) return;
+          stopping = true;
+          write('stopping devcrew (workers finish or hand over their activities)...');
+          await stack.stop();
+          write('stopped.');
+        };
+        write(
+          `devcrew is up. Temporal ${stack.address}${stack.webUiUrl ? `, Web UI ${stack.webUiUrl}` : ''}, API ${stack.apiUrl}`,
+        );
+        write(`model: ${stack.modelDescription}`);
+        const stopped = new Promise<void>((resolve) => {
+          const onSignal = () => void stop().then(resolve);
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+        });
+        if (request) {
+          const { run_id } = await stack.runs.start({ request, options: {} });
+          write(`started ${run_id}`);
+          const run = await Promise.race([
+            followRun({
+              runs: stack.runs,
+              runId: run_id,
+              approvePlan: opts.approvePlan,
+              interactive: true,
+              write,
+            }),
+            stopped.then(() => undefined),
+          ]);
+          if (!run) return;
+          write(finalReport(run, stack.webUiUrl));
+          if (opts.exit) {
+            await stop();
+            process.exitCode = run.status === 'completed' ? EXIT.ok : EXIT.invalid;
+            return;
+          }
+        } else if (opts.exit) {
+          await stop();
+          return;
+        }
+        write('Ctrl-C stops devcrew.');
+        await stopped;
+      },
+    );
 }

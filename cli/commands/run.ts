@@ -1,0 +1,72 @@
+import fs from 'node:fs/promises';
+import type { Command } from 'commander';
+import { formatProblems, validateDocumentText } from '../../contracts';
+import { connectRuns } from '../temporal-access';
+import { CliError, EXIT } from '../exit-codes';
+import { finalReport, followRun } from '../follow-run';
+
+/** `devcrew run "<request>" | --todo FILE`: starts a run on a running devcrew and follows it. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('start a run on a running devcrew (devcrew up) and follow its progress')
+    .argument('[request]', 'what to build')
+    .option('--todo <file>', 'run a ready TodoList instead of planning')
+    .option('--approve-plan', 'approve the plan without asking')
+    .option('--no-wait', 'print the run id and return at once')
+    .option('--json', 'print the final run as JSON (for scripts)')
+    .option('--budget <usd>', 'spending limit in USD', Number)
+    .option('--parallelism <n>', 'tasks at once', Number)
+    .action(
+      async (
+        request: string | undefined,
+        o: {
+          todo?: string;
+          approvePlan?: boolean;
+          wait: boolean;
+          json?: boolean;
+          budget?: number;
+          parallelism?: number;
+        },
+      ) => {
+        if (!request === !o.todo) throw new CliError('give a request or --todo FILE (one of them)');
+        let todo;
+        if (o.todo) {
+          const text = await fs.readFile(o.todo, 'utf8').catch(() => {
+            throw new CliError(`no such file: ${o.todo}`);
+          });
+          const checked = validateDocumentText('todo', text);
+          if (!checked.ok)
+            throw new CliError(
+              `${o.todo} is not a valid TodoList:\n${formatProblems(checked.problems)}`,
+              EXIT.invalid,
+            );
+          todo = checked.value;
+        }
+        const { runs, close, webUi } = await connectRuns();
+        try {
+          const options = {
+            ...(o.budget ? { budget_usd: o.budget } : {}),
+            ...(o.parallelism ? { parallelism: o.parallelism } : {}),
+          };
+          const { run_id } = await runs.start(todo ? { todo_list: todo, options } : { request, options });
+          if (!o.wait) {
+            process.stdout.write(o.json ? `${JSON.stringify({ run_id })}\n` : `${run_id}\n`);
+            return;
+          }
+          const write = (line: string) => (o.json ? process.stderr : process.stdout).write(`${line}\n`);
+          const run = await followRun({
+            runs,
+            runId: run_id,
+            approvePlan: o.approvePlan,
+            interactive: !o.json,
+            write,
+          });
+          process.stdout.write(o.json ? `${JSON.stringify(run)}\n` : `${finalReport(run, webUi)}\n`);
+          process.exitCode = run.status === 'completed' ? EXIT.ok : EXIT.invalid;
+        } finally {
+          await close();
+        }
+      },
+    );
+}

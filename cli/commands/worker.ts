@@ -1,0 +1,63 @@
+import { installWorkerLogging } from '../../runtime/logging';
+import type { Command } from 'commander';
+import { NativeConnection } from '@temporalio/worker';
+import { readEnv } from '../../runtime/config';
+import { provision, stderrReport } from '../../runtime/provision';
+import { createDockerSandbox, janitor } from '../../sandbox';
+import { startWorkers, WORKER_KINDS, type WorkerKind } from '../../workers';
+import { productionActivities } from '../../workers/deps';
+import { CliError } from '../exit-codes';
+
+/** `devcrew worker --kind runs,agents,sandbox`: workers only, for scaling each kind on its own hosts. */
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'run workers against a Temporal server (TEMPORAL_ADDRESS); Ctrl-C lets running activities finish',
+    )
+    .option('--kind <kinds>', `comma-separated: ${WORKER_KINDS.join(', ')}`, WORKER_KINDS.join(','))
+    .action(async (o: { kind: string }) => {
+      const kinds = o.kind.split(',').map((k) => k.trim()) as WorkerKind[];
+      const unknown = kinds.filter((k) => !WORKER_KINDS.includes(k));
+      if (unknown.length)
+        throw new CliError(`unknown --kind ${unknown.join(', ')}; use ${WORKER_KINDS.join(', ')}`);
+      installWorkerLogging();
+      const env = readEnv();
+      const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.DEVCREW_TEMPORAL_PORT}`;
+      const p = await provision({
+        docker: kinds.includes('sandbox'),
+        sandboxImage: kinds.includes('sandbox'),
+      });
+      const connection = await NativeConnection.connect({ address }).catch(() => {
+        throw new CliError(
+          `no Temporal server answers at ${address}; start one (devcrew server) or set TEMPORAL_ADDRESS`,
+          1,
+        );
+      });
+      const acts = await productionActivities({
+        withSandbox: kinds.includes('sandbox'),
+        report: stderrReport,
+        makeSandbox: async () => {
+          await janitor(p.docker!);
+          return createDockerSandbox({ docker: p.docker!, image: p.sandboxBaseImage! });
+        },
+      });
+      const workers = await startWorkers({
+        connection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        kinds,
+        agents: acts.agents,
+        sandbox: acts.sandbox,
+      });
+      process.stdout.write(
+        `workers polling ${workers.workers.map((w) => w.taskQueue).join(', ')} at ${address}; Ctrl-C stops them\n`,
+      );
+      const stop = () => void workers.shutdown();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await workers.done;
+      await acts.close();
+      await connection.close();
+      process.stdout.write('workers stopped.\n');
+    });
+}

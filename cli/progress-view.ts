@@ -1,0 +1,33 @@
+import type { RunProgress } from '../contracts';
+
+/** Prints what changed since the last look: task states, debugger rounds, gates, cost. */
+export function progressPrinter(write: (line: string) => void) {
+  const seen = new Map<string, string>();
+  return (p: RunProgress): void => {
+    const show = (key: string, value: string, line: string) => {
+      if (seen.get(key) === value) return;
+      seen.set(key, value);
+      write(line);
+    };
+    show(
+      'run',
+      p.status,
+      `run ${p.run_id}: ${p.status}${p.model ? ` (model: ${p.model.provider === 'scripted' ? 'scripted test double' : `${p.model.provider} ${p.model.name}`})` : ''}`,
+    );
+    for (const t of p.tasks) {
+      const last = t.history.at(-1);
+      show(
+        `task:${t.id}`,
+        `${t.status}:${t.history.length}`,
+        `  ${t.id.padEnd(22)} ${t.status.padEnd(17)} ${last ? `${last.agent}${last.round ? ` round ${last.round}` : ''}: ${last.summary}` : ''}${t.error ? ` — ${t.error}` : ''}`,
+      );
+    }
+    for (const g of p.pending_gates)
+      show(`gate:${g.gate_id}`, 'pending', `  gate ${g.gate_id} waits for ${g.waiting_for}`);
+    show(
+      'cost',
+      p.usage.cost_usd.toFixed(4),
+      `  cost so far $${p.usage.cost_usd.toFixed(4)} of $${p.budget_usd.toFixed(2)} (${p.usage.calls} model calls, ${p.usage.cache_hits} cache hits)`,
+    );
+  };
+}

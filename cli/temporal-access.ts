@@ -1,0 +1,35 @@
+import { Client, Connection } from '@temporalio/client';
+import { openArtifactStore } from '../artifacts';
+import { modelFromEnv } from '../models/config';
+import { pathsFrom, readEnv } from '../runtime/config';
+import { temporalRuns } from '../server/temporal-runs';
+import { CliError } from './exit-codes';
+
+/** The runs through a Temporal client, for commands that work against a running devcrew. */
+export async function connectRuns() {
+  const env = readEnv();
+  const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.DEVCREW_TEMPORAL_PORT}`;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 3_000 });
+    await connection.workflowService.getSystemInfo({});
+  } catch {
+    throw new CliError(
+      `no Temporal server answers at ${address}; start devcrew with \`devcrew up\` (or set TEMPORAL_ADDRESS)`,
+      1,
+    );
+  }
+  const { stateDir } = pathsFrom(env);
+  const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const runs = temporalRuns({
+    client,
+    model: modelFromEnv(stateDir).model.info,
+    artifacts: () => openArtifactStore({ create: false }),
+  });
+  return {
+    runs,
+    client,
+    close: () => connection.close(),
+    webUi: env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${env.DEVCREW_UI_PORT}`,
+  };
+}
