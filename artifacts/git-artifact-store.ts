@@ -13,7 +13,7 @@ import {
   checkPath,
   DEFAULT_MAX_FILE_BYTES,
 } from './file-checks';
-import { GitProcess } from './git-process';
+import { cleanGitEnv, GitProcess } from './git-process';
 import { INTEGRATION_NAME, integrationBranch, runBranchPrefix, taskBranch, taskTag } from './naming';
 import type { ArtifactStore, CommitInput } from './types';
 
@@ -354,9 +354,8 @@ export class GitArtifactStore implements ArtifactStore {
   // ---- plumbing ----
 
   private simpleGit(): SimpleGit {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
     return simpleGit({ baseDir: this.repoDir }).env({
-      ...env,
+      ...cleanGitEnv(),
       GIT_DIR: this.gitDir,
       GIT_TERMINAL_PROMPT: '0',
     });

@@ -32,7 +32,7 @@ export class GitProcess {
     readonly gitDir: string,
     private readonly concurrency = 8,
   ) {
-    this.baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
+    this.baseEnv = cleanGitEnv();
     Object.assign(this.baseEnv, { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
   }
 
@@ -84,4 +84,17 @@ export class GitProcess {
       child.stdin.end(options.input);
     });
   }
+}
+
+/**
+ * The environment git runs with: the caller's, less anything that would redirect git (GIT_DIR and the
+ * other GIT_ variables of an enclosing checkout) or that simple-git refuses (EDITOR and VISUAL, which
+ * `npm run` sets).
+ */
+export function cleanGitEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !/^(GIT_|EDITOR$|VISUAL$)/.test(e[0]),
+    ),
+  );
 }

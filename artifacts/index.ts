@@ -6,6 +6,7 @@ import { exec } from '../runtime/exec';
 import { ArtifactStoreError } from './errors';
 import { secretsFrom, type Secret } from './file-checks';
 import { GitArtifactStore, type Identity } from './git-artifact-store';
+import { cleanGitEnv } from './git-process';
 
 export * from './errors';
 export { DEFAULT_MAX_FILE_BYTES, SECRET_VARIABLES } from './file-checks';
@@ -55,9 +56,9 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions = {}):
       );
     }
     await fs.mkdir(repoDir, { recursive: true });
-    await simpleGit({ baseDir: repoDir }).env(cleanEnv()).init(true);
+    await simpleGit({ baseDir: repoDir }).env(cleanGitEnv()).init(true);
     // Bare repositories keep no reflog by default; the store's branch moves are worth an audit trail.
-    await simpleGit({ baseDir: repoDir }).env(cleanEnv()).addConfig('core.logAllRefUpdates', 'always');
+    await simpleGit({ baseDir: repoDir }).env(cleanGitEnv()).addConfig('core.logAllRefUpdates', 'always');
     gitDir = await gitDirOf(repoDir);
     if (gitDir === undefined) {
       throw new ArtifactStoreError(
@@ -77,20 +78,12 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions = {}):
   });
 }
 
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      (e): e is [string, string] => !e[0].startsWith('GIT_') && e[1] !== undefined,
-    ),
-  );
-}
-
 /** The Git directory of `dir` itself (bare, or with `.git`), never of a repository that merely contains it. */
 async function gitDirOf(dir: string): Promise<string | undefined> {
   const stat = await fs.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) return undefined;
   const res = await exec('git', ['-C', dir, 'rev-parse', '--absolute-git-dir'], {
-    env: { ...cleanEnv(), GIT_CEILING_DIRECTORIES: path.dirname(dir) },
+    env: { ...cleanGitEnv(), GIT_CEILING_DIRECTORIES: path.dirname(dir) },
   });
   if (res.code !== 0) return undefined;
   const gitDir = res.stdout.trim();
