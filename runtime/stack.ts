@@ -38,12 +38,20 @@ export async function startStack(options: {
   temporalAddress?: string;
   apiPort?: number;
   headless?: boolean;
+  /** Prefix for the task queue names, so several stacks can share one server (tests). */
+  queuePrefix?: string;
 }): Promise<Stack> {
   installWorkerLogging();
   const env = readEnv();
   const { stateDir } = pathsFrom(env);
   await fs.mkdir(stateDir, { recursive: true });
   const kinds = options.workers ?? ['runs', 'agents', 'sandbox'];
+  const prefix = options.queuePrefix ?? '';
+  const queues = {
+    runs: prefix + TASK_QUEUES.runs,
+    agents: prefix + TASK_QUEUES.agents,
+    sandbox: prefix + TASK_QUEUES.sandbox,
+  };
   const p = await provision(
     {
       temporal: !options.temporalAddress,
@@ -93,6 +101,7 @@ export async function startStack(options: {
         kinds,
         agents: acts.agents,
         sandbox: acts.sandbox,
+        taskQueues: queues,
       });
       cleanups.push(() => workers!.shutdown());
       options.report(`workers polling ${workers.workers.map((w) => w.taskQueue).join(', ')}`);
@@ -104,6 +113,7 @@ export async function startStack(options: {
       client,
       model: acts.model.model.info,
       artifacts: () => openArtifactStore({ repoDir: acts.repoDir }),
+      ...(prefix ? { queues } : {}),
     });
     let apiUrl: string | undefined;
     if (options.api !== false) {
@@ -117,9 +127,9 @@ export async function startStack(options: {
             connection,
             namespace: env.TEMPORAL_NAMESPACE,
             taskQueues: [
-              { name: TASK_QUEUES.runs, kind: 'workflow' },
-              { name: TASK_QUEUES.agents, kind: 'activity' },
-              { name: TASK_QUEUES.sandbox, kind: 'activity' },
+              { name: queues.runs, kind: 'workflow' },
+              { name: queues.agents, kind: 'activity' },
+              { name: queues.sandbox, kind: 'activity' },
             ],
             docker: p.docker,
           }),

@@ -27,7 +27,8 @@ export function temporalRuns(deps: {
   client: Client;
   model: ModelInfo;
   artifacts: () => Promise<GitArtifactStore>;
-  taskQueue?: string;
+  /** Task queues, when not the standard ones (tests side by side on one server). */
+  queues?: Record<keyof typeof TASK_QUEUES, string>;
 }): RunsService & { startRun(body: StartRunRequest): Promise<{ run_id: string }> } {
   const { client } = deps;
   const handle = (id: string) => client.workflow.getHandle(id);
@@ -52,9 +53,10 @@ export function temporalRuns(deps: {
         ...(body.request ? { request: body.request } : { todo_list: body.todo_list }),
         options: body.options ?? {},
         model: deps.model,
+        ...(deps.queues ? { task_queues: { agents: deps.queues.agents, sandbox: deps.queues.sandbox } } : {}),
       };
       await client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: deps.taskQueue ?? TASK_QUEUES.runs,
+        taskQueue: deps.queues?.runs ?? TASK_QUEUES.runs,
         workflowId: run_id,
         args: [input],
       });

@@ -22,7 +22,7 @@ export interface WorkerOptions {
   /** On shutdown, how long running activities may take to finish before they are cancelled (and retried elsewhere). */
   shutdownGraceTime?: string;
   /** Task queue names, overridable so tests can run side by side on one server. */
-  taskQueues?: Partial<typeof TASK_QUEUES>;
+  taskQueues?: Partial<Record<keyof typeof TASK_QUEUES, string>>;
 }
 
 export interface RunningWorkers {

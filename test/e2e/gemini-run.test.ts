@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadRecordings } from '../../models/scripted';
+import { startStack, type Stack } from '../../runtime/stack';
+import { startTestServer, TEST_ENV } from '../support/env';
+import { FakeGemini, type RecordedRequest } from '../fakes/fake-gemini';
+import { freePort } from '../support/ports';
+
+const KEY = 'AIza-e2e-fake-gemini-key-5c1e0d7f3a';
+const TOKEN = 'e2e-gemini-token-1234';
+let fake: FakeGemini;
+let stack: Stack;
+let stateDir: string;
+let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
+
+/** The fake Gemini answers each agent with the SMA recording's answer for its role, read from the system prompt. */
+function answerLikeTheRecording(req: RecordedRequest) {
+  const recording = loadRecordings().get('create simple sma crossover strategy')!;
+  const system = JSON.stringify(req.body.systemInstruction ?? '');
+  const role = (['Planner', 'Architect', 'Coder', 'Debugger'] as const).find((r) =>
+    system.includes(`You are the ${r}`),
+  )!;
+  const answer = recording.answers.find((a) => a.role === role.toLowerCase())!;
+  return { kind: 'json' as const, value: answer.value, inputTokens: 2_000, outputTokens: 1_000 };
+}
+
+before(async () => {
+  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-gemini-e2e-'));
+  fake = await new FakeGemini().start();
+  fake.fallback = answerLikeTheRecording;
+  Object.assign(process.env, {
+    DEVCREW_STATE_DIR: stateDir,
+    DEVCREW_API_TOKEN: TOKEN,
+    DEVCREW_MODEL_PROVIDER: 'gemini',
+    DEVCREW_MODEL: 'gemini-2.0-flash',
+    GEMINI_API_KEY: KEY,
+    GEMINI_BASE_URL: fake.url,
+  });
+  let address = process.env[TEST_ENV.temporalAddress];
+  if (!address) {
+    ownServer = await startTestServer();
+    address = ownServer.address;
+  }
+  stack = await startStack({
+    report: () => undefined,
+    temporalAddress: address,
+    apiPort: await freePort(),
+    queuePrefix: 'gemini-e2e-',
+  });
+});
+after(async () => {
+  await stack?.stop();
+  await fake?.stop();
+  await ownServer?.teardown();
+  await fs.rm(stateDir, { recursive: true, force: true });
+});
+
+test(
+  'a run through the real Gemini SDK against the fake Gemini server completes, priced, with the key nowhere',
+  { timeout: 300_000 },
+  async () => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+    const started = await fetch(`${stack.apiUrl}/v1/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        request: 'Create simple SMA crossover strategy',
+        options: { gates: { plan: false } },
+      }),
+    });
+    const { run_id } = (await started.json()) as { run_id: string };
+    let run:
+      | {
+          status: string;
+          model: { provider: string; name: string };
+          usage: { calls: number; cost_usd: number };
+        }
+      | undefined;
+    for (let i = 0; i < 600; i++) {
+      run = (await (await fetch(`${stack.apiUrl}/v1/runs/${run_id}`)).json()) as typeof run;
+      if (run && !['running', 'awaiting_approval'].includes(run.status)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(run?.status, 'completed', JSON.stringify(run).slice(0, 2000));
+    assert.deepEqual(run!.model, { provider: 'gemini', name: 'gemini-2.0-flash' });
+    assert.equal(run!.usage.calls, 3, 'planner, architect, coder');
+    assert.ok(run!.usage.cost_usd > 0, 'tokens are priced');
+    assert.equal(fake.requests.length, 3);
+    assert.ok(
+      fake.requests.every((r) => r.headers['x-goog-api-key'] === KEY),
+      'the key reached the provider',
+    );
+
+    const history = JSON.stringify(await stack.client.workflow.getHandle(run_id).fetchHistory());
+    assert.ok(!history.includes(KEY), 'the key is not in the workflow history');
+    const log = execFileSync('git', ['--git-dir', path.join(stateDir, 'artifacts'), 'log', '--all', '-p'], {
+      encoding: 'utf8',
+    });
+    assert.match(log, /model_name.*gemini\/gemini-2\.0-flash/);
+    assert.ok(!log.includes(KEY), 'the key is not in any commit');
+  },
+);
