@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { AgentActivities, SandboxActivities } from '../../activities/types';
@@ -56,4 +59,14 @@ export function diamond(extra: Record<string, unknown> = {}): TodoList {
     { id: 'c', dependencies: ['a'], ...extra },
     { id: 'd', dependencies: ['b', 'c'], agent_role: 'tester', ...extra },
   ]) as unknown as TodoList;
+}
+
+/**
+ * With DEVCREW_SAVE_HISTORIES=1, keeps the history of a finished run in test/histories/, where the replay
+ * test checks that today's workflow code still makes the same decisions.
+ */
+export async function saveHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (process.env.DEVCREW_SAVE_HISTORIES !== '1') return;
+  const history = await handle.fetchHistory();
+  await fs.writeFile(path.join(__dirname, '../histories', `${name}.json`), JSON.stringify(history, null, 1));
 }

@@ -7,7 +7,7 @@ import { decideGateSignal, decideGateUpdate, progressQuery } from '../../workflo
 import { testEnvironment } from '../support/env';
 import { todoList } from '../support/todo-lists';
 import { fakeActivities, type Call } from './fakes';
-import { diamond, startRun } from './harness';
+import { diamond, saveHistory, startRun } from './harness';
 
 let env: TestWorkflowEnvironment;
 before(async () => (env = await testEnvironment()));
@@ -59,6 +59,7 @@ test('a diamond runs its two middle tasks at the same time and integrates every 
       coder.history.map((h) => h.agent),
       ['coder', 'build-checker', 'tester'],
     );
+    await saveHistory(run.handle, 'diamond');
   } finally {
     await run.stop();
   }
@@ -119,6 +120,7 @@ test('failing tests get debugger rounds until they pass, each round recorded', a
         'tester#2:ok',
       ],
     );
+    await saveHistory(run.handle, 'debugger-rounds');
   } finally {
     await run.stop();
   }
@@ -180,6 +182,7 @@ test('the plan waits at its gate; an update approves it once, and bad decisions 
     const result = await run.handle.result();
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.model, { provider: 'scripted', name: 'scripted' });
+    await saveHistory(run.handle, 'plan-gate-update');
   } finally {
     await run.stop();
   }
@@ -199,6 +202,7 @@ test('a rejected plan is planned again with the comment, and a signal can approv
     assert.equal(acts.calls.filter((c) => c.activity === 'plan').length, 2);
     await run.handle.signal(decideGateSignal, { gate_id: 'plan-2', decision: 'approve', approver: 'bo' });
     assert.equal((await run.handle.result()).status, 'completed');
+    await saveHistory(run.handle, 'plan-rejected-then-signal');
   } finally {
     await run.stop();
   }
@@ -264,6 +268,7 @@ test('over budget, the run waits at an extend-budget gate instead of spending', 
     const result = await run.handle.result();
     assert.equal(result.status, 'completed');
     assert.equal(result.budget_usd, 5);
+    await saveHistory(run.handle, 'budget-gate');
   } finally {
     await run.stop();
   }
@@ -278,6 +283,7 @@ test('cancelling a run mid-way ends it cancelled', async () => {
     const result = await run.handle.result();
     assert.equal(result.status, 'cancelled');
     assert.ok(result.tasks.some((t) => t.status === 'cancelled'));
+    await saveHistory(run.handle, 'cancelled');
   } finally {
     await run.stop();
   }
