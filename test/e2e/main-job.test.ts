@@ -169,3 +169,48 @@ test(
     assert.equal(done.usage.calls, 0, 'with zero model calls');
   },
 );
+
+test(
+  'a request whose first code fails its tests gets a real Debugger round in the sandbox, then passes',
+  { timeout: 300_000 },
+  async () => {
+    const started = await http('POST', '/v1/runs', {
+      request: 'Create rate of change indicator',
+      options: { gates: { plan: false } },
+    });
+    const runId = started.body.run_id as string;
+    const done = await waitFor(runId, (r) => !['running', 'awaiting_approval'].includes(r.status));
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const coder = done.tasks.find((t: { id: string }) => t.id === 'task_coder_001');
+    assert.equal(coder.rounds, 1);
+    const steps = coder.history.map(
+      (h: { agent: string; passed: boolean }) => `${h.agent}:${h.passed ? 'ok' : 'fail'}`,
+    );
+    assert.deepEqual(steps, ['coder:ok', 'build-checker:ok', 'tester:fail', 'debugger:ok', 'tester:ok']);
+    const store = await openArtifactStore({ repoDir: path.join(stateDir, 'artifacts') });
+    const failing = coder.history[2];
+    const report = TestReport.parse(JSON.parse(await store.readFile(failing.commit, failing.report_path)));
+    assert.equal(report.summary.failed, 2, 'real pytest found the recorded bug');
+    assert.ok(report.cases.some((c) => c.status === 'failed' && /assert/.test(c.message ?? '')));
+  },
+);
+
+test(
+  '"Create momentum strategy", the migration plan\'s other example, runs to green with coverage',
+  { timeout: 300_000 },
+  async () => {
+    const started = await http('POST', '/v1/runs', {
+      request: 'Create momentum strategy',
+      options: { gates: { plan: false } },
+    });
+    const done = await waitFor(
+      started.body.run_id as string,
+      (r) => !['running', 'awaiting_approval'].includes(r.status),
+    );
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    assert.ok(done.result.artifacts.files.includes('codes/momentum_strategy.py'));
+    assert.equal(done.test_summary.failed, 0);
+    const tester = done.tasks.find((t: { id: string }) => t.id === 'task_tester_001');
+    assert.match(tester.history.at(-1).summary, /coverage \d+(\.\d+)?%/);
+  },
+);
