@@ -76,7 +76,11 @@ export function finalReport(run: Run, webUi?: string): string {
   }
   lines.push(
     `  model:        ${run.model ? (run.model.provider === 'scripted' ? 'scripted (a test double replaying recorded answers)' : `${run.model.provider} ${run.model.name}`) : 'none'}`,
-    `  cost:         $${run.usage?.cost_usd.toFixed(4) ?? '0'} (${run.usage?.calls ?? 0} model calls, ${run.usage?.cache_hits ?? 0} cache hits)`,
+    `  cost:         $${run.usage?.cost_usd.toFixed(4) ?? '0'} (${run.usage?.calls ?? 0} model calls, ${run.usage?.cache_hits ?? 0} cache hits)${Object.entries(
+      run.usage_by_role ?? {},
+    )
+      .map(([role, u]) => `; ${role} $${u.cost_usd.toFixed(4)}`)
+      .join('')}`,
     `  artifacts:    devcrew artifacts ${run.run_id}   (--export DIR to check the code out)`,
   );
   if (webUi) lines.push(`  Web UI:       ${webUi}/namespaces/default/workflows/${run.run_id}`);

@@ -83,6 +83,8 @@ export const RunProgress = z.strictObject({
   tasks: z.array(TaskProgress),
   pending_gates: z.array(PendingGate),
   usage: ModelUsage,
+  /** The same, per agent role (planner, architect, coder, debugger). */
+  usage_by_role: z.record(z.string(), ModelUsage),
   budget_usd: z.number(),
   model: ModelInfo.nullable(),
   error: z.string().optional(),

@@ -78,6 +78,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     tasks: [],
     pending_gates: [],
     usage: { ...NO_USAGE },
+    usage_by_role: {},
     budget_usd: options.budget_usd ?? 1,
     model: input.model ?? null,
   };
@@ -157,15 +158,17 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     return gate.outcome!;
   }
 
-  const addUsage = (u: ModelUsage | undefined) => {
-    if (!u) return;
-    state.usage = {
-      calls: state.usage.calls + u.calls,
-      cache_hits: state.usage.cache_hits + u.cache_hits,
-      input_tokens: state.usage.input_tokens + u.input_tokens,
-      output_tokens: state.usage.output_tokens + u.output_tokens,
-      cost_usd: state.usage.cost_usd + u.cost_usd,
-    };
+  const sum = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
+    calls: a.calls + b.calls,
+    cache_hits: a.cache_hits + b.cache_hits,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    cost_usd: a.cost_usd + b.cost_usd,
+  });
+  const addUsage = (u: ModelUsage | undefined, role: string) => {
+    if (!u || (u.calls === 0 && u.cache_hits === 0)) return;
+    state.usage = sum(state.usage, u);
+    state.usage_by_role[role] = sum(state.usage_by_role[role] ?? NO_USAGE, u);
   };
 
   let budgetGates = 0;
@@ -219,7 +222,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
           feedback,
           previous_todo_list_id: previous,
         });
-        addUsage(plan.usage);
+        addUsage(plan.usage, 'planner');
         state.model = plan.model;
         upsertSearchAttributes([{ key: MODEL_PROVIDER, value: plan.model.provider }]);
         todo = validTodoList(plan.todo_list, "the Planner's TodoList");
@@ -372,7 +375,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
       });
       const record = (agent: TaskProgress['history'][number]['agent'], r: AgentStepResult, round = 0) => {
         p.attempts++;
-        addUsage(r.usage);
+        addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
         base = r.ref;
         p.ref = r.ref;
         p.history.push({

@@ -78,6 +78,7 @@ test(
           status: string;
           model: { provider: string; name: string };
           usage: { calls: number; cost_usd: number };
+          usage_by_role: Record<string, { calls: number; cost_usd: number }>;
         }
       | undefined;
     for (let i = 0; i < 600; i++) {
@@ -89,6 +90,9 @@ test(
     assert.deepEqual(run!.model, { provider: 'gemini', name: 'gemini-2.0-flash' });
     assert.equal(run!.usage.calls, 3, 'planner, architect, coder');
     assert.ok(run!.usage.cost_usd > 0, 'tokens are priced');
+    assert.deepEqual(Object.keys(run!.usage_by_role).sort(), ['architect', 'coder', 'planner']);
+    const perRole = Object.values(run!.usage_by_role).reduce((s, u) => s + u.cost_usd, 0);
+    assert.ok(Math.abs(perRole - run!.usage.cost_usd) < 1e-9, 'cost per role adds up to the cost of the run');
     assert.equal(fake.requests.length, 3);
     assert.ok(
       fake.requests.every((r) => r.headers['x-goog-api-key'] === KEY),
