@@ -42,6 +42,15 @@ export const RunOptions = z.strictObject({
     .optional()
     .describe('Plans made again after a rejection (default 2).'),
   max_debug_rounds: z.number().int().min(0).max(10).optional(),
+  history_event_limit: z
+    .number()
+    .int()
+    .min(500)
+    .max(40_000)
+    .optional()
+    .describe(
+      'Continue as new once the history has this many events (default 10,000; the dev server caps at 51,200).',
+    ),
   fail_fast: z.boolean().optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;

@@ -26,19 +26,6 @@ export const TaskStatus = z.enum([
 ]);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
-/** The run workflow's one input. Exactly one of `request` (planned first) or `todo_list`. */
-export const RunInput = z.strictObject({
-  run_id: z.string().min(1),
-  request: z.string().min(1).optional(),
-  todo_list: TodoList.optional(),
-  options: RunOptions.default({}),
-  /** Which model the workers run, for the progress view and search attributes. */
-  model: ModelInfo.optional(),
-  /** Task queues, overridable so tests and side-by-side deployments stay apart. */
-  task_queues: z.strictObject({ agents: z.string(), sandbox: z.string() }).optional(),
-});
-export type RunInput = z.infer<typeof RunInput>;
-
 export const RoundRecord = z.strictObject({
   round: z.number().int().nonnegative(),
   agent: z.enum(['architect', 'coder', 'build-checker', 'tester', 'debugger']),
@@ -65,6 +52,34 @@ export const TaskProgress = z.strictObject({
   history: z.array(RoundRecord),
 });
 export type TaskProgress = z.infer<typeof TaskProgress>;
+
+/** The run workflow's one input. Exactly one of `request` (planned first) or `todo_list`. */
+export const RunInput = z.strictObject({
+  run_id: z.string().min(1),
+  request: z.string().min(1).optional(),
+  todo_list: TodoList.optional(),
+  options: RunOptions.default({}),
+  /** Which model the workers run, for the progress view and search attributes. */
+  model: ModelInfo.optional(),
+  /** Task queues, overridable so tests and side-by-side deployments stay apart. */
+  task_queues: z.strictObject({ agents: z.string(), sandbox: z.string() }).optional(),
+  /** Set by continue-as-new only: where the previous run of this chain left off. */
+  resume: z
+    .strictObject({
+      generation: z.number().int().positive(),
+      todo_list: TodoList,
+      tasks: z.array(TaskProgress),
+      refs: z.record(z.string(), ArtifactRef),
+      usage: ModelUsage,
+      usage_by_role: z.record(z.string(), ModelUsage),
+      budget_usd: z.number(),
+      model: ModelInfo.nullable(),
+      test_summary: z.unknown().optional(),
+      test_report_path: z.string().nullable().optional(),
+    })
+    .optional(),
+});
+export type RunInput = z.infer<typeof RunInput>;
 
 export const PendingGate = z.strictObject({
   gate_id: z.string(),

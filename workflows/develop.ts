@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   log,
   proxyActivities,
@@ -73,7 +75,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   const state: RunProgress = {
     run_id: input.run_id,
     status: 'running',
-    request: input.request ?? input.todo_list?.request ?? '',
+    request: input.request ?? input.todo_list?.request ?? input.resume?.todo_list.request ?? '',
     todo_list_id: input.todo_list?.todo_list_id ?? null,
     tasks: [],
     pending_gates: [],
@@ -206,7 +208,22 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   try {
     // 1. The plan: given, or made by the Planner and approved by a person.
     let todo: TodoList;
-    if (input.todo_list) {
+    const resume = input.resume;
+    if (resume) {
+      todo = resume.todo_list;
+      state.todo_list_id = todo.todo_list_id;
+      state.tasks = resume.tasks;
+      state.usage = resume.usage;
+      state.usage_by_role = resume.usage_by_role;
+      state.budget_usd = resume.budget_usd;
+      state.model = resume.model;
+      if (resume.test_summary) {
+        finalTests = {
+          summary: resume.test_summary as NonNullable<RunResult['test_summary']>,
+          path: resume.test_report_path ?? null,
+        };
+      }
+    } else if (input.todo_list) {
       todo = validTodoList(input.todo_list, 'the given TodoList');
     } else {
       if (!input.request)
@@ -244,7 +261,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
         previous = todo.todo_list_id;
       }
     }
-    showPlan(todo);
+    if (!resume) showPlan(todo);
     upsertSearchAttributes([
       { key: TODO_LIST_ID, value: todo.todo_list_id },
       { key: TASK_COUNT, value: todo.tasks.length },
@@ -252,7 +269,10 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
 
     // 2. The tasks, as a DAG.
     const progressOf = new Map(state.tasks.map((t) => [t.id, t]));
-    const refs = new Map<string, ArtifactRef>();
+    const refs = new Map<string, ArtifactRef>(Object.entries(resume?.refs ?? {}));
+    const historyLimit = options.history_event_limit ?? 10_000;
+    // Past the limit no task starts; once the running ones end, the run continues as new with its state.
+    let draining = false;
     const running = new Map<string, Promise<void>>();
     const parallelism = options.parallelism ?? 4;
     let stopStarting = false;
@@ -268,7 +288,13 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
       }
     };
     for (;;) {
-      if (!stopStarting) {
+      if (
+        !draining &&
+        (workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested)
+      ) {
+        draining = true;
+      }
+      if (!stopStarting && !draining) {
         for (const t of todo.tasks) {
           if (running.size >= parallelism) break;
           const p = progressOf.get(t.id)!;
@@ -302,6 +328,31 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
       }
       if (running.size === 0) break;
       await Promise.race(running.values());
+    }
+    if (draining && state.tasks.some((t) => t.status === 'pending')) {
+      await condition(allHandlersFinished);
+      const next: RunInput = {
+        ...input,
+        todo_list: undefined,
+        request: input.request,
+        resume: {
+          generation: (resume?.generation ?? 0) + 1,
+          todo_list: todo,
+          // Only the latest steps of each task travel on, so the carried state stays small.
+          tasks: state.tasks.map((t) => ({ ...t, history: t.history.slice(-3) })),
+          refs: Object.fromEntries(refs),
+          usage: state.usage,
+          usage_by_role: state.usage_by_role,
+          budget_usd: state.budget_usd,
+          model: state.model,
+          ...(finalTests ? { test_summary: finalTests.summary, test_report_path: finalTests.path } : {}),
+        },
+      };
+      log.info('continuing as new', {
+        events: workflowInfo().historyLength,
+        generation: next.resume!.generation,
+      });
+      await continueAsNew<typeof developWorkflow>(next);
     }
     for (const p of state.tasks) {
       if (p.status === 'pending') {
