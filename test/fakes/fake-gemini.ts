@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { ScriptedServer } from './scripted-server';
 
 /** What the fake answers next; without a queued reply it answers with `fallback`. */
 export type GeminiReply =
@@ -23,10 +23,8 @@ export interface RecordedRequest {
  * A real HTTP server speaking Gemini's REST `generateContent`, so the real `@google/genai` SDK runs
  * against it (its base URL pointed here). It can rate-limit, fail, stall, send bad JSON, or block.
  */
-export class FakeGemini {
+export class FakeGemini extends ScriptedServer<GeminiReply> {
   readonly requests: RecordedRequest[] = [];
-  private readonly queue: GeminiReply[] = [];
-  private server?: http.Server;
   fallback: (request: RecordedRequest) => GeminiReply = () => ({
     kind: 'status',
     status: 500,
@@ -34,28 +32,10 @@ export class FakeGemini {
   });
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.origin;
   }
 
-  reply(...replies: GeminiReply[]): this {
-    this.queue.push(...replies);
-    return this;
-  }
-
-  async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+  protected async handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'POST' || !/\/v1beta\/models\/[^/:]+:generateContent$/.test(req.url ?? '')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(
@@ -68,7 +48,7 @@ export class FakeGemini {
     const recorded: RecordedRequest = {
       url: req.url ?? '',
       headers: req.headers,
-      body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as RecordedRequest['body'],
+      body: JSON.parse(raw || '{}') as RecordedRequest['body'],
     };
     this.requests.push(recorded);
     await this.answer(this.queue.shift() ?? this.fallback(recorded), res);

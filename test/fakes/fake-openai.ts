@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { ScriptedServer } from './scripted-server';
 
 export type OpenAiReply =
   | { kind: 'json'; value: unknown }
@@ -9,34 +9,14 @@ export type OpenAiReply =
   | { kind: 'refusal'; text: string };
 
 /** A real HTTP server speaking OpenAI's `POST /v1/chat/completions`, for the real `openai` SDK. */
-export class FakeOpenAi {
+export class FakeOpenAi extends ScriptedServer<OpenAiReply> {
   readonly requests: { headers: http.IncomingHttpHeaders; body: Record<string, unknown> }[] = [];
-  private readonly queue: OpenAiReply[] = [];
-  private server?: http.Server;
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/v1`;
+    return `${this.origin}/v1`;
   }
 
-  reply(...replies: OpenAiReply[]): this {
-    this.queue.push(...replies);
-    return this;
-  }
-
-  async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+  protected async handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `no route ${req.url}`, type: 'invalid_request_error' } }));
@@ -44,7 +24,7 @@ export class FakeOpenAi {
     }
     this.requests.push({
       headers: req.headers,
-      body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>,
+      body: JSON.parse(raw) as Record<string, unknown>,
     });
     await this.answer(this.queue.shift() ?? { kind: 'status', status: 500, message: 'no reply queued' }, res);
   }
