@@ -6,6 +6,7 @@ import { registerArtifacts } from './commands/artifacts';
 import { registerManage } from './commands/manage';
 import { registerPlan } from './commands/plan';
 import { registerRun } from './commands/run';
+import { registerSandbox } from './commands/sandbox';
 import { registerSchema } from './commands/schema';
 import { registerServer } from './commands/server';
 import { registerSetup } from './commands/setup';
@@ -30,6 +31,7 @@ for (const register of [
   registerSchema,
   registerArtifacts,
   registerWorker,
+  registerSandbox,
   registerServer,
   registerSetup,
 ]) {

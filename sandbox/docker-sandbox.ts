@@ -135,7 +135,7 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
     } finally {
       job.signal?.removeEventListener('abort', onAbort);
       if (container) {
-        await container.remove({ force: true }).catch(() => undefined);
+        await removeContainer(container);
         live.delete(container);
       }
       release();
@@ -194,7 +194,8 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       const state = await container.inspect();
       const code = info.ExitCode ?? null;
       if (signal?.aborted) return result('sandbox_error', code);
-      if (state.State.OOMKilled || (code === 137 && !state.State.Running)) return result('oom', code);
+      // SIGKILL (137) that devcrew did not send comes from the kernel's OOM killer: the cgroup is at its limit.
+      if (state.State.OOMKilled || code === 137) return result('oom', code);
       if (!state.State.Running) return result('sandbox_error', code);
       return result(code === 0 ? 'ok' : 'failed', code);
     } catch (err) {
@@ -273,6 +274,20 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       live.clear();
     },
   };
+}
+
+/** Removes a container for sure: kill, then force-remove, retried while the engine is still busy with it. */
+async function removeContainer(container: Docker.Container): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await container.kill().catch(() => undefined);
+    try {
+      await container.remove({ force: true, v: true });
+      return;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
 }
 
 /** Refuses to run when the engine did not apply the limits asked for. */
