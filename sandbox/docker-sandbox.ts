@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError } from './paths';
@@ -12,6 +13,9 @@ import type {
 } from './types';
 
 export const SANDBOX_LABEL = 'devcrew.sandbox';
+/** Which process owns a container (`host:pid`), so a janitor removes only what dead processes left. */
+export const OWNER_LABEL = 'devcrew.owner';
+const OWNER = `${os.hostname()}:${process.pid}`;
 const WORKDIR = '/workspace';
 
 /** The migration plan's limits: no network, 2 GB, 1 CPU, 5 minutes. */
@@ -84,6 +88,7 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
         ],
         Labels: {
           [SANDBOX_LABEL]: '1',
+          [OWNER_LABEL]: OWNER,
           'devcrew.run': job.labels?.runId ?? '',
           'devcrew.task': job.labels?.taskId ?? '',
         },
@@ -327,16 +332,22 @@ function capture(limit: number) {
   };
 }
 
-/** Removes containers a dead run left behind (run at worker start). */
+/**
+ * Removes the sandbox containers that dead processes on this host left behind (run at worker start).
+ * Containers of live processes, and of other hosts sharing the engine, are left alone.
+ */
 export async function janitor(docker: Docker): Promise<number> {
   const left = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL] } });
-  await Promise.all(
-    left.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
-  return left.length;
+  const dead = left.filter((c) => {
+    const [host, pid] = (c.Labels[OWNER_LABEL] ?? '').split(':');
+    if (host !== os.hostname() || !pid) return !c.Labels[OWNER_LABEL];
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  await Promise.all(dead.map((c) => removeContainer(docker.getContainer(c.Id))));
+  return dead.length;
 }

@@ -3,6 +3,7 @@ export {
   createDockerSandbox,
   DEFAULT_LIMITS,
   janitor,
+  OWNER_LABEL,
   SANDBOX_LABEL,
   type SandboxOptions,
 } from './docker-sandbox';

@@ -83,10 +83,14 @@ export function temporalRuns(deps: {
     async get(id: string) {
       const d = await describe(id);
       const h = handle(id);
-      if (d.status.name === 'RUNNING') return { ...(await h.query(progressQuery)), result: null };
-      if (d.status.name === 'COMPLETED') {
-        const result = (await h.result()) as RunProgress;
-        return { ...result, result };
+      if (d.status.name === 'RUNNING') {
+        const progress = await h.query(progressQuery);
+        // The run has decided its outcome and is closing: answer with its result, not a half-way view.
+        if (['running', 'awaiting_approval'].includes(progress.status)) return { ...progress, result: null };
+      }
+      if (d.status.name === 'RUNNING' || d.status.name === 'COMPLETED') {
+        const result = (await h.result().catch(() => undefined)) as RunProgress | undefined;
+        if (result) return { ...result, result };
       }
       const failure = await h.result().then(
         () => undefined,

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { baseImageTag } from '../../runtime/provision';
+import os from 'node:os';
 import {
   createDockerSandbox,
+  janitor,
+  OWNER_LABEL,
   SANDBOX_LABEL,
   SandboxError,
   type Sandbox,
@@ -24,7 +27,9 @@ before(() => {
 after(() => box?.close());
 afterEach(async () => {
   await docker.ping();
-  const left = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL] } });
+  // Only this process's containers: other test files may be running sandbox jobs at the same time.
+  const mine = `${OWNER_LABEL}=${os.hostname()}:${process.pid}`;
+  const left = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL, mine] } });
   assert.equal(left.length, 0, 'no sandbox container is left behind');
 });
 
@@ -199,4 +204,22 @@ test('an aborted job kills its container at once', async () => {
     result instanceof SandboxError ||
       (result as { commands: { status: string }[] }).commands[0]!.status !== 'ok',
   );
+});
+
+test('the janitor removes what a dead process left and spares the containers of live ones', async () => {
+  const make = (owner: string) =>
+    docker.createContainer({
+      Image: baseImageTag(),
+      Cmd: ['sleep', '60'],
+      Labels: { [SANDBOX_LABEL]: '1', [OWNER_LABEL]: owner },
+    });
+  const dead = await make(`${os.hostname()}:999999`);
+  const live = await make(`${os.hostname()}:${process.ppid}`);
+  try {
+    assert.ok((await janitor(docker)) >= 1);
+    await assert.rejects(dead.inspect(), /no such container/i);
+    assert.ok(await live.inspect(), "a live process's container stays");
+  } finally {
+    await live.remove({ force: true });
+  }
 });
