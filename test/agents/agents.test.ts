@@ -12,6 +12,8 @@ import { geminiClient } from '../../models/gemini';
 import { DEFAULT_PRICES } from '../../models/prices';
 import { loadRecordings, scriptedClient } from '../../models/scripted';
 import { FakeGemini } from '../fakes/fake-gemini';
+import { FakeOpenAi } from '../fakes/fake-openai';
+import { openAiCompatibleClient } from '../../models/openai-compatible';
 
 const REQUEST = 'Create simple SMA crossover strategy';
 let dir: string;
@@ -151,4 +153,67 @@ test("a rate limit from the provider reaches Temporal as a retryable failure wit
       return true;
     },
   );
+});
+
+test('the Architect, Coder and Debugger run through the real Gemini SDK, their answers committed with Gemini provenance', async () => {
+  const recording = loadRecordings().get('create rate of change indicator')!;
+  const answer = (role: string) => recording.answers.find((a) => a.role === role)!.value;
+  fake.reply(
+    { kind: 'json', value: answer('architect') },
+    { kind: 'json', value: answer('coder') },
+    { kind: 'json', value: answer('debugger') },
+  );
+  const acts = createAgentActivities({
+    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-2.0-flash', baseUrl: fake.url }),
+    prices: DEFAULT_PRICES,
+    artifacts: store,
+  });
+  const ctx = { workflow_id: 'wf-gemini-agents', correlation_id: 'c' };
+  const task = {
+    id: 'task_coder_001',
+    title: 'roc',
+    description: 'rate of change',
+    agent_role: 'coder' as const,
+    dependencies: [],
+    acceptance_criteria: { tests: [] },
+    timeout_seconds: 60,
+    max_retries: 1,
+    requires_approval: false,
+  };
+  const base = await env.run(acts.prepareTask, { ...ctx, task_id: task.id, dependency_refs: [] });
+  const designed = await env.run(acts.architect, { ...ctx, task, base });
+  const coded = await env.run(acts.code, { ...ctx, task, base: designed.ref });
+  const fixed = await env.run(acts.debug, { ...ctx, task, base: coded.ref, round: 1 });
+  for (const step of [designed, coded, fixed]) {
+    assert.deepEqual(step.model, { provider: 'gemini', name: 'gemini-2.0-flash' });
+    assert.equal(step.usage.calls, 1);
+    assert.equal((await store.metadataOf(step.ref.commit)).model_name, 'gemini/gemini-2.0-flash');
+  }
+  const debuggerPrompt = fake.requests.at(-1)!.body.contents?.[0]?.parts?.[0]?.text ?? '';
+  assert.match(debuggerPrompt, /Round: 1/);
+  assert.match(debuggerPrompt, /--- codes\/roc_indicator\.py/, 'the Debugger sees the current code');
+  assert.match(await store.readFile(fixed.ref.commit, 'codes/roc_indicator.py'), /prices\[i - period\]$/m);
+});
+
+test('the Planner runs through an OpenAI-compatible server (the real openai SDK) the same way', async () => {
+  const server = await new FakeOpenAi().start();
+  try {
+    const recording = loadRecordings().get('create momentum strategy')!;
+    server.reply({ kind: 'json', value: recording.answers.find((a) => a.role === 'planner')!.value });
+    const acts = createAgentActivities({
+      model: openAiCompatibleClient({ apiKey: 'sk-fake-1234567890', model: 'llama3.1', baseUrl: server.url }),
+      prices: DEFAULT_PRICES,
+      artifacts: store,
+    });
+    const plan = await env.run(acts.plan, {
+      workflow_id: 'wf-openai',
+      correlation_id: 'c',
+      request: 'Create momentum strategy',
+    });
+    assert.equal(plan.todo_list.todo_list_id, 'todo_momentum_001');
+    assert.deepEqual(plan.model, { provider: 'openai', name: 'llama3.1' });
+    assert.equal((await store.metadataOf(plan.ref.commit)).model_name, 'openai/llama3.1');
+  } finally {
+    await server.stop();
+  }
 });
