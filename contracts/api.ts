@@ -29,9 +29,11 @@ export const RunOptions = z.strictObject({
         .optional()
         .describe('How long a gate waits for a decision.'),
       on_timeout: z
-        .enum(['approve', 'reject'])
+        .enum(['approve', 'reject', 'escalate'])
         .optional()
-        .describe('What a gate decides when nobody does (default reject).'),
+        .describe(
+          'What a gate does when nobody decides in time (default reject); escalate keeps it open, marked escalated.',
+        ),
     })
     .optional(),
   max_replans: z

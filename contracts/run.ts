@@ -86,6 +86,8 @@ export const PendingGate = z.strictObject({
   kind: z.enum(['plan', 'task', 'budget']),
   waiting_for: z.string(),
   since: z.string(),
+  /** Set when the gate's timeout passed with on_timeout "escalate": it still waits, now flagged. */
+  escalated_at: z.string().optional(),
 });
 export type PendingGate = z.infer<typeof PendingGate>;
 

@@ -88,7 +88,13 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   const pendingGates = () =>
     [...gates.values()]
       .filter((g) => !g.outcome)
-      .map(({ gate_id, kind, waiting_for, since }) => ({ gate_id, kind, waiting_for, since }));
+      .map(({ gate_id, kind, waiting_for, since, escalated_at }) => ({
+        gate_id,
+        kind,
+        waiting_for,
+        since,
+        ...(escalated_at ? { escalated_at } : {}),
+      }));
   const progress = (): RunProgress => ({ ...state, pending_gates: pendingGates() });
   const setStatus = (status: RunProgress['status']) => {
     state.status = status;
@@ -148,13 +154,22 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     const decided = gateTimeout
       ? await condition(() => gate.outcome !== undefined, `${gateTimeout} seconds`)
       : (await condition(() => gate.outcome !== undefined), true);
-    if (!decided)
-      decide({
-        gate_id,
-        decision: onTimeout,
-        approver: `timeout after ${gateTimeout} s`,
-        comment: 'no decision in time',
-      });
+    if (!decided) {
+      if (onTimeout === 'escalate') {
+        // Nobody decided in time: the gate stays open, flagged for whoever watches escalations.
+        gate.escalated_at = now();
+        gate.waiting_for = `ESCALATED after ${gateTimeout} s without a decision: ${waiting_for}`;
+        log.warn('gate escalated', { gate_id, after_seconds: gateTimeout });
+        await condition(() => gate.outcome !== undefined);
+      } else {
+        decide({
+          gate_id,
+          decision: onTimeout,
+          approver: `timeout after ${gateTimeout} s`,
+          comment: 'no decision in time',
+        });
+      }
+    }
     setStatus(before === 'awaiting_approval' ? 'running' : before);
     if (pendingGates().length > 0) setStatus('awaiting_approval');
     return gate.outcome!;

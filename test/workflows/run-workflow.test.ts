@@ -308,3 +308,28 @@ test('an invalid TodoList is refused before any work with every problem listed',
     await run.stop();
   }
 });
+
+test('a gate set to escalate stays open past its timeout, flagged, until a person decides', async () => {
+  const acts = fakeActivities({ plan: () => diamond() });
+  const run = await startRun(env, acts, {
+    request: 'Create simple SMA crossover strategy',
+    options: { gates: { timeout_seconds: 1, on_timeout: 'escalate' } },
+  });
+  try {
+    const escalated = await until(run.handle, (p) =>
+      p.pending_gates.some((g) => g.escalated_at !== undefined),
+    );
+    assert.equal(escalated.status, 'awaiting_approval');
+    assert.match(escalated.pending_gates[0]!.waiting_for, /^ESCALATED after 1 s/);
+    assert.ok(
+      acts.calls.every((c) => c.activity === 'plan'),
+      'nothing ran meanwhile',
+    );
+    await run.handle.executeUpdate(decideGateUpdate, {
+      args: [{ gate_id: 'plan', decision: 'approve', approver: 'lead' }],
+    });
+    assert.equal((await run.handle.result()).status, 'completed');
+  } finally {
+    await run.stop();
+  }
+});
