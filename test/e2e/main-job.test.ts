@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import Docker from 'dockerode';
 import { openArtifactStore } from '../../artifacts';
 import { TestReport } from '../../contracts';
 import { pathsFrom, readEnv } from '../../runtime/config';
@@ -212,5 +213,45 @@ test(
     assert.equal(done.test_summary.failed, 0);
     const tester = done.tasks.find((t: { id: string }) => t.id === 'task_tester_001');
     assert.match(tester.history.at(-1).summary, /coverage \d+(\.\d+)?%/);
+  },
+);
+
+test(
+  'cancelling a run while its tests run in the sandbox kills the container and ends the run cancelled',
+  { timeout: 120_000 },
+  async () => {
+    const docker = new Docker();
+    const todo = {
+      todo_list_id: 'todo_slow',
+      request: 'Run a very slow test',
+      tasks: [
+        {
+          id: 'slow_tests',
+          title: 'slow',
+          description: 'tests that take long',
+          agent_role: 'tester',
+          acceptance_criteria: { tests: [{ cmd: 'sleep 120', timeout_seconds: 200 }] },
+          timeout_seconds: 300,
+        },
+      ],
+    };
+    const started = await http('POST', '/v1/runs', { todo_list: todo });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const runId = started.body.run_id as string;
+    const mine = { all: true, filters: { label: [`devcrew.run=${runId}`] } };
+    for (let i = 0; i < 200 && (await docker.listContainers(mine)).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal(
+      (await docker.listContainers(mine)).length,
+      1,
+      'the tests are running in a sandbox container',
+    );
+
+    assert.equal((await http('POST', `/v1/runs/${runId}/cancel`)).status, 202);
+    const done = await waitFor(runId, (r) => !['running', 'awaiting_approval'].includes(r.status), 60);
+    assert.equal(done.status, 'cancelled');
+    for (let i = 0; i < 100 && (await docker.listContainers(mine)).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await docker.listContainers(mine)).length, 0, 'no container is left behind');
   },
 );
