@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { TASK_QUEUES } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
-import { createDockerSandbox, janitor } from '../sandbox';
+import { createDockerSandbox, ensureSandboxImage, janitor } from '../sandbox';
 import { createApp } from '../server/app';
 import { checkReadiness } from '../server/readiness';
 import { temporalRuns } from '../server/temporal-runs';
@@ -89,7 +89,10 @@ export async function startStack(options: {
       makeSandbox: async () => {
         const removed = await janitor(p.docker!);
         if (removed) options.report(`sandbox: removed ${removed} container(s) left by an earlier crash`);
-        return createDockerSandbox({ docker: p.docker!, image: p.sandboxBaseImage! });
+        return createDockerSandbox({
+          docker: p.docker!,
+          image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
+        });
       },
     });
     cleanups.push(() => acts.close());

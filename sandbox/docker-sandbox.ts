@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import { SANDBOX_USER } from './image';
 import { SandboxError } from './paths';
 import { packFiles, unpackFiles } from './tar';
 import type {
@@ -78,7 +79,7 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       container = await docker.createContainer({
         Image: options.image,
         Cmd: ['sleep', 'infinity'],
-        User: '65534:65534',
+        User: SANDBOX_USER,
         Env: [
           'HOME=/tmp',
           'TMPDIR=/tmp',

@@ -9,3 +9,4 @@ export {
 } from './docker-sandbox';
 export { SandboxError, unsafePath } from './paths';
 export type * from './types';
+export { ensureSandboxImage, SANDBOX_USER, sandboxImageTag } from './image';

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { provision } from '../../runtime/provision';
-import { createDockerSandbox, janitor } from '../../sandbox';
+import { createDockerSandbox, ensureSandboxImage, janitor } from '../../sandbox';
 import { CliError } from '../exit-codes';
 
 const SIZE = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i;
@@ -34,6 +34,16 @@ async function readTree(dir: string, base = dir): Promise<{ path: string; conten
 export function registerSandbox(program: Command): void {
   const sandbox = program.command('sandbox').description('run code in the locked-down Docker sandbox');
   sandbox
+    .command('build')
+    .description('build the sandbox image (sandbox/Dockerfile on the provisioned base image)')
+    .action(async () => {
+      const p = await provision({ docker: true, sandboxImage: true });
+      const tag = await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, (line) =>
+        process.stderr.write(`${line}\n`),
+      );
+      process.stdout.write(`${tag}\n`);
+    });
+  sandbox
     .command('run')
     .description("run one command over a folder's files in a fresh sandbox container; prints one JSON line")
     .option('--timeout <seconds>', 'wall-clock limit', '300')
@@ -48,7 +58,10 @@ export function registerSandbox(program: Command): void {
         throw new CliError(`--timeout ${o.timeout}: expected seconds > 0`);
       const p = await provision({ docker: true, sandboxImage: true }, { report: () => undefined });
       await janitor(p.docker!);
-      const box = createDockerSandbox({ docker: p.docker!, image: p.sandboxBaseImage! });
+      const box = createDockerSandbox({
+        docker: p.docker!,
+        image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
+      });
       try {
         const result = await box.run({
           files: await readTree(dir),

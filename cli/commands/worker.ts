@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { readEnv } from '../../runtime/config';
 import { provision, stderrReport } from '../../runtime/provision';
-import { createDockerSandbox, janitor } from '../../sandbox';
+import { createDockerSandbox, ensureSandboxImage, janitor } from '../../sandbox';
 import { startWorkers, WORKER_KINDS, type WorkerKind } from '../../workers';
 import { productionActivities } from '../../workers/deps';
 import { CliError } from '../exit-codes';
@@ -39,7 +39,10 @@ export function registerWorker(program: Command): void {
         report: stderrReport,
         makeSandbox: async () => {
           await janitor(p.docker!);
-          return createDockerSandbox({ docker: p.docker!, image: p.sandboxBaseImage! });
+          return createDockerSandbox({
+            docker: p.docker!,
+            image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
+          });
         },
       });
       const workers = await startWorkers({

@@ -5,6 +5,8 @@ import { baseImageTag } from '../../runtime/provision';
 import os from 'node:os';
 import {
   createDockerSandbox,
+  ensureSandboxImage,
+  sandboxImageTag,
   janitor,
   OWNER_LABEL,
   SANDBOX_LABEL,
@@ -221,5 +223,19 @@ test('the janitor removes what a dead process left and spares the containers of 
     assert.ok(await live.inspect(), "a live process's container stays");
   } finally {
     await live.remove({ force: true });
+  }
+});
+
+test('the sandbox image builds from sandbox/Dockerfile on the base image, and its jobs run as the non-root user', async () => {
+  const tag = await ensureSandboxImage(docker, baseImageTag(), () => undefined);
+  assert.equal(tag, sandboxImageTag(baseImageTag()));
+  assert.notEqual(sandboxImageTag('python:3.11-slim'), tag, 'another base image is another image');
+  const own = createDockerSandbox({ docker, image: tag });
+  try {
+    const r = await own.run({ files: [], commands: [{ cmd: 'id -un; pytest --version' }], limits: SMALL });
+    assert.equal(r.commands[0]!.status, 'ok', r.commands[0]!.stderr);
+    assert.match(r.commands[0]!.stdout, /^sandbox$/m);
+  } finally {
+    await own.close();
   }
 });
