@@ -92,6 +92,7 @@ export async function startStack(options: {
         return createDockerSandbox({
           docker: p.docker!,
           image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
+          poolSize: 2,
         });
       },
     });

@@ -36,6 +36,8 @@ export interface SandboxOptions {
   maxConcurrency?: number;
   /** Ceilings a job's own limits may not pass. */
   maxLimits?: SandboxLimits;
+  /** Containers kept started (with the default limits) for jobs to take at once; 0 starts each cold. */
+  poolSize?: number;
 }
 
 /**
@@ -58,6 +60,67 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
     else slots++;
   };
 
+  /** A started container with the limits verified; it waits (sleep) for exec'd commands. */
+  async function startContainer(
+    limits: Required<SandboxLimits>,
+    labels?: SandboxJob['labels'],
+  ): Promise<Docker.Container> {
+    const container = await docker.createContainer({
+      Image: options.image,
+      Cmd: ['sleep', 'infinity'],
+      User: SANDBOX_USER,
+      Env: [
+        'HOME=/tmp',
+        'TMPDIR=/tmp',
+        'PYTHONDONTWRITEBYTECODE=1',
+        'MYPY_CACHE_DIR=/tmp/.mypy_cache',
+        'PYTHONUNBUFFERED=1',
+      ],
+      Labels: {
+        [SANDBOX_LABEL]: '1',
+        [OWNER_LABEL]: OWNER,
+        'devcrew.run': labels?.runId ?? '',
+        'devcrew.task': labels?.taskId ?? '',
+      },
+      NetworkDisabled: true,
+      HostConfig: {
+        NetworkMode: 'none',
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        Tmpfs: {
+          [WORKDIR]: `rw,exec,nosuid,size=${limits.workDirBytes},mode=1777`,
+          '/tmp': 'rw,nosuid,size=134217728,mode=1777',
+        },
+        Memory: limits.memoryBytes,
+        MemorySwap: limits.memoryBytes,
+        NanoCpus: Math.round(limits.cpus * 1e9),
+        PidsLimit: limits.pids,
+        Ulimits: [
+          { Name: 'nofile', Soft: 1024, Hard: 1024 },
+          { Name: 'fsize', Soft: limits.workDirBytes, Hard: limits.workDirBytes },
+          { Name: 'core', Soft: 0, Hard: 0 },
+        ],
+        Init: true,
+        LogConfig: { Type: 'none', Config: {} },
+      },
+    });
+    live.add(container);
+    await container.start();
+    await verifyLimits(container, limits);
+    return container;
+  }
+
+  /** Pre-started single-use containers with the default limits; a job takes one, a new one replaces it. */
+  const pool: Promise<Docker.Container | undefined>[] = [];
+  const refill = () => {
+    while (!closed && pool.length < (options.poolSize ?? 0)) {
+      pool.push(startContainer(DEFAULT_LIMITS).catch(() => undefined));
+    }
+  };
+  let closed = false;
+  refill();
+
   async function run(job: SandboxJob): Promise<SandboxResult> {
     const limits = { ...DEFAULT_LIMITS, ...job.limits };
     for (const key of Object.keys(limits) as (keyof SandboxLimits)[]) {
@@ -73,52 +136,15 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       throw new SandboxError('SANDBOX_CANCELLED', 'the job was cancelled before it started');
     await acquire();
     let container: Docker.Container | undefined;
+    let warm = false;
     const onAbort = () => void container?.kill().catch(() => undefined);
     job.signal?.addEventListener('abort', onAbort);
     try {
-      container = await docker.createContainer({
-        Image: options.image,
-        Cmd: ['sleep', 'infinity'],
-        User: SANDBOX_USER,
-        Env: [
-          'HOME=/tmp',
-          'TMPDIR=/tmp',
-          'PYTHONDONTWRITEBYTECODE=1',
-          'MYPY_CACHE_DIR=/tmp/.mypy_cache',
-          'PYTHONUNBUFFERED=1',
-        ],
-        Labels: {
-          [SANDBOX_LABEL]: '1',
-          [OWNER_LABEL]: OWNER,
-          'devcrew.run': job.labels?.runId ?? '',
-          'devcrew.task': job.labels?.taskId ?? '',
-        },
-        NetworkDisabled: true,
-        HostConfig: {
-          NetworkMode: 'none',
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges'],
-          ReadonlyRootfs: true,
-          Tmpfs: {
-            [WORKDIR]: `rw,exec,nosuid,size=${limits.workDirBytes},mode=1777`,
-            '/tmp': 'rw,nosuid,size=134217728,mode=1777',
-          },
-          Memory: limits.memoryBytes,
-          MemorySwap: limits.memoryBytes,
-          NanoCpus: Math.round(limits.cpus * 1e9),
-          PidsLimit: limits.pids,
-          Ulimits: [
-            { Name: 'nofile', Soft: 1024, Hard: 1024 },
-            { Name: 'fsize', Soft: limits.workDirBytes, Hard: limits.workDirBytes },
-            { Name: 'core', Soft: 0, Hard: 0 },
-          ],
-          Init: true,
-          LogConfig: { Type: 'none', Config: {} },
-        },
-      });
-      live.add(container);
-      await container.start();
-      await verifyLimits(container, limits);
+      const canUseWarm = pool.length > 0 && sameLimits(limits, DEFAULT_LIMITS);
+      container = canUseWarm ? await pool.shift() : undefined;
+      warm = container !== undefined;
+      if (canUseWarm) refill();
+      container ??= await startContainer(limits, job.labels);
       await execWithInput(container, ['tar', '-x', '-f', '-', '-C', WORKDIR], files);
 
       const results: CommandResult[] = [];
@@ -137,7 +163,7 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       }
       const alive = (await container.inspect()).State.Running;
       const collected = alive && job.collect?.length ? await collect(container, job.collect) : [];
-      return { commands: results, files: collected, containerId: container.id, warm: false };
+      return { commands: results, files: collected, containerId: container.id, warm };
     } finally {
       job.signal?.removeEventListener('abort', onAbort);
       if (container) {
@@ -276,7 +302,10 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
   return {
     run,
     async close() {
-      await Promise.all([...live].map((c) => c.remove({ force: true }).catch(() => undefined)));
+      closed = true;
+      const pooled = await Promise.all(pool.splice(0));
+      await Promise.all(pooled.map((c) => c && removeContainer(c)));
+      await Promise.all([...live].map((c) => removeContainer(c)));
       live.clear();
     },
   };
@@ -351,4 +380,8 @@ export async function janitor(docker: Docker): Promise<number> {
   });
   await Promise.all(dead.map((c) => removeContainer(docker.getContainer(c.Id))));
   return dead.length;
+}
+
+function sameLimits(a: Required<SandboxLimits>, b: Required<SandboxLimits>): boolean {
+  return (Object.keys(b) as (keyof SandboxLimits)[]).every((k) => a[k] === b[k]);
 }

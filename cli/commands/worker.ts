@@ -42,6 +42,7 @@ export function registerWorker(program: Command): void {
           return createDockerSandbox({
             docker: p.docker!,
             image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
+            poolSize: 2,
           });
         },
       });

@@ -239,3 +239,30 @@ test('the sandbox image builds from sandbox/Dockerfile on the base image, and it
     await own.close();
   }
 });
+
+test('with a warm pool, a job takes a pre-started container that is destroyed after use and replaced', async () => {
+  const pooled = createDockerSandbox({ docker, image: baseImageTag(), poolSize: 1 });
+  try {
+    await new Promise((r) => setTimeout(r, 1500)); // let the pool fill
+    const first = await pooled.run({
+      files: [{ path: 'a.txt', content: 'one' }],
+      commands: [{ cmd: 'cat a.txt; ls' }],
+    });
+    assert.equal(first.warm, true);
+    assert.equal(first.commands[0]!.stdout, 'one' + 'a.txt\n');
+    await assert.rejects(
+      docker.getContainer(first.containerId).inspect(),
+      /no such container/i,
+      'single use',
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await pooled.run({ files: [], commands: [{ cmd: 'ls' }] });
+    assert.equal(second.warm, true, 'the pool was refilled');
+    assert.notEqual(second.containerId, first.containerId);
+    assert.equal(second.commands[0]!.stdout, '', 'nothing of the first job is left');
+    const custom = await pooled.run({ files: [], commands: [{ cmd: 'true' }], limits: SMALL });
+    assert.equal(custom.warm, false, 'other limits start cold');
+  } finally {
+    await pooled.close();
+  }
+});
