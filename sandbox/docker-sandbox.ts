@@ -145,6 +145,13 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       warm = container !== undefined;
       if (canUseWarm) refill();
       container ??= await startContainer(limits, job.labels);
+      if (job.labels?.runId) {
+        // Labels are fixed at creation, so a pooled container is named after the job it now serves.
+        const name = `devcrew-${job.labels.runId}-${job.labels.taskId ?? 'job'}-${container.id.slice(0, 8)}`;
+        await container
+          .rename({ name: name.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 200) })
+          .catch(() => undefined);
+      }
       await execWithInput(container, ['tar', '-x', '-f', '-', '-C', WORKDIR], files);
 
       const results: CommandResult[] = [];

@@ -238,7 +238,8 @@ test(
     const started = await http('POST', '/v1/runs', { todo_list: todo });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const runId = started.body.run_id as string;
-    const mine = { all: true, filters: { label: [`devcrew.run=${runId}`] } };
+    // Jobs are named after their run (a pooled container cannot be labelled after it starts).
+    const mine = { all: true, filters: { name: [`devcrew-${runId}-`] } };
     for (let i = 0; i < 200 && (await docker.listContainers(mine)).length === 0; i++)
       await new Promise((r) => setTimeout(r, 200));
     assert.equal(
