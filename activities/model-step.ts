@@ -62,13 +62,3 @@ export function stableTimestamp(): string {
     return new Date().toISOString(); // outside an activity (scripts, tests)
   }
 }
-
-export function addUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
-  return {
-    calls: a.calls + b.calls,
-    cache_hits: a.cache_hits + b.cache_hits,
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    cost_usd: a.cost_usd + b.cost_usd,
-  };
-}

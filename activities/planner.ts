@@ -3,6 +3,7 @@ import {
   checkDocument,
   formatProblems,
   NO_USAGE,
+  sumUsage,
   TodoList,
   type PlanInput,
   type PlanResult,
@@ -10,7 +11,7 @@ import {
 import { ModelError } from '../models/types';
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
-import { addUsage, askModel, type ModelStep } from './model-step';
+import { askModel, type ModelStep } from './model-step';
 
 /** Where a run's plan is committed: branch `ai/generated/{workflow_id}/plan`. */
 export const PLAN_TASK_ID = 'plan';
@@ -43,7 +44,7 @@ export function createPlanner(deps: ActivityDeps) {
             prompt = `${planPrompt(input)}\n\nYour previous answer was refused:\n${err.message}\nAnswer again, fixing every problem.`;
             continue;
           }
-          usage = addUsage(usage, step.usage);
+          usage = sumUsage(usage, step.usage);
           const checked = checkDocument('todo', { ...step.value, request: input.request });
           if (checked.ok) {
             const ref = await deps.artifacts.commit({

@@ -34,6 +34,17 @@ export const NO_USAGE: ModelUsage = {
   cost_usd: 0,
 };
 
+/** Two usages added up, field by field. */
+export function sumUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
+  return {
+    calls: a.calls + b.calls,
+    cache_hits: a.cache_hits + b.cache_hits,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    cost_usd: a.cost_usd + b.cost_usd,
+  };
+}
+
 /** Identifies the run and task an agent works for; every commit's provenance starts here. */
 export const StepContext = z.strictObject({
   workflow_id: z.string().min(1),

@@ -1,6 +1,6 @@
 import type * as GenAI from '@google/genai' with { 'resolution-mode': 'import' };
 import { z } from 'zod';
-import { checkAnswer, retryAfterMs } from './json-answer';
+import { checkAnswer, errorForStatus } from './json-answer';
 import { ModelError, type JsonAnswer, type JsonRequest, type ModelClient } from './types';
 
 // The package ships CommonJS for Node, but its type map points TypeScript at the ESM build only.
@@ -89,23 +89,7 @@ function toModelError(
   scrub: (t: string) => string,
 ): ModelError {
   if (err instanceof ApiError) {
-    const detail = scrub(err.message).slice(0, 300);
-    if (err.status === 429) {
-      return new ModelError(
-        'MODEL_RATE_LIMITED',
-        `${where} is rate limiting (429): ${detail}`,
-        retryAfterMs(retryAfter),
-      );
-    }
-    if (err.status >= 500)
-      return new ModelError('MODEL_UNAVAILABLE', `${where} failed (${err.status}): ${detail}`);
-    if (err.status === 401 || err.status === 403) {
-      return new ModelError(
-        'MODEL_BAD_REQUEST',
-        `${where} refused the key (${err.status}); check GEMINI_API_KEY`,
-      );
-    }
-    return new ModelError('MODEL_BAD_REQUEST', `${where} refused the request (${err.status}): ${detail}`);
+    return errorForStatus(where, err.status, scrub(err.message).slice(0, 300), retryAfter, 'GEMINI_API_KEY');
   }
   const message = scrub(err instanceof Error ? `${err.message}${causeOf(err)}` : String(err));
   return new ModelError('MODEL_UNAVAILABLE', `${where} cannot be reached: ${message}`);

@@ -40,3 +40,28 @@ export function retryAfterMs(header: string | null | undefined): number | undefi
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
+
+/**
+ * A provider's HTTP error status as a ModelError, the same way for every provider: 429 rate limited
+ * (with Retry-After), 5xx unavailable, 401/403 a refused key (naming the variable to check), other 4xx a
+ * refused request.
+ */
+export function errorForStatus(
+  where: string,
+  status: number,
+  detail: string,
+  retryAfter: string | null | undefined,
+  keyVariable: string,
+): ModelError {
+  if (status === 429)
+    return new ModelError(
+      'MODEL_RATE_LIMITED',
+      `${where} is rate limiting (429): ${detail}`,
+      retryAfterMs(retryAfter),
+    );
+  if (status >= 500) return new ModelError('MODEL_UNAVAILABLE', `${where} failed (${status}): ${detail}`);
+  if (status === 401 || status === 403) {
+    return new ModelError('MODEL_BAD_REQUEST', `${where} refused the key (${status}); check ${keyVariable}`);
+  }
+  return new ModelError('MODEL_BAD_REQUEST', `${where} refused the request (${status}): ${detail}`);
+}

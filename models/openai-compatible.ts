@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { z } from 'zod';
-import { checkAnswer, retryAfterMs } from './json-answer';
+import { checkAnswer, errorForStatus } from './json-answer';
 import { ModelError, type JsonAnswer, type JsonRequest, type ModelClient } from './types';
 
 export interface OpenAiOptions {
@@ -49,22 +49,13 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
           throw new ModelError('MODEL_UNAVAILABLE', `${where} cannot be reached: ${scrub(err.message)}`);
         }
         if (err instanceof APIError && err.status !== undefined) {
-          const detail = scrub(err.message).slice(0, 300);
-          if (err.status === 429) {
-            const wait = retryAfterMs(err.headers?.get?.('retry-after'));
-            throw new ModelError('MODEL_RATE_LIMITED', `${where} is rate limiting (429): ${detail}`, wait);
-          }
-          if (err.status >= 500)
-            throw new ModelError('MODEL_UNAVAILABLE', `${where} failed (${err.status}): ${detail}`);
-          if (err.status === 401 || err.status === 403) {
-            throw new ModelError(
-              'MODEL_BAD_REQUEST',
-              `${where} refused the key (${err.status}); check OPENAI_API_KEY`,
-            );
-          }
-          throw new ModelError(
-            'MODEL_BAD_REQUEST',
-            `${where} refused the request (${err.status}): ${detail}`,
+          const retryAfter = err.headers?.get?.('retry-after');
+          throw errorForStatus(
+            where,
+            err.status,
+            scrub(err.message).slice(0, 300),
+            retryAfter,
+            'OPENAI_API_KEY',
           );
         }
         throw new ModelError('MODEL_UNAVAILABLE', `${where} failed: ${scrub(String(err))}`);

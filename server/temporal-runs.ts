@@ -29,7 +29,7 @@ export function temporalRuns(deps: {
   artifacts: () => Promise<GitArtifactStore>;
   /** Task queues, when not the standard ones (tests side by side on one server). */
   queues?: Record<keyof typeof TASK_QUEUES, string>;
-}): RunsService & { startRun(body: StartRunRequest): Promise<{ run_id: string }> } {
+}): RunsService {
   const { client } = deps;
   const handle = (id: string) => client.workflow.getHandle(id);
 
@@ -62,7 +62,6 @@ export function temporalRuns(deps: {
       });
       return { run_id };
     },
-    startRun: (body: StartRunRequest) => service.start(body),
 
     async list({ status, limit }: { status?: string; limit: number }) {
       const query = `WorkflowType = '${WORKFLOW_TYPE}'${status ? ` AND ${RUN_STATUS.name} = '${status}'` : ''}`;

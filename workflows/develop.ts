@@ -16,6 +16,7 @@ import {
   checkDocument,
   formatProblems,
   NO_USAGE,
+  sumUsage,
   type AgentStepInput,
   type AgentStepResult,
   type ArtifactRef,
@@ -175,17 +176,10 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     return gate.outcome!;
   }
 
-  const sum = (a: ModelUsage, b: ModelUsage): ModelUsage => ({
-    calls: a.calls + b.calls,
-    cache_hits: a.cache_hits + b.cache_hits,
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    cost_usd: a.cost_usd + b.cost_usd,
-  });
   const addUsage = (u: ModelUsage | undefined, role: string) => {
     if (!u || (u.calls === 0 && u.cache_hits === 0)) return;
-    state.usage = sum(state.usage, u);
-    state.usage_by_role[role] = sum(state.usage_by_role[role] ?? NO_USAGE, u);
+    state.usage = sumUsage(state.usage, u);
+    state.usage_by_role[role] = sumUsage(state.usage_by_role[role] ?? NO_USAGE, u);
   };
 
   let budgetGates = 0;

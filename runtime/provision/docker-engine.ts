@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -57,7 +58,6 @@ export async function ensureDockerEngine(stateDir: string, report: Report): Prom
   await fsp.mkdir(path.dirname(logFile), { recursive: true });
   report(`Docker engine: starting dockerd (log: ${logFile})`);
   const out = fs.openSync(logFile, 'a');
-  const { spawn } = await import('node:child_process');
   const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', out, out] });
   child.unref();
   fs.closeSync(out);
