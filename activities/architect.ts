@@ -2,6 +2,7 @@ import { Contract, type AgentStepInput, type AgentStepResult } from '../contract
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { askModel } from './model-step';
+import { provenance } from './provenance';
 import { fileBlock, isContract, readFiles, taskHeader, withoutDuplicates } from './workspace';
 
 /** Architect: a task to its Contract (interfaces, data models, test skeletons), committed. */
@@ -27,12 +28,7 @@ export function createArchitect(deps: ActivityDeps) {
         const ref = await deps.artifacts.commit({
           parent: input.base.commit,
           subject: `Contract for ${input.task.id}: ${contract.interfaces.map((i) => i.name).join(', ')}`,
-          metadata: {
-            ...step.provenance,
-            workflow_id: input.workflow_id,
-            correlation_id: input.correlation_id,
-            task_id: input.task.id,
-          },
+          metadata: provenance(input.run_id, input.task.id, step.provenance),
           files: withoutDuplicates([
             { path: contractPath, content: `${JSON.stringify(contract, null, 2)}\n` },
             ...contract.test_skeletons.map((s) => ({ path: s.path, content: s.content })),

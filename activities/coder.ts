@@ -2,6 +2,7 @@ import { CodeArtifacts, type AgentStepInput, type AgentStepResult } from '../con
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { askModel } from './model-step';
+import { provenance } from './provenance';
 import { fileBlock, isContract, isPython, readFiles, taskHeader, withoutDuplicates } from './workspace';
 
 /**
@@ -33,12 +34,7 @@ export function createCoder(deps: ActivityDeps) {
       const ref = await deps.artifacts.commit({
         parent: input.base.commit,
         subject: `${role === 'debugger' ? 'Fix' : fixing ? 'Build fix for' : 'Implement'} ${input.task.id}${input.round ? ` (round ${input.round})` : ''}: ${files.length} file(s)`,
-        metadata: {
-          ...step.provenance,
-          workflow_id: input.workflow_id,
-          correlation_id: input.correlation_id,
-          task_id: input.task.id,
-        },
+        metadata: provenance(input.run_id, input.task.id, step.provenance),
         files,
       });
       return {

@@ -1,23 +1,22 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ArtifactStoreError } from '../artifacts/errors';
-import { ModelError } from '../models/types';
+import { DevcrewError } from '../core/errors';
 
 /**
- * Turns an agent's error into the failure Temporal sees: its code becomes `ApplicationFailure.type`,
- * model errors keep their retryability (and Retry-After), store errors are never worth retrying.
+ * The one place an error becomes the failure Temporal sees: a DevcrewError's code becomes
+ * `ApplicationFailure.type`, its retryability comes from the catalogue (contracts/error-codes.ts), a
+ * provider's Retry-After becomes the next retry's delay, and its structured evidence travels as details.
+ * Anything else is left as is: Temporal retries it per the activity's policy.
  */
-export function asActivityFailure(err: unknown): unknown {
+export function toActivityFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ModelError) {
+  if (err instanceof DevcrewError) {
     return ApplicationFailure.create({
       type: err.code,
       message: err.message,
       nonRetryable: !err.retryable,
-      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+      ...(err.extra.retryAfterMs !== undefined ? { nextRetryDelay: err.extra.retryAfterMs } : {}),
+      ...(err.extra.details !== undefined ? { details: [err.extra.details] } : {}),
     });
-  }
-  if (err instanceof ArtifactStoreError) {
-    return ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
   }
   return err;
 }
@@ -27,6 +26,6 @@ export async function converting<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw asActivityFailure(err);
+    throw toActivityFailure(err);
   }
 }

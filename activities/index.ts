@@ -3,7 +3,9 @@ import { createCoder } from './coder';
 import type { ActivityDeps } from './deps';
 import { createPlanner } from './planner';
 import { createStoreSteps } from './store-steps';
-import type { AgentActivities } from './types';
+import { createBuildCheck } from './build-check';
+import { createTester } from './tester';
+import type { AgentActivities, SandboxActivities } from './types';
 
 export type { ActivityDeps } from './deps';
 export * from './types';
@@ -20,4 +22,7 @@ export function createAgentActivities(deps: ActivityDeps): AgentActivities {
   };
 }
 
-export { createSandboxActivities } from './tester';
+/** The sandbox-bound activities (queue `devcrew-sandbox`): the Coder's build checks and the Tester. */
+export function createSandboxActivities(deps: ActivityDeps): SandboxActivities {
+  return { ...createBuildCheck(deps), ...createTester(deps) };
+}

@@ -1,18 +1,18 @@
-import { Context } from '@temporalio/activity';
 import type { z } from 'zod';
-import type { ArtifactMetadata, ModelInfo, ModelUsage } from '../contracts';
+import type { ModelInfo, ModelUsage } from '../contracts';
 import { costOf } from '../models/prices';
 import { promptHash } from '../models/prompt-hash';
 import type { ModelRole } from '../models/types';
 import { promptFor } from '../prompts';
 import type { ActivityDeps } from './deps';
+import { stableTimestamp, type StepProvenance } from './provenance';
 
 export interface ModelStep<T> {
   value: T;
   usage: ModelUsage;
   model: ModelInfo;
-  /** Provenance for the commit that stores this answer (artifacts filled by the store). */
-  provenance: Omit<ArtifactMetadata, 'artifacts' | 'task_id' | 'workflow_id' | 'correlation_id'>;
+  /** Provenance for the commit that stores this answer (the run and task are added by `provenance`). */
+  provenance: StepProvenance;
 }
 
 /** One agent's model call: its versioned prompt, the answer validated, usage priced, provenance ready. */
@@ -49,16 +49,4 @@ export async function askModel<S extends z.ZodType>(
       timestamp: stableTimestamp(),
     },
   };
-}
-
-/**
- * The time a commit records: when Temporal first scheduled this activity, the same on every retry, so
- * a retried step rebuilds the identical commit instead of a second one.
- */
-export function stableTimestamp(): string {
-  try {
-    return new Date(Context.current().info.scheduledTimestampMs).toISOString();
-  } catch {
-    return new Date().toISOString(); // outside an activity (scripts, tests)
-  }
 }

@@ -12,6 +12,7 @@ import { ModelError } from '../models/types';
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { askModel, type ModelStep } from './model-step';
+import { provenance } from './provenance';
 
 /** Where a run's plan is committed: branch `ai/generated/{workflow_id}/plan`. */
 export const PLAN_TASK_ID = 'plan';
@@ -49,12 +50,7 @@ export function createPlanner(deps: ActivityDeps) {
           if (checked.ok) {
             const ref = await deps.artifacts.commit({
               subject: `Plan "${input.request.slice(0, 60)}": ${checked.value.tasks.length} tasks`,
-              metadata: {
-                ...step.provenance,
-                workflow_id: input.workflow_id,
-                correlation_id: input.correlation_id,
-                task_id: PLAN_TASK_ID,
-              },
+              metadata: provenance(input.run_id, PLAN_TASK_ID, step.provenance),
               files: [{ path: PLAN_PATH, content: `${JSON.stringify(checked.value, null, 2)}\n` }],
             });
             return { todo_list: checked.value, ref, model: step.model, usage };

@@ -14,7 +14,7 @@ export function createStoreSteps(deps: ActivityDeps) {
     async prepareTask(input: PrepareTaskInput): Promise<ArtifactRef> {
       return converting(() =>
         deps.artifacts.prepareTask({
-          workflowId: input.workflow_id,
+          runId: input.run_id,
           taskId: input.task_id,
           dependencies: input.dependency_refs,
         }),
@@ -23,16 +23,14 @@ export function createStoreSteps(deps: ActivityDeps) {
     async finishTask(input: FinishTaskInput): Promise<ArtifactRef> {
       return converting(() =>
         deps.artifacts.finishTask({
-          workflowId: input.workflow_id,
+          runId: input.run_id,
           taskId: input.task_id,
           commit: input.ref.commit,
         }),
       );
     },
     async integrate(input: IntegrateInput): Promise<IntegrateResult> {
-      return converting(() =>
-        deps.artifacts.integrate({ workflowId: input.workflow_id, refs: input.task_refs }),
-      );
+      return converting(() => deps.artifacts.integrate({ runId: input.run_id, refs: input.task_refs }));
     },
   };
 }

@@ -1,109 +1,24 @@
-import { createHash } from 'node:crypto';
-import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  NO_USAGE,
-  type AgentStepInput,
-  type AgentStepResult,
-  type BuildReport,
-  type Finding,
-  type ToolRun,
-} from '../contracts';
+import { NO_USAGE, type AgentStepInput, type AgentStepResult } from '../contracts';
 import type { SandboxCommand } from '../sandbox/types';
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
-import { stableTimestamp } from './model-step';
-import { parseBandit, parseFlake8, parseMypy } from './reports/build-findings';
+import { provenance, toolStep } from './provenance';
 import { parseJunit, testReport } from './reports/junit';
 import { runSandboxJob } from './sandbox-job';
 import { isPython, readFiles } from './workspace';
 
 const RESULTS = '.devcrew-results';
 
-/** The Tester's agent_version and the build checker's, recorded in provenance. */
+/** The Tester's agent_version, recorded in provenance. */
 const TESTER_VERSION = 'tester@1';
-const CHECKER_VERSION = 'build-checker@1';
 
 /**
- * The sandbox-bound activities: the Coder's build checks (flake8, mypy --strict, bandit) and the
- * Tester's acceptance tests, each over the files of the task's commit, each report committed.
+ * The Tester: the task's acceptance tests in the sandbox over the files of the task's commit, JUnit and
+ * coverage read back into a TestReport, committed as `reports/{task}/test_report.json`.
  */
-export function createSandboxActivities(deps: ActivityDeps) {
-  const provenance = (input: AgentStepInput, role: 'coder' | 'tester', version: string) => ({
-    workflow_id: input.workflow_id,
-    correlation_id: input.correlation_id,
-    task_id: input.task.id,
-    agent_role: role,
-    agent_version: version,
-    // No model answered: the hash is of the commands run, the "prompt" of a tool step.
-    prompt_hash: `sha256:${createHash('sha256').update(`${version}:${input.base.commit}`).digest('hex')}`,
-    model_name: 'none (sandbox tools)',
-    timestamp: stableTimestamp(),
-  });
-
+export function createTester(deps: ActivityDeps) {
   return {
-    async checkBuild(input: AgentStepInput): Promise<AgentStepResult> {
-      return converting(async () => {
-        const files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
-        const started = Date.now();
-        const result = await runSandboxJob(deps.sandbox, {
-          files,
-          labels: { runId: input.workflow_id, taskId: input.task.id },
-          limits: { timeoutSeconds: Math.min(input.task.timeout_seconds, 300) },
-          commands: [
-            { cmd: 'flake8 .' },
-            { cmd: 'mypy --strict --show-column-numbers --no-color-output --no-error-summary .' },
-            { cmd: 'bandit -q -r . -x ./tests -f json' },
-          ],
-        });
-        const [flake8, mypy, bandit] = result.commands;
-        const findings: Finding[] = [
-          ...parseFlake8(flake8?.stdout ?? ''),
-          ...parseMypy(mypy?.stdout ?? ''),
-          ...parseBandit(bandit?.stdout ?? ''),
-        ];
-        const tools: ToolRun[] = (['flake8', 'mypy', 'bandit'] as const).map((tool, i) => {
-          const c = result.commands[i];
-          return {
-            tool,
-            exit_code: c?.exitCode ?? null,
-            status: c?.status ?? 'sandbox_error',
-            duration_ms: c?.durationMs ?? 0,
-          };
-        });
-        const broken = tools.filter((t) => t.status !== 'ok' && t.status !== 'failed');
-        const passed = broken.length === 0 && !findings.some((f) => f.severity === 'error');
-        const report: BuildReport = { task_id: input.task.id, passed, tools, findings };
-        const reportPath = `reports/${input.task.id}/build_report.json`;
-        const ref = await deps.artifacts.commit({
-          parent: input.base.commit,
-          subject: `Build checks of ${input.task.id}: ${passed ? 'clean' : `${findings.length} finding(s)`}`,
-          metadata: provenance(input, 'coder', CHECKER_VERSION),
-          files: [{ path: reportPath, content: `${JSON.stringify(report, null, 2)}\n` }],
-        });
-        log.info('build checked', {
-          task: input.task.id,
-          passed,
-          findings: findings.length,
-          ms: Date.now() - started,
-        });
-        return {
-          ref,
-          usage: NO_USAGE,
-          passed,
-          report_path: reportPath,
-          summary: passed
-            ? 'flake8, mypy --strict and bandit clean'
-            : `${findings.filter((f) => f.severity === 'error').length} error(s): ${findings
-                .slice(0, 3)
-                .map((f) => `${f.tool} ${f.code} ${f.path}:${f.line}`)
-                .join(
-                  '; ',
-                )}${broken.length ? `; tools that did not finish: ${broken.map((b) => `${b.tool} ${b.status}`).join(', ')}` : ''}`,
-        };
-      });
-    },
-
     async runTests(input: AgentStepInput): Promise<AgentStepResult> {
       return converting(async () => {
         const files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
@@ -121,7 +36,7 @@ export function createSandboxActivities(deps: ActivityDeps) {
         const result = await runSandboxJob(deps.sandbox, {
           files,
           commands,
-          labels: { runId: input.workflow_id, taskId: input.task.id },
+          labels: { runId: input.run_id, taskId: input.task.id },
           collect: tests.flatMap((_, i) => [`${RESULTS}/junit-${i}.xml`, `${RESULTS}/coverage-${i}.xml`]),
         });
         const collected = new Map(result.files.map((f) => [f.path, f.content.toString('utf8')]));
@@ -163,7 +78,11 @@ export function createSandboxActivities(deps: ActivityDeps) {
         const ref = await deps.artifacts.commit({
           parent: input.base.commit,
           subject: `Tests of ${input.task.id}${input.round ? ` (round ${input.round})` : ''}: ${report.summary.passed} passed, ${report.summary.failed} failed`,
-          metadata: provenance(input, 'tester', TESTER_VERSION),
+          metadata: provenance(
+            input.run_id,
+            input.task.id,
+            toolStep('tester', TESTER_VERSION, input.base.commit),
+          ),
           files: [{ path: reportPath, content: `${JSON.stringify(report, null, 2)}\n` }],
         });
         return {

@@ -11,18 +11,9 @@ import type {
 } from '../contracts';
 
 /**
- * The activities the workflows call, by the task queue that hosts them. Model-bound ones scale with API
- * quotas, sandbox-bound ones with Docker hosts (ARCHITECTURE.md: two kinds of workers).
+ * The activities the workflows call, by the task queue that hosts them (contracts/task-queues.ts).
+ * Model-bound ones scale with API quotas, sandbox-bound ones with Docker hosts.
  */
-export const TASK_QUEUES = {
-  /** The run workflows themselves (light: decisions only); hosted beside the agents by default. */
-  runs: 'devcrew-runs',
-  /** Planner, Architect, Coder, Debugger and the artifact store's merges and tags. */
-  agents: 'devcrew-agents',
-  /** Build checks (flake8, mypy, bandit) and acceptance tests in the Docker sandbox. */
-  sandbox: 'devcrew-sandbox',
-} as const;
-
 export interface AgentActivities {
   /** Request (and a reviewer's feedback) to a checked TodoList, committed. */
   plan(input: PlanInput): Promise<PlanResult>;

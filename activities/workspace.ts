@@ -10,11 +10,11 @@ export async function readFiles(
 ): Promise<{ path: string; content: string }[]> {
   const out: { path: string; content: string }[] = [];
   let total = 0;
-  for (const path of (await store.listFiles(commit)).filter(keep).sort()) {
-    const content = await store.readFile(commit, path);
-    total += content.length;
+  const paths = (await store.listFiles(commit)).filter(keep).sort();
+  for (const file of await store.readFiles(commit, paths)) {
+    total += file.content.length;
     if (total > maxBytes) break;
-    out.push({ path, content });
+    out.push(file);
   }
   return out;
 }

@@ -1,3 +1,5 @@
+import { DevcrewError } from '../core/errors';
+
 /**
  * Why an artifact store call failed. Each code is stable: activities turn it into
  * `ApplicationFailure.type`, the HTTP API and the CLI show it.
@@ -27,15 +29,17 @@ export const ARTIFACT_ERROR_CODES = {
 export type ArtifactErrorCode = keyof typeof ARTIFACT_ERROR_CODES;
 
 /** An artifact store failure: `[CODE] evidence; hint`. Nothing was written when a call throws on bad input. */
-export class ArtifactStoreError extends Error {
+export class ArtifactStoreError extends DevcrewError {
   override name = 'ArtifactStoreError';
+  declare readonly code: ArtifactErrorCode;
+  declare readonly hint: string;
   constructor(
-    readonly code: ArtifactErrorCode,
-    readonly evidence: string,
-    readonly hint: string,
+    code: ArtifactErrorCode,
+    evidence: string,
+    hint: string,
     readonly details: Record<string, unknown> = {},
   ) {
-    super(`[${code}] ${evidence}; ${hint}`);
+    super(code, evidence, hint, { details });
   }
 }
 

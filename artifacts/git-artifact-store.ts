@@ -52,7 +52,7 @@ export interface TaskCommit {
 
 /** Everything a run left in the store: what `devcrew artifacts <run>` shows. */
 export interface RunArtifacts {
-  workflow_id: string;
+  run_id: string;
   repository: string;
   integration: { branch: string; commit: string; files: string[] } | null;
   tasks: Array<{
@@ -97,15 +97,15 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   async prepareTask(input: {
-    workflowId: string;
+    runId: string;
     taskId: string;
     dependencies: ArtifactRef[];
   }): Promise<ArtifactRef> {
-    const branch = taskBranch(input.workflowId, input.taskId);
+    const branch = taskBranch(input.runId, input.taskId);
     const deps = await this.resolveRefs(input.dependencies);
     const base = await this.merge(deps, {
       subject: `Start ${input.taskId}: merge ${deps.map((d) => d.branch).join(', ')}`,
-      trailers: [`Workflow-Id: ${input.workflowId}`, `Task-Id: ${input.taskId}`],
+      trailers: [`Workflow-Id: ${input.runId}`, `Task-Id: ${input.taskId}`],
       into: branch,
     });
     await this.advance(branch, base);
@@ -208,9 +208,9 @@ export class GitArtifactStore implements ArtifactStore {
     return this.commitTree(tree, [parent], c.message, gitDate(c.metadata.timestamp), this.author);
   }
 
-  async finishTask(input: { workflowId: string; taskId: string; commit: string }): Promise<ArtifactRef> {
-    const branch = taskBranch(input.workflowId, input.taskId);
-    const tag = taskTag(input.workflowId, input.taskId);
+  async finishTask(input: { runId: string; taskId: string; commit: string }): Promise<ArtifactRef> {
+    const branch = taskBranch(input.runId, input.taskId);
+    const tag = taskTag(input.runId, input.taskId);
     const commit = await this.resolveCommit(input.commit, 'final commit');
     await this.advance(branch, commit);
     await this.setRef(`refs/tags/${tag}`, commit);
@@ -218,18 +218,18 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   async integrate(input: {
-    workflowId: string;
+    runId: string;
     refs: ArtifactRef[];
   }): Promise<{ branch: string; commit: string; files: string[] }> {
-    const branch = integrationBranch(input.workflowId);
+    const branch = integrationBranch(input.runId);
     const refs = await this.resolveRefs(input.refs);
     const commit = await this.merge(refs, {
-      subject: `Integrate ${input.workflowId}: ${refs.length} task result${refs.length === 1 ? '' : 's'}`,
-      trailers: [`Workflow-Id: ${input.workflowId}`],
+      subject: `Integrate ${input.runId}: ${refs.length} task result${refs.length === 1 ? '' : 's'}`,
+      trailers: [`Workflow-Id: ${input.runId}`],
       into: branch,
     });
     await this.setRef(`refs/heads/${branch}`, commit);
-    if (this.remote !== undefined) await this.push(input.workflowId);
+    if (this.remote !== undefined) await this.push(input.runId);
     return { branch, commit, files: await this.listFiles(commit) };
   }
 
@@ -259,7 +259,7 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   /** Pushes a run's task branches, integration branch and tags to the configured remote (forced: re-runs move them). */
-  async push(workflowId: string): Promise<void> {
+  async push(runId: string): Promise<void> {
     if (this.remote === undefined) {
       throw new ArtifactStoreError(
         'ARTIFACT_PUSH_FAILED',
@@ -267,13 +267,13 @@ export class GitArtifactStore implements ArtifactStore {
         'open the store with a remote',
       );
     }
-    const prefix = `refs/heads/${runBranchPrefix(workflowId)}`;
+    const prefix = `refs/heads/${runBranchPrefix(runId)}`;
     const refs = await this.forEachRef([prefix]);
     const tags: string[] = [];
     for (const ref of refs) {
       const name = ref.ref.slice(prefix.length);
       if (name === INTEGRATION_NAME) continue;
-      const tag = `refs/tags/${taskTag(workflowId, name)}`;
+      const tag = `refs/tags/${taskTag(runId, name)}`;
       if ((await this.revParse(tag)) !== undefined) tags.push(tag);
     }
     const refspecs = [...refs.map((r) => r.ref), ...tags].map((r) => `+${r}:${r}`);
@@ -290,18 +290,18 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   /** A run's branches, tags, task commits and files. */
-  async describeRun(workflowId: string): Promise<RunArtifacts> {
-    const prefix = `refs/heads/${runBranchPrefix(workflowId)}`;
+  async describeRun(runId: string): Promise<RunArtifacts> {
+    const prefix = `refs/heads/${runBranchPrefix(runId)}`;
     const refs = await this.forEachRef([prefix]);
     if (refs.length === 0) {
       throw new ArtifactStoreError(
         'ARTIFACT_NOT_FOUND',
-        `no branches ${runBranchPrefix(workflowId)}* in ${this.repoDir}`,
+        `no branches ${runBranchPrefix(runId)}* in ${this.repoDir}`,
         'check the run id (the Temporal workflow id) and the repository (DEVCREW_STATE_DIR or --repo)',
       );
     }
     const result: RunArtifacts = {
-      workflow_id: workflowId,
+      run_id: runId,
       repository: this.repoDir,
       integration: null,
       tasks: [],
@@ -313,14 +313,14 @@ export class GitArtifactStore implements ArtifactStore {
         result.integration = { branch, commit: sha, files: await this.listFiles(sha) };
         continue;
       }
-      const tagName = taskTag(workflowId, name);
+      const tagName = taskTag(runId, name);
       const tagCommit = await this.revParse(`refs/tags/${tagName}^{commit}`);
       result.tasks.push({
         task_id: name,
         branch,
         head: sha,
         tag: tagCommit === undefined ? null : { name: tagName, commit: tagCommit },
-        commits: await this.taskCommits(sha, workflowId, name),
+        commits: await this.taskCommits(sha, runId, name),
         files: await this.listFiles(sha),
       });
     }
@@ -333,22 +333,45 @@ export class GitArtifactStore implements ArtifactStore {
     const files = await this.listFiles(c);
     const root = path.resolve(dir);
     await fs.mkdir(root, { recursive: true });
-    const out = (
-      await this.git.run(['cat-file', '--batch'], { input: files.map((f) => `${c}:${f}\n`).join('') })
-    ).stdout;
-    let at = 0;
-    for (const file of files) {
-      const eol = out.indexOf(0x0a, at);
-      const header = out.subarray(at, eol).toString('utf8').split(' ');
-      const size = Number(header[2]);
-      const content = out.subarray(eol + 1, eol + 1 + size);
-      at = eol + 1 + size + 1;
+    for (const { path: file, content } of await this.readBlobs(c, files)) {
       const target = path.resolve(root, file);
-      if (!target.startsWith(root + path.sep) || header[1] !== 'blob') continue; // trees from other tools
+      if (!target.startsWith(root + path.sep)) continue;
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.writeFile(target, content);
     }
     return files;
+  }
+
+  /** Several files of one commit in one git process (`cat-file --batch`); missing paths are skipped. */
+  async readFiles(commit: string, paths: string[]): Promise<{ path: string; content: string }[]> {
+    paths.forEach((p) => checkPath(p, 'read'));
+    const c = await this.resolveCommit(commit, 'commit');
+    return (await this.readBlobs(c, paths)).map((f) => ({
+      path: f.path,
+      content: f.content.toString('utf8'),
+    }));
+  }
+
+  private async readBlobs(commit: string, paths: string[]): Promise<{ path: string; content: Buffer }[]> {
+    if (paths.length === 0) return [];
+    const out = (
+      await this.git.run(['cat-file', '--batch'], { input: paths.map((f) => `${commit}:${f}\n`).join('') })
+    ).stdout;
+    const blobs: { path: string; content: Buffer }[] = [];
+    let at = 0;
+    for (const file of paths) {
+      const eol = out.indexOf(0x0a, at);
+      const header = out.subarray(at, eol).toString('utf8').split(' ');
+      if (header[1] === 'missing') {
+        at = eol + 1;
+        continue;
+      }
+      const size = Number(header[2]);
+      const content = out.subarray(eol + 1, eol + 1 + size);
+      at = eol + 1 + size + 1;
+      if (header[1] === 'blob') blobs.push({ path: file, content }); // trees from other tools are skipped
+    }
+    return blobs;
   }
 
   // ---- plumbing ----
@@ -604,7 +627,7 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   /** The task's own commits from `head` back along first parents, stopping at the first one that is not. */
-  private async taskCommits(head: string, workflowId: string, taskId: string): Promise<TaskCommit[]> {
+  private async taskCommits(head: string, runId: string, taskId: string): Promise<TaskCommit[]> {
     const out = await this.git.text([
       '-c',
       'log.showSignature=false',
@@ -625,7 +648,7 @@ export class GitArtifactStore implements ArtifactStore {
       } catch {
         break;
       }
-      if (metadata.workflow_id !== workflowId || metadata.task_id !== taskId) break;
+      if (metadata.workflow_id !== runId || metadata.task_id !== taskId) break;
       commits.push({ commit: sha, subject: message.split('\n')[0] ?? '', metadata });
     }
     return commits;

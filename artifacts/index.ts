@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { pathsFrom, readEnv } from '../runtime/config';
-import { exec } from '../runtime/exec';
+import { pathsFrom, readEnv } from '../core/config';
+import { exec } from '../core/exec';
 import { ArtifactStoreError } from './errors';
 import { secretsFrom, type Secret } from './file-checks';
 import { GitArtifactStore, type Identity } from './git-artifact-store';

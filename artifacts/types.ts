@@ -1,7 +1,7 @@
 import type { ArtifactMetadata, ArtifactRef } from '../contracts';
 
 /**
- * The artifact store: every agent output is a commit on `ai/generated/{workflow_id}/{task_id}` whose
+ * The artifact store: every agent output is a commit on `ai/generated/{run_id}/{task_id}` whose
  * message carries its provenance. Only references (branch, commit, paths) leave it.
  */
 
@@ -25,21 +25,19 @@ export interface CommitInput {
 
 export interface ArtifactStore {
   /** Merges the dependencies' commits into the start of a task branch (or an empty root). */
-  prepareTask(input: {
-    workflowId: string;
-    taskId: string;
-    dependencies: ArtifactRef[];
-  }): Promise<ArtifactRef>;
+  prepareTask(input: { runId: string; taskId: string; dependencies: ArtifactRef[] }): Promise<ArtifactRef>;
   /** One agent output, one commit. Idempotent: the same input returns the earlier commit. */
   commit(input: CommitInput): Promise<ArtifactRef>;
-  /** Tags a task's final commit `workflow_{workflow_id}_{task_id}`. */
-  finishTask(input: { workflowId: string; taskId: string; commit: string }): Promise<ArtifactRef>;
-  /** Merges every task's result into `ai/generated/{workflow_id}`. */
+  /** Tags a task's final commit `workflow_{run_id}_{task_id}`. */
+  finishTask(input: { runId: string; taskId: string; commit: string }): Promise<ArtifactRef>;
+  /** Merges every task's result into `ai/generated/{run_id}`. */
   integrate(input: {
-    workflowId: string;
+    runId: string;
     refs: ArtifactRef[];
   }): Promise<{ branch: string; commit: string; files: string[] }>;
   readFile(commit: string, path: string): Promise<string>;
+  /** Several files of one commit at once (one git process); paths the commit lacks are left out. */
+  readFiles(commit: string, paths: string[]): Promise<{ path: string; content: string }[]>;
   listFiles(commit: string): Promise<string[]>;
   /** The provenance stored in a commit's message. */
   metadataOf(commit: string): Promise<ArtifactMetadata>;

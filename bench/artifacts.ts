@@ -48,10 +48,10 @@ async function main(): Promise<void> {
     await store.commit(input('par_0', 0)); // a retry: found, not made again
     const retry = performance.now() - t;
     t = performance.now();
-    await store.prepareTask({ workflowId: 'bench', taskId: 'merge2', dependencies: refs.slice(0, 2) });
+    await store.prepareTask({ runId: 'bench', taskId: 'merge2', dependencies: refs.slice(0, 2) });
     const merge2 = performance.now() - t;
     t = performance.now();
-    const integrated = await store.integrate({ workflowId: 'bench', refs });
+    const integrated = await store.integrate({ runId: 'bench', refs });
     const integrate50 = performance.now() - t;
     const ms = (n: number): string => `${n.toFixed(0)} ms`;
     process.stdout.write(

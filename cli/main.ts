@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json';
-import { ConfigError } from '../runtime/config';
+import { ConfigError } from '../core/config';
 import { ProvisionError } from '../runtime/provision';
 import { registerArtifacts } from './commands/artifacts';
 import { registerManage } from './commands/manage';

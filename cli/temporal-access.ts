@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { openArtifactStore } from '../artifacts';
 import { modelFromEnv } from '../models/config';
-import { pathsFrom, readEnv } from '../runtime/config';
+import { pathsFrom, readEnv } from '../core/config';
 import { temporalRuns } from '../server/temporal-runs';
 import { CliError } from './exit-codes';
 

@@ -45,10 +45,13 @@ export function sumUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
   };
 }
 
-/** Identifies the run and task an agent works for; every commit's provenance starts here. */
+/**
+ * Identifies the run an agent works for. The run id is the Temporal workflow id, the `{run_id}` of the
+ * Git branches and tags, and the `devcrew.run-id` label of sandbox containers; in commit provenance it
+ * fills the migration plan's `workflow_id` and `correlation_id` fields.
+ */
 export const StepContext = z.strictObject({
-  workflow_id: z.string().min(1),
-  correlation_id: z.string().min(1),
+  run_id: z.string().min(1),
 });
 export type StepContext = z.infer<typeof StepContext>;
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ModelProvider } from './agent-steps';
 import { TodoList } from './todo-list';
 
 /**
@@ -8,9 +7,6 @@ import { TodoList } from './todo-list';
  */
 
 export const RunOptions = z.strictObject({
-  model_provider: ModelProvider.optional().describe(
-    'Which model runs the agents; the server default if omitted.',
-  ),
   budget_usd: z
     .number()
     .positive()

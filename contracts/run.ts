@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ArtifactRef } from './artifact-metadata';
 import { ModelInfo, ModelUsage } from './agent-steps';
 import { RunOptions } from './api';
+import { TaskQueues } from './task-queues';
 import { AgentRole, TodoList } from './todo-list';
 
 /** What a run, and each of its tasks, is doing; the names users see (ARCHITECTURE.md). */
@@ -61,8 +62,8 @@ export const RunInput = z.strictObject({
   options: RunOptions.default({}),
   /** Which model the workers run, for the progress view and search attributes. */
   model: ModelInfo.optional(),
-  /** Task queues, overridable so tests and side-by-side deployments stay apart. */
-  task_queues: z.strictObject({ agents: z.string(), sandbox: z.string() }).optional(),
+  /** The activity task queues, overridable so tests and side-by-side deployments stay apart. */
+  task_queues: TaskQueues.omit({ runs: true }).optional(),
   /** Set by continue-as-new only: where the previous run of this chain left off. */
   resume: z
     .strictObject({
@@ -143,3 +144,22 @@ export const GateOutcome = z.strictObject({
   decided_at: z.string(),
 });
 export type GateOutcome = z.infer<typeof GateOutcome>;
+
+/** One line of `GET /v1/runs`: what visibility knows without asking the run. */
+export const RunSummary = z.strictObject({
+  run_id: z.string(),
+  /** devcrew's status (the DevcrewStatus search attribute), or Temporal's when the run set none. */
+  status: z.string(),
+  temporal_status: z.string(),
+  started_at: z.string(),
+  closed_at: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+/**
+ * `GET /v1/runs/{id}` and `devcrew status`: the progress (and once finished, the result); a run that
+ * failed before it could answer shows its status and error only.
+ */
+export type RunView =
+  | (RunProgress & { result: RunResult | null })
+  | { run_id: string; status: 'failed' | 'cancelled'; error: string; result: null };

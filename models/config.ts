@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../runtime/config';
+import { ConfigError } from '../core/errors';
 import { geminiClient } from './gemini';
 import { openAiCompatibleClient } from './openai-compatible';
 import { loadPrices, type PriceTable } from './prices';
@@ -39,7 +39,7 @@ export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = proce
   const parsed = ModelEnv.safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`[INVALID_CONFIG] model settings:\n${lines.join('\n')}`);
+    throw new ConfigError(`model settings:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
   const provider =
@@ -51,7 +51,7 @@ export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = proce
   if (provider === 'gemini') {
     if (!env.GEMINI_API_KEY) {
       throw new ConfigError(
-        '[INVALID_CONFIG] DEVCREW_MODEL_PROVIDER=gemini needs GEMINI_API_KEY (an API key from Google AI Studio)',
+        'DEVCREW_MODEL_PROVIDER=gemini needs GEMINI_API_KEY (an API key from Google AI Studio)',
       );
     }
     const name = env.DEVCREW_MODEL ?? 'gemini-2.0-flash';
@@ -65,7 +65,7 @@ export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = proce
   } else if (provider === 'openai') {
     if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
       throw new ConfigError(
-        '[INVALID_CONFIG] DEVCREW_MODEL_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (Ollama, vLLM)',
+        'DEVCREW_MODEL_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (Ollama, vLLM)',
       );
     }
     const name = env.DEVCREW_MODEL ?? 'gpt-4o-mini';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ModelInfo } from '../contracts';
+import { DevcrewError } from '../core/errors';
 
 /** Who is asking; the scripted model replays per role, prompts are versioned per role. */
 export type ModelRole = 'planner' | 'architect' | 'coder' | 'debugger';
@@ -48,23 +49,19 @@ export type ModelErrorCode =
   | 'MODEL_SAFETY_BLOCK'
   | 'INVALID_AGENT_OUTPUT';
 
-/** Which model failures are worth retrying; decided here only. */
-export const RETRYABLE_MODEL_ERRORS: ReadonlySet<ModelErrorCode> = new Set([
-  'MODEL_RATE_LIMITED',
-  'MODEL_UNAVAILABLE',
-]);
-
-export class ModelError extends Error {
+/** A model call that failed; whether to retry comes from the error catalogue (contracts/error-codes.ts). */
+export class ModelError extends DevcrewError {
   override name = 'ModelError';
+  declare readonly code: ModelErrorCode;
   constructor(
-    readonly code: ModelErrorCode,
+    code: ModelErrorCode,
     message: string,
     /** From Retry-After, when the provider said how long to wait. */
-    readonly retryAfterMs?: number,
+    retryAfterMs?: number,
   ) {
-    super(`[${code}] ${message}`);
+    super(code, message, undefined, retryAfterMs !== undefined ? { retryAfterMs } : {});
   }
-  get retryable(): boolean {
-    return RETRYABLE_MODEL_ERRORS.has(this.code);
+  get retryAfterMs(): number | undefined {
+    return this.extra.retryAfterMs;
   }
 }

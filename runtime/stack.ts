@@ -1,17 +1,17 @@
-import { installWorkerLogging } from './logging';
+import { installWorkerLogging } from '../core/logging';
 import type { Server } from 'node:http';
 import fs from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { TASK_QUEUES } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
+import { taskQueues } from '../contracts';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../sandbox';
 import { createApp } from '../server/app';
 import { checkReadiness } from '../server/readiness';
 import { temporalRuns } from '../server/temporal-runs';
 import { startWorkers, type RunningWorkers, type WorkerKind } from '../workers';
 import { productionActivities } from '../workers/deps';
-import { pathsFrom, readEnv } from './config';
+import { pathsFrom, readEnv } from '../core/config';
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
 
@@ -47,11 +47,7 @@ export async function startStack(options: {
   await fs.mkdir(stateDir, { recursive: true });
   const kinds = options.workers ?? ['runs', 'agents', 'sandbox'];
   const prefix = options.queuePrefix ?? '';
-  const queues = {
-    runs: prefix + TASK_QUEUES.runs,
-    agents: prefix + TASK_QUEUES.agents,
-    sandbox: prefix + TASK_QUEUES.sandbox,
-  };
+  const queues = taskQueues(prefix);
   const p = await provision(
     {
       temporal: !options.temporalAddress,

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { tail } from './exec';
-import { ProvisionError } from './provision/report';
+import { tail } from '../core/exec';
+import { ProvisionError } from '../core/errors';
 
 /** The dev server's flag name for each search attribute type. */
 const FLAG_TYPE: Record<string, string> = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { exec, tail } from '../runtime/exec';
+import { exec, tail } from '../core/exec';
 import { SandboxError } from './paths';
 
 const DOCKERFILE = path.join(__dirname, 'Dockerfile');

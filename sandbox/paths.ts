@@ -1,3 +1,5 @@
+import { DevcrewError } from '../core/errors';
+
 /** Why a path was refused, or undefined when it is a safe relative path inside the work dir. */
 export function unsafePath(p: string): string | undefined {
   if (p.length === 0) return 'is empty';
@@ -10,12 +12,18 @@ export function unsafePath(p: string): string | undefined {
   return undefined;
 }
 
-export class SandboxError extends Error {
+/** A sandbox failure of its own (not of the code it ran, which is a command status). */
+export class SandboxError extends DevcrewError {
   override name = 'SandboxError';
-  constructor(
-    readonly code: 'SANDBOX_BAD_INPUT' | 'SANDBOX_LIMITS_NOT_APPLIED' | 'SANDBOX_ERROR' | 'SANDBOX_CANCELLED',
-    message: string,
-  ) {
-    super(`[${code}] ${message}`);
+  declare readonly code: SandboxErrorCode;
+  constructor(code: SandboxErrorCode, message: string) {
+    super(code, message);
   }
 }
+
+export type SandboxErrorCode =
+  | 'SANDBOX_BAD_INPUT'
+  | 'SANDBOX_LIMITS_NOT_APPLIED'
+  | 'SANDBOX_ERROR'
+  | 'SANDBOX_CANCELLED'
+  | 'SANDBOX_UNAVAILABLE';

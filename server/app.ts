@@ -4,7 +4,7 @@ import { HttpError } from './http-error';
 import { errorHandler, notFound, parseBody, requireToken } from './middleware';
 import { openApiDocument } from './openapi';
 import type { ReadinessCheck } from './readiness';
-import { GateNotFound, GateNotPending, RunNotFound, type RunsService } from './runs-service';
+import type { RunsService } from './runs-service';
 
 export interface AppOptions {
   runs: RunsService;
@@ -72,19 +72,19 @@ export function createApp(options: AppOptions): express.Express {
     res.json({ runs: await options.runs.list({ status, limit }) });
   });
   app.get('/v1/runs/:id', async (req, res) => {
-    const run = await mapErrors(() => options.runs.get(param(req, 'id')));
-    res.json({ ...(run as object), links: links(param(req, 'id')) });
+    const run = await options.runs.get(param(req, 'id'));
+    res.json({ ...run, links: links(param(req, 'id')) });
   });
   app.post('/v1/runs/:id/approvals/:gate_id', auth, async (req, res) => {
     const decision = parseBody(GateDecisionRequest, req.body);
-    res.json(await mapErrors(() => options.runs.decide(param(req, 'id'), param(req, 'gate_id'), decision)));
+    res.json(await options.runs.decide(param(req, 'id'), param(req, 'gate_id'), decision));
   });
   app.post('/v1/runs/:id/cancel', auth, async (req, res) => {
-    await mapErrors(() => options.runs.cancel(param(req, 'id')));
+    await options.runs.cancel(param(req, 'id'));
     res.status(202).json({ run_id: param(req, 'id'), status: 'cancelling', links: links(param(req, 'id')) });
   });
   app.get('/v1/runs/:id/artifacts', async (req, res) => {
-    res.json(await mapErrors(() => options.runs.artifacts(param(req, 'id'))));
+    res.json(await options.runs.artifacts(param(req, 'id')));
   });
 
   app.use(notFound);
@@ -94,15 +94,4 @@ export function createApp(options: AppOptions): express.Express {
 
 function param(req: Request, name: string): string {
   return String(req.params[name]);
-}
-
-async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof RunNotFound) throw new HttpError(404, 'RUN_NOT_FOUND', err.message);
-    if (err instanceof GateNotFound) throw new HttpError(404, 'GATE_NOT_FOUND', err.message);
-    if (err instanceof GateNotPending) throw new HttpError(409, 'GATE_NOT_PENDING', err.message);
-    throw err;
-  }
 }

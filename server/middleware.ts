@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { problemsFromZod } from '../contracts';
-import { errorBody, HttpError } from './http-error';
+import { errorBody, HttpError, toHttpError } from './http-error';
 
 /**
  * Bearer-token check for mutating endpoints. With no token configured the API refuses every mutation,
@@ -50,8 +50,9 @@ export const notFound: RequestHandler = (req, _res, next) =>
 /** Turns every error into the JSON error body; unexpected ones are logged, not shown. */
 export function errorHandler(log: (message: string) => void): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
-    if (err instanceof HttpError) {
-      res.status(err.status).json(errorBody(err.code, err.message, err.problems));
+    const known = toHttpError(err);
+    if (known) {
+      res.status(known.status).json(errorBody(known.code, known.message, known.problems));
       return;
     }
     const e = err as { type?: string; status?: number; expose?: boolean; message?: string };

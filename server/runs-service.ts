@@ -1,25 +1,16 @@
-import type { GateDecisionRequest, StartRunRequest } from '../contracts';
+import type { GateDecisionRequest, GateOutcome, RunSummary, RunView, StartRunRequest } from '../contracts';
+import type { RunArtifacts } from '../artifacts';
 
-/** A run that does not exist (404). */
-export class RunNotFound extends Error {
-  override name = 'RunNotFound';
-}
-/** A gate that the run never had (404). */
-export class GateNotFound extends Error {
-  override name = 'GateNotFound';
-}
-/** A gate that exists but is no longer waiting (409). */
-export class GateNotPending extends Error {
-  override name = 'GateNotPending';
-}
-
-/** What the HTTP API needs from the run machinery; `server/temporal-runs.ts` implements it over Temporal. */
+/**
+ * What the HTTP API and the CLI need from the run machinery; `server/temporal-runs.ts` implements it over
+ * Temporal. Failures are DevcrewErrors (RUN_NOT_FOUND, GATE_NOT_FOUND, GATE_NOT_PENDING, ...).
+ */
 export interface RunsService {
   start(body: StartRunRequest): Promise<{ run_id: string }>;
-  list(filter: { status?: string; limit: number }): Promise<unknown[]>;
+  list(filter: { status?: string; limit: number }): Promise<RunSummary[]>;
   /** The progress query's answer and, once finished, the result. */
-  get(runId: string): Promise<unknown>;
-  decide(runId: string, gateId: string, decision: GateDecisionRequest): Promise<unknown>;
+  get(runId: string): Promise<RunView>;
+  decide(runId: string, gateId: string, decision: GateDecisionRequest): Promise<GateOutcome>;
   cancel(runId: string): Promise<void>;
-  artifacts(runId: string): Promise<unknown>;
+  artifacts(runId: string): Promise<RunArtifacts | { run_id: string; integration: null; tasks: [] }>;
 }

@@ -1,50 +1,51 @@
 import { randomUUID } from 'node:crypto';
+import { type Client, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { isArtifactStoreError, type GitArtifactStore } from '../artifacts';
 import {
-  type Client,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowExecutionDescription,
-} from '@temporalio/client';
-import { TASK_QUEUES } from '../activities/types';
-import { ArtifactStoreError, type GitArtifactStore } from '../artifacts';
-import type {
-  GateDecisionRequest,
-  GateOutcome,
-  ModelInfo,
-  RunInput,
-  RunProgress,
-  StartRunRequest,
+  taskQueues,
+  type GateDecisionRequest,
+  type GateOutcome,
+  type ModelInfo,
+  type RunInput,
+  type RunResult,
+  type RunSummary,
+  type RunView,
+  type StartRunRequest,
+  type TaskQueues,
 } from '../contracts';
+import { DevcrewError } from '../core/errors';
 import { decideGateUpdate, progressQuery } from '../workflows/definitions';
+import type { developWorkflow } from '../workflows/develop';
 import { runIdFor } from '../workflows/run-id';
 import { RUN_STATUS } from '../workflows/search-attributes';
-import { GateNotFound, GateNotPending, RunNotFound, type RunsService } from './runs-service';
+import type { RunsService } from './runs-service';
 
-const WORKFLOW_TYPE = 'developWorkflow';
+const WORKFLOW_TYPE = 'developWorkflow' satisfies typeof developWorkflow.name;
 
-/** The runs, as Temporal holds them: one workflow per run, its id the run id. */
+/** The runs, as Temporal holds them: one workflow per run, its workflow id the run id. */
 export function temporalRuns(deps: {
   client: Client;
   model: ModelInfo;
   artifacts: () => Promise<GitArtifactStore>;
-  /** Task queues, when not the standard ones (tests side by side on one server). */
-  queues?: Record<keyof typeof TASK_QUEUES, string>;
+  /** Task queues, when not the standard ones (deployments or tests side by side on one namespace). */
+  queues?: TaskQueues;
 }): RunsService {
   const { client } = deps;
-  const handle = (id: string) => client.workflow.getHandle(id);
+  const queues = deps.queues ?? taskQueues();
+  const handle = (id: string) => client.workflow.getHandle<typeof developWorkflow>(id);
 
   async function describe(id: string): Promise<WorkflowExecutionDescription> {
     try {
       const d = await handle(id).describe();
-      if (d.type !== WORKFLOW_TYPE) throw new RunNotFound(`"${id}" is not a devcrew run`);
+      if (d.type !== WORKFLOW_TYPE) throw new DevcrewError('RUN_NOT_FOUND', `"${id}" is not a devcrew run`);
       return d;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new RunNotFound(`no run "${id}"`);
+      if (err instanceof WorkflowNotFoundError) throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
       throw err;
     }
   }
 
-  const service = {
+  return {
     async start(body: StartRunRequest) {
       const request = body.request ?? body.todo_list!.request;
       const run_id = runIdFor(request, randomUUID().slice(0, 8));
@@ -53,19 +54,19 @@ export function temporalRuns(deps: {
         ...(body.request ? { request: body.request } : { todo_list: body.todo_list }),
         options: body.options ?? {},
         model: deps.model,
-        ...(deps.queues ? { task_queues: { agents: deps.queues.agents, sandbox: deps.queues.sandbox } } : {}),
+        ...(deps.queues ? { task_queues: { agents: queues.agents, sandbox: queues.sandbox } } : {}),
       };
-      await client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: deps.queues?.runs ?? TASK_QUEUES.runs,
+      await client.workflow.start<typeof developWorkflow>(WORKFLOW_TYPE, {
+        taskQueue: queues.runs,
         workflowId: run_id,
         args: [input],
       });
       return { run_id };
     },
 
-    async list({ status, limit }: { status?: string; limit: number }) {
+    async list({ status, limit }) {
       const query = `WorkflowType = '${WORKFLOW_TYPE}'${status ? ` AND ${RUN_STATUS.name} = '${status}'` : ''}`;
-      const out: unknown[] = [];
+      const out: RunSummary[] = [];
       for await (const w of client.workflow.list({ query })) {
         out.push({
           run_id: w.workflowId,
@@ -79,7 +80,7 @@ export function temporalRuns(deps: {
       return out;
     },
 
-    async get(id: string) {
+    async get(id): Promise<RunView> {
       const d = await describe(id);
       const h = handle(id);
       if (d.status.name === 'RUNNING') {
@@ -88,7 +89,7 @@ export function temporalRuns(deps: {
         if (['running', 'awaiting_approval'].includes(progress.status)) return { ...progress, result: null };
       }
       if (d.status.name === 'RUNNING' || d.status.name === 'COMPLETED') {
-        const result = (await h.result().catch(() => undefined)) as RunProgress | undefined;
+        const result: RunResult | undefined = await h.result().catch(() => undefined);
         if (result) return { ...result, result };
       }
       const failure = await h.result().then(
@@ -106,18 +107,12 @@ export function temporalRuns(deps: {
     async decide(id: string, gateId: string, decision: GateDecisionRequest): Promise<GateOutcome> {
       const d = await describe(id);
       if (d.status.name !== 'RUNNING')
-        throw new GateNotPending(`run ${id} is ${d.status.name.toLowerCase()}; its gates are closed`);
-      try {
-        return await handle(id).executeUpdate(decideGateUpdate, { args: [{ ...decision, gate_id: gateId }] });
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) {
-          const cause = err.cause as { type?: string; message?: string } | undefined;
-          if (cause?.type === 'GATE_NOT_FOUND') throw new GateNotFound(cause.message ?? 'no such gate');
-          if (cause?.type === 'GATE_NOT_PENDING')
-            throw new GateNotPending(cause.message ?? 'gate not pending');
-        }
-        throw err;
-      }
+        throw new DevcrewError(
+          'GATE_NOT_PENDING',
+          `run ${id} is ${d.status.name.toLowerCase()}; its gates are closed`,
+        );
+      // A refusal by the workflow's validator (GATE_NOT_FOUND, GATE_NOT_PENDING) keeps its type as the cause.
+      return handle(id).executeUpdate(decideGateUpdate, { args: [{ ...decision, gate_id: gateId }] });
     },
 
     async cancel(id: string) {
@@ -130,14 +125,12 @@ export function temporalRuns(deps: {
       try {
         return await (await deps.artifacts()).describeRun(id);
       } catch (err) {
-        if (err instanceof ArtifactStoreError && err.code === 'ARTIFACT_NOT_FOUND') {
-          return { workflow_id: id, integration: null, tasks: [] };
-        }
+        if (isArtifactStoreError(err, 'ARTIFACT_NOT_FOUND'))
+          return { run_id: id, integration: null, tasks: [] };
         throw err;
       }
     },
   };
-  return service;
 }
 
 function innermost(err: unknown): string {

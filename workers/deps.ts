@@ -3,7 +3,7 @@ import { createAgentActivities, createSandboxActivities } from '../activities';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
 import { modelFromEnv, type ModelSetup } from '../models/config';
-import { pathsFrom, readEnv } from '../runtime/config';
+import { pathsFrom, readEnv } from '../core/config';
 import type { Report } from '../runtime/provision';
 import type { Sandbox } from '../sandbox/types';
 

@@ -1,5 +1,6 @@
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { TASK_QUEUES, type AgentActivities, type SandboxActivities } from '../activities/types';
+import type { AgentActivities, SandboxActivities } from '../activities/types';
+import { taskQueues, type TaskQueues } from '../contracts';
 
 /**
  * The kinds of worker, by the resources they need: `runs` hosts the workflows (decisions only),
@@ -21,8 +22,8 @@ export interface WorkerOptions {
   agentConcurrency?: number;
   /** On shutdown, how long running activities may take to finish before they are cancelled (and retried elsewhere). */
   shutdownGraceTime?: string;
-  /** Task queue names, overridable so tests can run side by side on one server. */
-  taskQueues?: Partial<Record<keyof typeof TASK_QUEUES, string>>;
+  /** Task queue names (contracts/task-queues.ts), overridable so deployments can share a namespace. */
+  taskQueues?: TaskQueues;
 }
 
 export interface RunningWorkers {
@@ -34,7 +35,7 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(options: WorkerOptions): Promise<RunningWorkers> {
-  const queues = { ...TASK_QUEUES, ...options.taskQueues };
+  const queues = options.taskQueues ?? taskQueues();
   const grace = (options.shutdownGraceTime ?? '30s') as `${number}s`;
   const created: RunningWorkers['workers'] = [];
   const specs = {

@@ -53,7 +53,7 @@ export async function artifactsCommand(run: string, opts: ArtifactsOptions): Pro
 async function exportRun(store: GitArtifactStore, run: RunArtifacts, dir: string): Promise<string> {
   if (run.integration === null) {
     throw new CliError(
-      `run ${run.workflow_id} has no integration branch yet (it is made when the run ends); nothing exported`,
+      `run ${run.run_id} has no integration branch yet (it is made when the run ends); nothing exported`,
       EXIT.invalid,
     );
   }
@@ -81,7 +81,7 @@ async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
 
 function formatRun(run: RunArtifacts): string {
   const short = (sha: string): string => sha.slice(0, 10);
-  const lines = [`run ${run.workflow_id} in ${run.repository}`];
+  const lines = [`run ${run.run_id} in ${run.repository}`];
   lines.push(
     run.integration
       ? `integration ${run.integration.branch} ${short(run.integration.commit)} (${plural(run.integration.files.length, 'file')})`

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { GateNotFound, GateNotPending, RunNotFound } from '../../server/runs-service';
+import { DevcrewError } from '../../core/errors';
 import { CliError, EXIT } from '../exit-codes';
 import { connectRuns } from '../temporal-access';
 
@@ -10,9 +10,10 @@ async function withRuns<T>(
   try {
     return await fn(runs);
   } catch (err) {
-    if (err instanceof RunNotFound || err instanceof GateNotFound)
-      throw new CliError(err.message, EXIT.invalid);
-    if (err instanceof GateNotPending) throw new CliError(err.message, EXIT.invalid);
+    if (err instanceof DevcrewError) throw new CliError(err.message, EXIT.invalid);
+    // A refusal by the workflow (an Update's validator) carries its code as the cause's type.
+    const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+    if (cause?.type && cause.message) throw new CliError(`[${cause.type}] ${cause.message}`, EXIT.invalid);
     throw err;
   } finally {
     await close();

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { createAgentActivities } from '../../activities';
 import { openArtifactStore } from '../../artifacts';
 import { modelFromEnv } from '../../models/config';
-import { pathsFrom, readEnv } from '../../runtime/config';
+import { pathsFrom, readEnv } from '../../core/config';
 import { CliError, EXIT } from '../exit-codes';
 
 /** `devcrew plan "<request>" -o plans`: the Planner alone, no Temporal needed; writes the TodoList. */
@@ -23,11 +23,9 @@ export function registerPlan(program: Command): void {
       try {
         const artifacts = await openArtifactStore({ repoDir: scratch });
         const acts = createAgentActivities({ model: model.model, prices: model.prices, artifacts });
-        const plan = await acts
-          .plan({ workflow_id: 'cli-plan', correlation_id: 'cli-plan', request })
-          .catch((err: Error) => {
-            throw new CliError(`planning failed: ${err.message}`, EXIT.invalid);
-          });
+        const plan = await acts.plan({ run_id: 'cli-plan', request }).catch((err: Error) => {
+          throw new CliError(`planning failed: ${err.message}`, EXIT.invalid);
+        });
         await fs.mkdir(o.output, { recursive: true });
         const file = path.join(o.output, `${plan.todo_list.todo_list_id}.json`);
         await fs.writeFile(file, `${JSON.stringify(plan.todo_list, null, 2)}\n`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
-import { pathsFrom, readEnv } from '../../runtime/config';
+import { pathsFrom, readEnv } from '../../core/config';
 import { provision } from '../../runtime/provision';
 import { startEmbeddedServer } from '../../runtime/temporal-server';
 import { CliError } from '../exit-codes';

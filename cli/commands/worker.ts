@@ -1,7 +1,7 @@
-import { installWorkerLogging } from '../../runtime/logging';
+import { installWorkerLogging } from '../../core/logging';
 import type { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
-import { readEnv } from '../../runtime/config';
+import { readEnv } from '../../core/config';
 import { provision, stderrReport } from '../../runtime/provision';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../../sandbox';
 import { startWorkers, WORKER_KINDS, type WorkerKind } from '../../workers';

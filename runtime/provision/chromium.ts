@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import { findOnPath } from '../exec';
+import { findOnPath } from '../../core/exec';
 import { aptInstall } from './docker-engine';
-import { ProvisionError, type Report } from './report';
+import { ProvisionError } from '../../core/errors';
+import type { Report } from '../../core/report';
 
 /**
  * A Chromium for the browser checks of the Web UI: `CHROMIUM_PATH`, one on PATH, or Debian's package

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { exec, findOnPath, tail } from '../exec';
-import { ProvisionError, type Report } from './report';
+import { exec, findOnPath, tail } from '../../core/exec';
+import { ProvisionError } from '../../core/errors';
+import type { Report } from '../../core/report';
 
 /** A client for the engine named by DOCKER_HOST, or the default socket. */
 export function dockerClient(): Docker {

@@ -1,12 +1,13 @@
 import type Docker from 'dockerode';
-import { pathsFrom, readEnv, type Env, type Paths } from '../config';
+import { pathsFrom, readEnv, type Env, type Paths } from '../../core/config';
 import { ensureChromium } from './chromium';
 import { ensureDockerEngine } from './docker-engine';
-import { stderrReport, type Report } from './report';
+import { stderrReport, type Report } from '../../core/report';
 import { ensureSandboxBaseImage } from './sandbox-image';
 import { ensureTemporalCli } from './temporal-cli';
 
-export { ProvisionError, type Report, silentReport, stderrReport } from './report';
+export { ProvisionError } from '../../core/errors';
+export { type Report, silentReport, stderrReport } from '../../core/report';
 export { TEMPORAL_CLI_VERSION } from './temporal-cli';
 export { baseImageTag } from './sandbox-image';
 export { dockerAnswers, dockerClient } from './docker-engine';

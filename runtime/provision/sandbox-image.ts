@@ -4,9 +4,10 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { exec, findOnPath, tail } from '../exec';
+import { exec, findOnPath, tail } from '../../core/exec';
 import { aptInstall } from './docker-engine';
-import { ProvisionError, type Report } from './report';
+import { ProvisionError } from '../../core/errors';
+import type { Report } from '../../core/report';
 
 /**
  * What the sandbox base image holds. Its hash is part of the tag, so changing this recipe builds a new

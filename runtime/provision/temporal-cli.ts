@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { exec, findOnPath, tail } from '../exec';
-import { ProvisionError, type Report } from './report';
+import { exec, findOnPath, tail } from '../../core/exec';
+import { ProvisionError } from '../../core/errors';
+import type { Report } from '../../core/report';
 
 /** The newest Temporal CLI whose go.mod builds with `go install pkg@version` (later tags use `replace`). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';

@@ -42,7 +42,7 @@ const scripted = () =>
 
 test('the scripted crew plans, designs and implements the SMA strategy, each step a commit with provenance', async () => {
   const acts = scripted();
-  const ctx = { workflow_id: 'wf-sma', correlation_id: 'corr-sma' };
+  const ctx = { run_id: 'wf-sma' };
   const plan = await env.run(acts.plan, { ...ctx, request: REQUEST });
   assert.deepEqual(
     plan.todo_list.tasks.map((t) => t.agent_role),
@@ -105,7 +105,7 @@ test('an invalid plan gets one repair round with its problems fed back, through 
       outputTokens: 0,
     },
   );
-  const plan = await env.run(acts.plan, { workflow_id: 'wf-gemini', correlation_id: 'c', request: REQUEST });
+  const plan = await env.run(acts.plan, { run_id: 'wf-gemini', request: REQUEST });
   assert.equal(plan.todo_list.tasks.length, 1);
   const repair = fake.requests.at(-1)!.body.contents?.[0]?.parts?.[0]?.text ?? '';
   assert.match(repair, /depends on "ghost", which is not a task/);
@@ -124,16 +124,13 @@ test('a planner that never gives a valid plan fails INVALID_AGENT_OUTPUT, not re
     { kind: 'text', text: 'no json' },
     { kind: 'json', value: { todo_list_id: 'p', request: 'r', tasks: [] } },
   );
-  await assert.rejects(
-    env.run(acts.plan, { workflow_id: 'wf-bad', correlation_id: 'c', request: REQUEST }),
-    (err: unknown) => {
-      assert.ok(err instanceof ApplicationFailure);
-      assert.equal(err.type, 'INVALID_AGENT_OUTPUT');
-      assert.equal(err.nonRetryable, true);
-      assert.match(err.message, /no valid TodoList in 2 rounds/);
-      return true;
-    },
-  );
+  await assert.rejects(env.run(acts.plan, { run_id: 'wf-bad', request: REQUEST }), (err: unknown) => {
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, 'INVALID_AGENT_OUTPUT');
+    assert.equal(err.nonRetryable, true);
+    assert.match(err.message, /no valid TodoList in 2 rounds/);
+    return true;
+  });
 });
 
 test("a rate limit from the provider reaches Temporal as a retryable failure with the provider's delay", async () => {
@@ -143,16 +140,13 @@ test("a rate limit from the provider reaches Temporal as a retryable failure wit
     artifacts: store,
   });
   fake.reply({ kind: 'status', status: 429, retryAfter: '2' });
-  await assert.rejects(
-    env.run(acts.plan, { workflow_id: 'wf-429', correlation_id: 'c', request: REQUEST }),
-    (err: unknown) => {
-      assert.ok(err instanceof ApplicationFailure);
-      assert.equal(err.type, 'MODEL_RATE_LIMITED');
-      assert.equal(err.nonRetryable, false);
-      assert.equal(err.nextRetryDelay, 2000);
-      return true;
-    },
-  );
+  await assert.rejects(env.run(acts.plan, { run_id: 'wf-429', request: REQUEST }), (err: unknown) => {
+    assert.ok(err instanceof ApplicationFailure);
+    assert.equal(err.type, 'MODEL_RATE_LIMITED');
+    assert.equal(err.nonRetryable, false);
+    assert.equal(err.nextRetryDelay, 2000);
+    return true;
+  });
 });
 
 test('the Architect, Coder and Debugger run through the real Gemini SDK, their answers committed with Gemini provenance', async () => {
@@ -168,7 +162,7 @@ test('the Architect, Coder and Debugger run through the real Gemini SDK, their a
     prices: DEFAULT_PRICES,
     artifacts: store,
   });
-  const ctx = { workflow_id: 'wf-gemini-agents', correlation_id: 'c' };
+  const ctx = { run_id: 'wf-gemini-agents' };
   const task = {
     id: 'task_coder_001',
     title: 'roc',
@@ -206,8 +200,7 @@ test('the Planner runs through an OpenAI-compatible server (the real openai SDK)
       artifacts: store,
     });
     const plan = await env.run(acts.plan, {
-      workflow_id: 'wf-openai',
-      correlation_id: 'c',
+      run_id: 'wf-openai',
       request: 'Create momentum strategy',
     });
     assert.equal(plan.todo_list.todo_list_id, 'todo_momentum_001');

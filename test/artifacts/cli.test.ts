@@ -25,8 +25,8 @@ before(async () => {
       { workflow_id: WF, task_id: 'arch', agent_role: 'architect' },
     ),
   );
-  await store.finishTask({ workflowId: WF, taskId: 'arch', commit: arch.commit });
-  const start = await store.prepareTask({ workflowId: WF, taskId: 'code', dependencies: [arch] });
+  await store.finishTask({ runId: WF, taskId: 'arch', commit: arch.commit });
+  const start = await store.prepareTask({ runId: WF, taskId: 'code', dependencies: [arch] });
   const code = await store.commit(
     commitInput(
       { 'codes/sma.py': 'def sma(): ...\n', 'tests/test_sma.py': 'def test(): ...\n' },
@@ -34,7 +34,7 @@ before(async () => {
       { parent: start.commit },
     ),
   );
-  integrated = (await store.integrate({ workflowId: WF, refs: [arch, code] })).commit;
+  integrated = (await store.integrate({ runId: WF, refs: [arch, code] })).commit;
 });
 after(() => cleanup());
 

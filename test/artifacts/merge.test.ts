@@ -29,7 +29,7 @@ test("a downstream task starts from its dependencies' results merged, so the cod
   const data = await store.commit(
     commitInput({ 'codes/data.py': 'DATA = []\n' }, { workflow_id: WF, task_id: 'data' }),
   );
-  const start = await store.prepareTask({ workflowId: WF, taskId: 'code', dependencies: [contract, data] });
+  const start = await store.prepareTask({ runId: WF, taskId: 'code', dependencies: [contract, data] });
   assert.equal(start.branch, `ai/generated/${WF}/code`);
   assert.deepEqual(start.paths, ['codes/data.py', 'contracts/sma.json']);
   assert.equal(git(store.gitDir, 'rev-parse', `refs/heads/${start.branch}`), start.commit);
@@ -41,13 +41,13 @@ test("a downstream task starts from its dependencies' results merged, so the cod
 
   // A retried prepareTask finds the same start; a task with one dependency starts at its commit.
   assert.equal(
-    (await store.prepareTask({ workflowId: WF, taskId: 'code', dependencies: [contract, data] })).commit,
+    (await store.prepareTask({ runId: WF, taskId: 'code', dependencies: [contract, data] })).commit,
     start.commit,
   );
-  const single = await store.prepareTask({ workflowId: WF, taskId: 'test', dependencies: [contract] });
+  const single = await store.prepareTask({ runId: WF, taskId: 'test', dependencies: [contract] });
   assert.equal(single.commit, contract.commit);
   // A task without dependencies starts from the empty root shared by every branch.
-  const fresh = await store.prepareTask({ workflowId: WF, taskId: 'fresh', dependencies: [] });
+  const fresh = await store.prepareTask({ runId: WF, taskId: 'fresh', dependencies: [] });
   assert.deepEqual(fresh.paths, []);
   assert.equal(git(store.gitDir, 'merge-base', fresh.commit, contract.commit), fresh.commit);
 });
@@ -60,7 +60,7 @@ test('dependencies that wrote the same file differently fail the task with ARTIF
     commitInput({ 'codes/util.py': 'X = 2\n' }, { workflow_id: WF, task_id: 'right' }),
   );
   await assert.rejects(
-    store.prepareTask({ workflowId: WF, taskId: 'joined', dependencies: [a, b] }),
+    store.prepareTask({ runId: WF, taskId: 'joined', dependencies: [a, b] }),
     (err: unknown) => {
       assert.ok(err instanceof ArtifactStoreError);
       assert.equal(err.code, 'ARTIFACT_CONFLICT');
@@ -78,11 +78,11 @@ test('finishing a task tags its final commit workflow_{workflow_id}_{task_id}', 
   const done = await store.commit(
     commitInput({ 'codes/fin.py': 'F = 1\n' }, { workflow_id: WF, task_id: 'fin' }),
   );
-  const ref = await store.finishTask({ workflowId: WF, taskId: 'fin', commit: done.commit });
+  const ref = await store.finishTask({ runId: WF, taskId: 'fin', commit: done.commit });
   assert.equal(ref.commit, done.commit);
   assert.equal(git(store.gitDir, 'rev-parse', `refs/tags/workflow_${WF}_fin`), done.commit);
   // Idempotent.
-  await store.finishTask({ workflowId: WF, taskId: 'fin', commit: done.commit });
+  await store.finishTask({ runId: WF, taskId: 'fin', commit: done.commit });
   assert.equal(git(store.gitDir, 'tag', '--list', `workflow_${WF}_fin`), `workflow_${WF}_fin`);
 });
 
@@ -94,8 +94,8 @@ test('integration merges every task result into one branch and pushes the run to
       { workflow_id: wf, task_id: 'arch', agent_role: 'architect' },
     ),
   );
-  await store.finishTask({ workflowId: wf, taskId: 'arch', commit: arch.commit });
-  const startCode = await store.prepareTask({ workflowId: wf, taskId: 'code', dependencies: [arch] });
+  await store.finishTask({ runId: wf, taskId: 'arch', commit: arch.commit });
+  const startCode = await store.prepareTask({ runId: wf, taskId: 'code', dependencies: [arch] });
   const code = await store.commit(
     commitInput(
       { 'codes/c.py': 'C = 1\n' },
@@ -103,13 +103,13 @@ test('integration merges every task result into one branch and pushes the run to
       { parent: startCode.commit },
     ),
   );
-  await store.finishTask({ workflowId: wf, taskId: 'code', commit: code.commit });
+  await store.finishTask({ runId: wf, taskId: 'code', commit: code.commit });
   const docs = await store.commit(
     commitInput({ 'docs/README.md': '# c\n' }, { workflow_id: wf, task_id: 'docs' }),
   );
-  await store.finishTask({ workflowId: wf, taskId: 'docs', commit: docs.commit });
+  await store.finishTask({ runId: wf, taskId: 'docs', commit: docs.commit });
 
-  const result = await store.integrate({ workflowId: wf, refs: [arch, code, docs] });
+  const result = await store.integrate({ runId: wf, refs: [arch, code, docs] });
   assert.equal(result.branch, `ai/generated/${wf}/_integration`);
   assert.deepEqual(result.files, ['codes/c.py', 'contracts/c.json', 'docs/README.md']);
   // arch is already inside code's history, so the merge has only the two independent results as parents.
@@ -117,7 +117,7 @@ test('integration merges every task result into one branch and pushes the run to
     code.commit,
     docs.commit,
   ]);
-  assert.equal((await store.integrate({ workflowId: wf, refs: [arch, code, docs] })).commit, result.commit);
+  assert.equal((await store.integrate({ runId: wf, refs: [arch, code, docs] })).commit, result.commit);
 
   for (const ref of [
     `refs/heads/${result.branch}`,
@@ -138,14 +138,14 @@ test('integrating results that conflict fails with ARTIFACT_CONFLICT and leaves 
   const wf = 'wf-clash';
   const a = await store.commit(commitInput({ 'x.py': 'a\n' }, { workflow_id: wf, task_id: 'a' }));
   const b = await store.commit(commitInput({ 'x.py': 'b\n' }, { workflow_id: wf, task_id: 'b' }));
-  await assert.rejects(store.integrate({ workflowId: wf, refs: [a, b] }), { code: 'ARTIFACT_CONFLICT' });
+  await assert.rejects(store.integrate({ runId: wf, refs: [a, b] }), { code: 'ARTIFACT_CONFLICT' });
   assert.equal(git(store.gitDir, 'for-each-ref', `refs/heads/ai/generated/${wf}/_integration`), '');
 });
 
 test('a push to a remote that does not exist fails with ARTIFACT_PUSH_FAILED after the local result is kept', async () => {
   const lonely = await openArtifactStore({ repoDir: store.repoDir, remote: `${dir}/missing.git` });
   const a = await lonely.commit(commitInput({ 'y.py': 'y\n' }, { workflow_id: 'wf-nopush', task_id: 'a' }));
-  await assert.rejects(lonely.integrate({ workflowId: 'wf-nopush', refs: [a] }), {
+  await assert.rejects(lonely.integrate({ runId: 'wf-nopush', refs: [a] }), {
     code: 'ARTIFACT_PUSH_FAILED',
   });
   assert.equal(git(store.gitDir, 'rev-parse', 'refs/heads/ai/generated/wf-nopush/_integration'), a.commit);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { openArtifactStore } from '../../artifacts';
 import { TestReport } from '../../contracts';
-import { pathsFrom, readEnv } from '../../runtime/config';
+import { pathsFrom, readEnv } from '../../core/config';
 import { silentReport } from '../../runtime/provision';
 import { ensureTemporalCli } from '../../runtime/provision/temporal-cli';
 import { startStack, type Stack } from '../../runtime/stack';

@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { GateDecisionRequest, StartRunRequest } from '../../contracts';
 import { createApp } from '../../server/app';
-import { GateNotFound, GateNotPending, RunNotFound, type RunsService } from '../../server/runs-service';
+import { DevcrewError } from '../../core/errors';
+import type { RunsService } from '../../server/runs-service';
 
 const TOKEN = 'test-token-0123456789';
 const started: StartRunRequest[] = [];
@@ -17,21 +18,46 @@ const runs: RunsService = {
     return { run_id: 'devcrew-sma-1' };
   },
   async list({ status }) {
-    return [{ run_id: 'devcrew-sma-1', status: status ?? 'running' }];
+    return [
+      {
+        run_id: 'devcrew-sma-1',
+        status: status ?? 'running',
+        temporal_status: 'RUNNING',
+        started_at: '2026-11-25T00:00:00.000Z',
+        closed_at: null,
+      },
+    ];
   },
   async get(id) {
-    if (id !== 'devcrew-sma-1') throw new RunNotFound(`no run "${id}"`);
-    return { run_id: id, status: 'awaiting_approval', pending_gates: [{ gate_id: 'plan' }] };
+    if (id !== 'devcrew-sma-1') throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
+    return {
+      run_id: id,
+      status: 'awaiting_approval',
+      request: 'Create simple SMA crossover strategy',
+      todo_list_id: null,
+      tasks: [],
+      pending_gates: [{ gate_id: 'plan', kind: 'plan', waiting_for: 'approval of the plan', since: '' }],
+      usage: { calls: 0, cache_hits: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
+      usage_by_role: {},
+      budget_usd: 1,
+      model: null,
+      result: null,
+    };
   },
   async decide(id, gate, decision) {
-    if (id !== 'devcrew-sma-1') throw new RunNotFound(`no run "${id}"`);
-    if (gate === 'done') throw new GateNotPending('gate "done" was approved already');
-    if (gate !== 'plan') throw new GateNotFound(`run ${id} has no gate "${gate}"`);
+    if (id !== 'devcrew-sma-1') throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
+    if (gate === 'done') throw new DevcrewError('GATE_NOT_PENDING', 'gate "done" was approved already');
+    if (gate !== 'plan') throw new DevcrewError('GATE_NOT_FOUND', `run ${id} has no gate "${gate}"`);
     decisions.push(decision);
-    return { gate_id: gate, outcome: decision.decision === 'approve' ? 'approved' : 'rejected' };
+    return {
+      gate_id: gate,
+      outcome: decision.decision === 'approve' ? 'approved' : 'rejected',
+      approver: decision.approver,
+      decided_at: '2026-11-25T00:00:00.000Z',
+    };
   },
   async cancel(id) {
-    if (id !== 'devcrew-sma-1') throw new RunNotFound(`no run "${id}"`);
+    if (id !== 'devcrew-sma-1') throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
   },
   async artifacts() {
     throw new Error('secret internal detail at /root/.devcrew/x.ts:12');
@@ -126,7 +152,7 @@ test('gate decisions map to 200, 404 for an unknown run or gate, 409 for a gate 
     approver: 'ana',
   });
   assert.equal(ok.status, 200);
-  assert.deepEqual(ok.body, { gate_id: 'plan', outcome: 'approved' });
+  assert.deepEqual([ok.body.gate_id, ok.body.outcome, ok.body.approver], ['plan', 'approved', 'ana']);
   assert.equal(decisions.at(-1)?.approver, 'ana');
 
   const body = { decision: 'approve', approver: 'ana' };
@@ -158,7 +184,10 @@ test('unknown routes are 404 JSON, unknown runs 404, and an internal failure sho
 
 test('GET /v1/runs filters by a known status and refuses an unknown one', async () => {
   const ok = await call('GET', '/v1/runs?status=completed');
-  assert.deepEqual(ok.body.runs, [{ run_id: 'devcrew-sma-1', status: 'completed' }]);
+  assert.deepEqual(
+    ok.body.runs.map((r: Json) => [r.run_id, r.status]),
+    [['devcrew-sma-1', 'completed']],
+  );
   const bad = await call('GET', '/v1/runs?status=sleeping');
   assert.equal(bad.status, 400);
 });

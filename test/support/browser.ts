@@ -1,6 +1,6 @@
 import { chromium, type Browser } from 'playwright-core';
 import { ensureChromium } from '../../runtime/provision/chromium';
-import { silentReport } from '../../runtime/provision/report';
+import { silentReport } from '../../core/report';
 import { TEST_ENV } from './env';
 
 /** Headless Debian Chromium driven by playwright-core (its own browser download cannot work offline). */

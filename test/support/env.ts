@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { pathsFrom, readEnv } from '../../runtime/config';
+import { pathsFrom, readEnv } from '../../core/config';
 import { ensureTemporalCli } from '../../runtime/provision/temporal-cli';
-import { silentReport } from '../../runtime/provision/report';
+import { silentReport } from '../../core/report';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 // Workers log every state change at INFO; tests show warnings and errors only.

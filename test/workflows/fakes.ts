@@ -54,7 +54,7 @@ export function fakeActivities(options: {
     (activity: string, extra: Partial<AgentStepResult> = {}) =>
     (input: AgentStepInput) =>
       timed(activity, input.task.id, () => ({
-        ref: ref(`ai/generated/${input.workflow_id}/${input.task.id}`),
+        ref: ref(`ai/generated/${input.run_id}/${input.task.id}`),
         usage: activity === 'checkBuild' || activity === 'runTests' ? NO_USAGE : usage,
         model: { provider: 'scripted' as const, name: 'scripted' },
         passed: true,
@@ -68,19 +68,19 @@ export function fakeActivities(options: {
       plan: (input) =>
         timed('plan', undefined, () => ({
           todo_list: options.plan!(),
-          ref: ref(`ai/generated/${input.workflow_id}/plan`),
+          ref: ref(`ai/generated/${input.run_id}/plan`),
           model: { provider: 'scripted', name: 'scripted' },
           usage,
         })),
       prepareTask: (input) =>
-        timed('prepareTask', input.task_id, () => ref(`ai/generated/${input.workflow_id}/${input.task_id}`)),
+        timed('prepareTask', input.task_id, () => ref(`ai/generated/${input.run_id}/${input.task_id}`)),
       architect: step('architect'),
       code: step('code'),
       debug: step('debug'),
       finishTask: (input) => timed('finishTask', input.task_id, () => input.ref),
       integrate: (input) =>
         timed('integrate', undefined, () => ({
-          branch: `ai/generated/${input.workflow_id}/_integration`,
+          branch: `ai/generated/${input.run_id}/_integration`,
           commit: 'f'.repeat(40),
           files: ['codes/x.py'],
         })),

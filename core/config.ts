@@ -1,6 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './errors';
+
+export { ConfigError } from './errors';
 
 const Port = z.coerce.number().int().min(1).max(65_535);
 
@@ -21,10 +24,6 @@ const Env = z.object({
 });
 export type Env = z.infer<typeof Env>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 /** Reads and checks the environment; the error names each variable and what it expects. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
@@ -33,7 +32,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const lines = parsed.error.issues.map(
     (i) => `  ${String(i.path[0])}=${JSON.stringify(source[String(i.path[0])])}: ${i.message}`,
   );
-  throw new ConfigError(`[INVALID_CONFIG] environment variables with bad values:\n${lines.join('\n')}`);
+  throw new ConfigError(`environment variables with bad values:\n${lines.join('\n')}`);
 }
 
 export interface Paths {

@@ -3,7 +3,3 @@ export type Report = (line: string) => void;
 
 export const stderrReport: Report = (line) => process.stderr.write(`devcrew setup: ${line}\n`);
 export const silentReport: Report = () => undefined;
-
-export class ProvisionError extends Error {
-  override name = 'ProvisionError';
-}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * The task queues, defined once. Each kind of worker polls one (ARCHITECTURE.md, "two kinds of workers"):
+ * the run workflows are light decisions, model-bound activities scale with API quotas, sandbox-bound
+ * activities with Docker hosts.
+ */
+export const TASK_QUEUES = {
+  /** The run workflows themselves. */
+  runs: 'devcrew-runs',
+  /** Planner, Architect, Coder, Debugger, the single agent, and the artifact store's merges and tags. */
+  agents: 'devcrew-agents',
+  /** Build checks (flake8, mypy, bandit) and acceptance tests in the Docker sandbox. */
+  sandbox: 'devcrew-sandbox',
+} as const;
+
+export type QueueKind = keyof typeof TASK_QUEUES;
+
+export const TaskQueues = z.strictObject({
+  runs: z.string().min(1),
+  agents: z.string().min(1),
+  sandbox: z.string().min(1),
+});
+export type TaskQueues = z.infer<typeof TaskQueues>;
+
+/** The queue names with a prefix, so several deployments (or tests) can share one Temporal namespace. */
+export function taskQueues(prefix = ''): TaskQueues {
+  return {
+    runs: `${prefix}${TASK_QUEUES.runs}`,
+    agents: `${prefix}${TASK_QUEUES.agents}`,
+    sandbox: `${prefix}${TASK_QUEUES.sandbox}`,
+  };
+}

@@ -1,0 +1,56 @@
+import { ERROR_CODES, type ErrorCode } from '../contracts/error-codes';
+
+/**
+ * The base of every error devcrew raises on purpose: a code from the catalogue (contracts/error-codes.ts),
+ * the evidence, and a hint for what to do: `[SANDBOX_TIMEOUT] tests ran 300 s (limit 300 s); raise ...`.
+ * Whether it is retryable and which HTTP status it maps to come from the catalogue, never from the
+ * place that throws it.
+ */
+export class DevcrewError extends Error {
+  override name = 'DevcrewError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly evidence: string,
+    readonly hint?: string,
+    readonly extra: {
+      /** When the cause said how long to wait (Retry-After). */
+      retryAfterMs?: number;
+      /** Structured evidence (problems, findings) that travels as the failure's details. */
+      details?: unknown;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(
+      `[${code}] ${evidence}${hint ? `; ${hint}` : ''}`,
+      extra.cause ? { cause: extra.cause } : undefined,
+    );
+  }
+
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+}
+
+export function isDevcrewError(err: unknown, code?: ErrorCode): err is DevcrewError {
+  return err instanceof DevcrewError && (code === undefined || err.code === code);
+}
+
+/** A bad setting: names the variable and what it expects. */
+export class ConfigError extends DevcrewError {
+  override name = 'ConfigError';
+  constructor(evidence: string, hint?: string) {
+    super('INVALID_CONFIG', evidence, hint);
+  }
+}
+
+/** A part devcrew runs on (Temporal CLI, Docker, an image, Chromium) could not be installed or started. */
+export class ProvisionError extends DevcrewError {
+  override name = 'ProvisionError';
+  constructor(evidence: string, hint?: string) {
+    super('PROVISION_FAILED', evidence, hint);
+  }
+}

@@ -1,0 +1,117 @@
+import { ApplicationFailure, condition, log } from '@temporalio/workflow';
+import type { GateDecision, GateOutcome, PendingGate, RunOptions } from '../contracts';
+import { now, type RunState } from './run-state';
+
+interface Gate extends PendingGate {
+  decision?: GateDecision;
+  outcome?: GateOutcome;
+}
+
+/**
+ * The run's approval gates: a gate opens, waits for a person's decision (Update or Signal), and with a
+ * timeout the run's `on_timeout` decides (or escalates). While any gate is open the run shows
+ * `awaiting_approval`.
+ */
+export class Gates {
+  private readonly gates = new Map<string, Gate>();
+  private readonly timeoutSeconds: number | undefined;
+  private readonly onTimeout: NonNullable<NonNullable<RunOptions['gates']>['on_timeout']>;
+
+  constructor(
+    private readonly run: RunState,
+    options: RunOptions['gates'],
+  ) {
+    this.timeoutSeconds = options?.timeout_seconds;
+    this.onTimeout = options?.on_timeout ?? 'reject';
+  }
+
+  pending(): PendingGate[] {
+    return [...this.gates.values()]
+      .filter((g) => !g.outcome)
+      .map(({ gate_id, kind, waiting_for, since, escalated_at }) => ({
+        gate_id,
+        kind,
+        waiting_for,
+        since,
+        ...(escalated_at ? { escalated_at } : {}),
+      }));
+  }
+
+  /** The decision a gate got, with its comment and budget. */
+  decisionOf(gateId: string): GateDecision | undefined {
+    return this.gates.get(gateId)?.decision;
+  }
+
+  /** Refuses a decision up front (the Update's validator; the Signal logs and ignores it). */
+  validate(d: GateDecision): void {
+    if (!d || typeof d.gate_id !== 'string') throw new Error('a decision needs a gate_id');
+    const gate = this.gates.get(d.gate_id);
+    if (!gate)
+      throw ApplicationFailure.nonRetryable(
+        `run ${this.run.progress.run_id} has no gate "${d.gate_id}"; pending: ${
+          this.pending()
+            .map((g) => g.gate_id)
+            .join(', ') || 'none'
+        }`,
+        'GATE_NOT_FOUND',
+      );
+    if (gate.outcome)
+      throw ApplicationFailure.nonRetryable(
+        `gate "${d.gate_id}" was ${gate.outcome.outcome} by ${gate.outcome.approver} already`,
+        'GATE_NOT_PENDING',
+      );
+    if (d.decision !== 'approve' && d.decision !== 'reject')
+      throw ApplicationFailure.nonRetryable('decision must be "approve" or "reject"', 'INVALID_DECISION');
+    if (typeof d.approver !== 'string' || d.approver.trim() === '')
+      throw ApplicationFailure.nonRetryable('name the approver', 'INVALID_DECISION');
+  }
+
+  decide(d: GateDecision): GateOutcome {
+    const gate = this.gates.get(d.gate_id)!;
+    gate.decision = d;
+    gate.outcome = {
+      gate_id: d.gate_id,
+      outcome: d.decision === 'approve' ? 'approved' : 'rejected',
+      approver: d.approver,
+      decided_at: now(),
+    };
+    return gate.outcome;
+  }
+
+  /** Opens a gate and waits for a person; with a timeout, the configured outcome decides. */
+  async wait(gate_id: string, kind: Gate['kind'], waiting_for: string): Promise<GateOutcome> {
+    const gate: Gate = { gate_id, kind, waiting_for, since: now() };
+    this.gates.set(gate_id, gate);
+    const before = this.run.status;
+    this.run.setStatus('awaiting_approval');
+    const timeout = this.timeoutSeconds;
+    const decided = timeout
+      ? await condition(() => gate.outcome !== undefined, `${timeout} seconds`)
+      : (await condition(() => gate.outcome !== undefined), true);
+    if (!decided) {
+      if (this.onTimeout === 'escalate') {
+        // Nobody decided in time: the gate stays open, flagged for whoever watches escalations.
+        gate.escalated_at = now();
+        gate.waiting_for = `ESCALATED after ${timeout} s without a decision: ${waiting_for}`;
+        log.warn('gate escalated', { gate_id, after_seconds: timeout });
+        await condition(() => gate.outcome !== undefined);
+      } else {
+        this.decide({
+          gate_id,
+          decision: this.onTimeout,
+          approver: `timeout after ${timeout} s`,
+          comment: 'no decision in time',
+        });
+      }
+    }
+    this.run.setStatus(before === 'awaiting_approval' ? 'running' : before);
+    if (this.pending().length > 0) this.run.setStatus('awaiting_approval');
+    return gate.outcome!;
+  }
+
+  /** A cancelled run closes every open gate as rejected by the cancellation. */
+  closeAll(approver: string): void {
+    for (const g of this.gates.values())
+      if (!g.outcome) g.outcome = { gate_id: g.gate_id, outcome: 'rejected', approver, decided_at: now() };
+  }
+}

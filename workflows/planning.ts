@@ -1,0 +1,75 @@
+import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import type { AgentActivities } from '../activities/types';
+import { checkDocument, formatProblems, type RunInput, type TodoList } from '../contracts';
+import type { Budget } from './budget';
+import type { Gates } from './gates';
+import type { RunState } from './run-state';
+import { MODEL_PROVIDER } from './search-attributes';
+import { TaskBoard } from './task-state';
+
+/**
+ * The run's plan: the given TodoList, or the Planner's, shown to a person at the plan gate; a rejection
+ * with a comment plans again (up to `max_replans`). Returns undefined when the plan was rejected for
+ * good (the run is then `rejected`).
+ */
+export async function planRun(
+  ctx: { input: RunInput; run: RunState; gates: Gates; budget: Budget },
+  planner: Pick<AgentActivities, 'plan'>,
+): Promise<TodoList | undefined> {
+  const { input, run, gates, budget } = ctx;
+  const options = input.options ?? {};
+  if (input.todo_list) return checkedTodoList(input.todo_list, 'the given TodoList');
+  if (!input.request)
+    throw ApplicationFailure.nonRetryable('give a request or a todo_list', 'INVALID_TODO_LIST');
+  const maxReplans = options.max_replans ?? 2;
+  let feedback: string | undefined;
+  let previous: string | undefined;
+  for (let attempt = 0; ; attempt++) {
+    await budget.ensure('planning');
+    const plan = await planner.plan({
+      run_id: input.run_id,
+      request: input.request,
+      feedback,
+      previous_todo_list_id: previous,
+    });
+    run.addUsage(plan.usage, 'planner');
+    run.setModel(plan.model);
+    upsertSearchAttributes([{ key: MODEL_PROVIDER, value: plan.model.provider }]);
+    const todo = checkedTodoList(plan.todo_list, "the Planner's TodoList");
+    showPlan(run, todo);
+    if (options.gates?.plan === false) return todo;
+    const gateId = attempt === 0 ? 'plan' : `plan-${attempt + 1}`;
+    const outcome = await gates.wait(
+      gateId,
+      'plan',
+      `approval of the plan ${todo.todo_list_id} (${todo.tasks.length} tasks)`,
+    );
+    if (outcome.outcome === 'approved') return todo;
+    if (attempt >= maxReplans) {
+      run.fail('rejected', `the plan was rejected ${attempt + 1} time(s) by ${outcome.approver}`);
+      return undefined;
+    }
+    feedback = gates.decisionOf(gateId)?.comment ?? 'rejected without a comment';
+    previous = todo.todo_list_id;
+  }
+}
+
+/** The plan becomes the run's task list, every task pending. */
+export function showPlan(run: RunState, list: TodoList): void {
+  run.progress.todo_list_id = list.todo_list_id;
+  run.progress.tasks = TaskBoard.fresh(list);
+}
+
+/** The workflow never runs a TodoList its checks refuse: INVALID_TODO_LIST with every problem, before any work. */
+export function checkedTodoList(value: unknown, what: string): TodoList {
+  const checked = checkDocument('todo', value);
+  if (!checked.ok) {
+    throw ApplicationFailure.create({
+      type: 'INVALID_TODO_LIST',
+      nonRetryable: true,
+      message: `[INVALID_TODO_LIST] ${what} has ${checked.problems.length} problem(s); nothing was run:\n${formatProblems(checked.problems)}`,
+      details: [checked.problems],
+    });
+  }
+  return checked.value;
+}

@@ -1,0 +1,81 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  NO_USAGE,
+  sumUsage,
+  type ModelInfo,
+  type ModelUsage,
+  type PendingGate,
+  type RunInput,
+  type RunProgress,
+  type RunResult,
+  type RunStatus,
+} from '../contracts';
+import { RUN_STATUS } from './search-attributes';
+
+type TestSummary = NonNullable<RunResult['test_summary']>;
+
+/**
+ * What a run knows about itself: the answer of the progress query, and at the end its result. The run's
+ * status is set here only, and mirrored to the `DevcrewStatus` search attribute every time.
+ */
+export class RunState {
+  readonly progress: Omit<RunProgress, 'pending_gates'>;
+  artifacts: RunResult['artifacts'] = null;
+  /** The tests that decided the run, with their report. */
+  finalTests: { summary: TestSummary; path: string | null } | null = null;
+
+  constructor(input: RunInput) {
+    const options = input.options ?? {};
+    this.progress = {
+      run_id: input.run_id,
+      status: 'running',
+      request: input.request ?? input.todo_list?.request ?? input.resume?.todo_list.request ?? '',
+      todo_list_id: input.todo_list?.todo_list_id ?? null,
+      tasks: [],
+      usage: { ...NO_USAGE },
+      usage_by_role: {},
+      budget_usd: options.budget_usd ?? 1,
+      model: input.model ?? null,
+    };
+  }
+
+  get status(): RunStatus {
+    return this.progress.status;
+  }
+
+  setStatus(status: RunStatus): void {
+    this.progress.status = status;
+    upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+  }
+
+  fail(status: Extract<RunStatus, 'failed' | 'rejected' | 'cancelled'>, error: string): void {
+    this.setStatus(status);
+    this.progress.error = error;
+  }
+
+  /** A step's model usage, added to the run's and its role's. */
+  addUsage(usage: ModelUsage | undefined, role: string): void {
+    if (!usage || (usage.calls === 0 && usage.cache_hits === 0)) return;
+    this.progress.usage = sumUsage(this.progress.usage, usage);
+    this.progress.usage_by_role[role] = sumUsage(this.progress.usage_by_role[role] ?? NO_USAGE, usage);
+  }
+
+  setModel(model: ModelInfo): void {
+    this.progress.model = model;
+  }
+
+  snapshot(pendingGates: PendingGate[]): RunProgress {
+    return { ...this.progress, pending_gates: pendingGates };
+  }
+
+  result(pendingGates: PendingGate[]): RunResult {
+    return {
+      ...this.snapshot(pendingGates),
+      artifacts: this.artifacts,
+      test_summary: this.finalTests?.summary ?? null,
+      test_report_path: this.finalTests?.path ?? null,
+    };
+  }
+}
+
+export const now = (): string => new Date().toISOString();

@@ -1,0 +1,130 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { AgentActivities, SandboxActivities } from '../activities/types';
+import type {
+  AgentStepInput,
+  AgentStepResult,
+  ArtifactRef,
+  RoundRecord,
+  RunInput,
+  TodoItem,
+} from '../contracts';
+import { agentCall, sandboxRun } from './activity-options';
+import type { Budget } from './budget';
+import type { Gates } from './gates';
+import type { RunState } from './run-state';
+import type { TaskBoard } from './task-state';
+
+/** What a task needs from its run. */
+export interface TaskContext {
+  input: RunInput;
+  run: RunState;
+  gates: Gates;
+  budget: Budget;
+  board: TaskBoard;
+  queues: { agents: string; sandbox: string };
+}
+
+/**
+ * One task through its agents, by role: the Architect's contract; the Coder's code, its build checks
+ * (and one build-fix round), the tests and the Debugger's rounds; the Tester's tests and rounds; the
+ * Debugger's repair then tests. Every step is an activity whose commit becomes the next step's base;
+ * the task's final commit is tagged. Returns undefined when a person rejected the task at its gate.
+ */
+export async function runTask(
+  ctx: TaskContext,
+  task: TodoItem,
+  dependencies: ArtifactRef[],
+): Promise<ArtifactRef | undefined> {
+  const { input, run, board } = ctx;
+  const options = input.options ?? {};
+  if (task.requires_approval && options.gates?.tasks !== false) {
+    board.awaitApproval(task.id);
+    const gateId = `task-${task.id}`;
+    const outcome = await ctx.gates.wait(gateId, 'task', `approval to run task ${task.id}: ${task.title}`);
+    if (outcome.outcome === 'rejected') {
+      const comment = ctx.gates.decisionOf(gateId)?.comment;
+      board.reject(
+        task.id,
+        `rejected by ${outcome.approver}${outcome.approver && comment ? `: ${comment}` : ''}`,
+      );
+      return undefined;
+    }
+    board.approved(task.id);
+  }
+  const agents = proxyActivities<AgentActivities>(agentCall(task, ctx.queues.agents));
+  const sandbox = proxyActivities<SandboxActivities>(sandboxRun(task, ctx.queues.sandbox));
+  const runId = input.run_id;
+  let base = await agents.prepareTask({ run_id: runId, task_id: task.id, dependency_refs: dependencies });
+
+  const step = (round?: number, failing?: string): AgentStepInput => ({
+    run_id: runId,
+    request: run.progress.request,
+    task,
+    base,
+    ...(round ? { round } : {}),
+    ...(failing ? { failing_report_path: failing } : {}),
+  });
+  const record = (agent: RoundRecord['agent'], r: AgentStepResult, round = 0) => {
+    run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
+    base = r.ref;
+    board.record(task.id, agent, r, round);
+    if (r.test_summary) run.finalTests = { summary: r.test_summary, path: r.report_path ?? null };
+  };
+  const model = async (
+    fn: (i: AgentStepInput) => Promise<AgentStepResult>,
+    agent: 'architect' | 'coder' | 'debugger',
+    round?: number,
+    failing?: string,
+  ) => {
+    await ctx.budget.ensure(task.id);
+    const r = await fn(step(round, failing));
+    record(agent, r, round);
+    return r;
+  };
+  const testAndDebug = async (): Promise<void> => {
+    const maxRounds = options.max_debug_rounds ?? 5;
+    let tests = await sandbox.runTests(step());
+    record('tester', tests);
+    let rounds = 0;
+    for (let round = 1; !tests.passed && round <= maxRounds; round++) {
+      rounds = round;
+      board.setRounds(task.id, round);
+      await model(agents.debug, 'debugger', round, tests.report_path);
+      tests = await sandbox.runTests(step(round));
+      record('tester', tests, round);
+    }
+    if (!tests.passed) {
+      throw ApplicationFailure.nonRetryable(
+        `[TESTS_FAILED] ${tests.summary} after ${rounds} debugger round(s); see ${tests.report_path} at ${tests.ref.commit.slice(0, 12)}`,
+        'TESTS_FAILED',
+      );
+    }
+  };
+
+  switch (task.agent_role) {
+    case 'architect':
+      await model(agents.architect, 'architect');
+      break;
+    case 'coder': {
+      await model(agents.code, 'coder');
+      const build = await sandbox.checkBuild(step());
+      record('build-checker', build);
+      if (!build.passed) {
+        await model(agents.code, 'coder', undefined, build.report_path);
+        record('build-checker', await sandbox.checkBuild(step()));
+      }
+      await testAndDebug();
+      break;
+    }
+    case 'tester':
+      await testAndDebug();
+      break;
+    case 'debugger':
+      await model(agents.debug, 'debugger', 1);
+      await testAndDebug();
+      break;
+  }
+  const tagged = await agents.finishTask({ run_id: runId, task_id: task.id, ref: base });
+  board.complete(task.id, tagged);
+  return tagged;
+}

@@ -1,0 +1,153 @@
+import type {
+  AgentStepResult,
+  ArtifactRef,
+  RoundRecord,
+  TaskProgress,
+  TaskStatus,
+  TodoItem,
+  TodoList,
+} from '../contracts';
+import { now } from './run-state';
+
+/**
+ * Every task's progress, and the only place a task's status changes. The transitions:
+ *
+ *   pending ─▶ running ─▶ completed | failed
+ *   pending ─▶ awaiting_approval ─▶ running | rejected
+ *   pending ─▶ skipped        (a dependency did not complete, or fail_fast stopped the run)
+ *   pending | running | awaiting_approval ─▶ cancelled
+ */
+export class TaskBoard {
+  private readonly byId: Map<string, TaskProgress>;
+
+  /** `tasks` is the run's own progress array: the board changes it in place. */
+  constructor(readonly tasks: TaskProgress[]) {
+    this.byId = new Map(tasks.map((t) => [t.id, t]));
+  }
+
+  /** The progress of a freshly planned list: every task pending. */
+  static fresh(list: TodoList): TaskProgress[] {
+    return list.tasks.map((t) => ({
+      id: t.id,
+      title: t.title,
+      agent_role: t.agent_role,
+      status: 'pending' as const,
+      attempts: 0,
+      rounds: 0,
+      started_at: null,
+      finished_at: null,
+      history: [],
+    }));
+  }
+
+  get(id: string): TaskProgress {
+    return this.byId.get(id)!;
+  }
+
+  status(id: string): TaskStatus | undefined {
+    return this.byId.get(id)?.status;
+  }
+
+  /** A pending task whose dependencies all completed. */
+  isReady(task: TodoItem): boolean {
+    return (
+      this.status(task.id) === 'pending' && task.dependencies.every((d) => this.status(d) === 'completed')
+    );
+  }
+
+  hasPending(): boolean {
+    return this.tasks.some((t) => t.status === 'pending');
+  }
+
+  start(id: string): void {
+    const p = this.get(id);
+    p.status = 'running';
+    p.started_at = now();
+  }
+
+  awaitApproval(id: string): void {
+    this.get(id).status = 'awaiting_approval';
+  }
+
+  approved(id: string): void {
+    this.get(id).status = 'running';
+  }
+
+  reject(id: string, error: string): void {
+    const p = this.get(id);
+    p.status = 'rejected';
+    p.error = error;
+  }
+
+  /** One agent step of a task: counted, its commit the task's newest, its round in the history. */
+  record(id: string, agent: RoundRecord['agent'], r: AgentStepResult, round = 0): void {
+    const p = this.get(id);
+    p.attempts++;
+    p.ref = r.ref;
+    p.history.push({
+      round,
+      agent,
+      passed: r.passed,
+      summary: r.summary,
+      commit: r.ref.commit,
+      ...(r.report_path ? { report_path: r.report_path } : {}),
+      at: now(),
+    });
+  }
+
+  setRounds(id: string, rounds: number): void {
+    this.get(id).rounds = rounds;
+  }
+
+  complete(id: string, ref: ArtifactRef): void {
+    const p = this.get(id);
+    p.ref = ref;
+    p.status = 'completed';
+  }
+
+  fail(id: string, error: string): void {
+    const p = this.get(id);
+    p.status = 'failed';
+    p.error = error;
+  }
+
+  finished(id: string): void {
+    this.get(id).finished_at = now();
+  }
+
+  /** Skips every pending task that depends, directly or not, on one that did not complete. */
+  skipDependents(list: TodoList, failedId: string, reason: string): void {
+    for (const t of list.tasks) {
+      const p = this.get(t.id);
+      if (p.status === 'pending' && t.dependencies.includes(failedId)) {
+        p.status = 'skipped';
+        p.error = `skipped: dependency ${failedId} ${reason}`;
+        p.finished_at = now();
+        this.skipDependents(list, t.id, 'was skipped');
+      }
+    }
+  }
+
+  skipPending(error: string): void {
+    for (const p of this.tasks) {
+      if (p.status === 'pending') {
+        p.status = 'skipped';
+        p.error = error;
+      }
+    }
+  }
+}
+
+/** A cancelled run: whatever had not ended is cancelled (the board may not exist yet). */
+export function cancelOpenTasks(tasks: TaskProgress[]): void {
+  for (const t of tasks)
+    if (t.status === 'running' || t.status === 'pending' || t.status === 'awaiting_approval')
+      t.status = 'cancelled';
+}
+
+/** One line for the progress view: the innermost cause and its type. */
+export function describeFailure(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown; type?: string } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return `${e?.type ? `${e.type}: ` : ''}${e?.message ?? String(err)}`.slice(0, 1000);
+}
