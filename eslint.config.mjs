@@ -1,7 +1,31 @@
 // @ts-check
 import js from '@eslint/js';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/** The layers, bottom to top (ARCHITECTURE.md; test/architecture checks the same graph). */
+const LAYERS = [
+  ['contracts'],
+  ['core'],
+  ['prompts', 'models', 'artifacts', 'sandbox'],
+  ['activities', 'workflows'],
+  ['server', 'workers'],
+  ['runtime'],
+  ['cli'],
+];
+/** A folder may not import a folder of its own layer or above (workflows' type imports are checked below). */
+const layerZones = LAYERS.flatMap((layer, i) =>
+  layer.flatMap((target) =>
+    LAYERS.slice(i)
+      .flat()
+      .filter((from) => from !== target && !(target === 'workflows' && from === 'activities'))
+      .map((from) => ({
+        target: `./${target}`,
+        from: `./${from}`,
+        message: `${target}/ is below ${from}/ in the layers (ARCHITECTURE.md); move the shared part down`,
+      })),
+  ),
+);
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.devcrew/', 'test/histories/', 'bin/'] },
@@ -11,6 +35,8 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
+    // Without a resolver that knows .ts, import-x resolves nothing and its cycle and path rules see no edges.
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })] },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-floating-promises': [
@@ -23,6 +49,7 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
     },
   },
   {

@@ -1,8 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { pathsFrom, readEnv } from '../core/config';
-import { exec } from '../core/exec';
 import { ArtifactStoreError } from './errors';
 import { secretsFrom, type Secret } from './file-checks';
 import { GitArtifactStore, type Identity } from './git-artifact-store';
@@ -16,11 +14,11 @@ export type * from './types';
 
 export interface OpenArtifactStoreOptions {
   /**
-   * The repository, default `<state dir>/artifacts`; created (bare) when missing. An existing repository,
+   * The repository (devcrew's is `<state dir>/artifacts`, core/config.ts); created (bare) when missing. An existing repository,
    * bare or not, is used as is: only refs under `ai/generated/` and tags `workflow_*` are written, never
    * its work tree or index.
    */
-  repoDir?: string;
+  repoDir: string;
   /** Where `integrate` pushes a run's branches and tags: a URL or a path (a bare repository). */
   remote?: string;
   /** Largest file accepted, in bytes; default 1 MiB. */
@@ -33,14 +31,9 @@ export interface OpenArtifactStoreOptions {
   secrets?: Secret[];
 }
 
-/** `<stateDir>/artifacts`: the default repository. */
-export function defaultArtifactRepo(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(pathsFrom(readEnv(env)).stateDir, 'artifacts');
-}
-
 /** Opens (and when missing, creates) the artifact store at `repoDir`. */
-export async function openArtifactStore(options: OpenArtifactStoreOptions = {}): Promise<GitArtifactStore> {
-  const repoDir = path.resolve(options.repoDir ?? defaultArtifactRepo());
+export async function openArtifactStore(options: OpenArtifactStoreOptions): Promise<GitArtifactStore> {
+  const repoDir = path.resolve(options.repoDir);
   let gitDir = await gitDirOf(repoDir);
   if (gitDir === undefined) {
     const entries = await fs.readdir(repoDir).catch(() => undefined);
@@ -82,11 +75,16 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions = {}):
 async function gitDirOf(dir: string): Promise<string | undefined> {
   const stat = await fs.stat(dir).catch(() => undefined);
   if (!stat?.isDirectory()) return undefined;
-  const res = await exec('git', ['-C', dir, 'rev-parse', '--absolute-git-dir'], {
-    env: { ...cleanGitEnv(), GIT_CEILING_DIRECTORIES: path.dirname(dir) },
-  });
-  if (res.code !== 0) return undefined;
-  const gitDir = res.stdout.trim();
+  let gitDir: string;
+  try {
+    gitDir = (
+      await simpleGit({ baseDir: dir })
+        .env({ ...cleanGitEnv(), GIT_CEILING_DIRECTORIES: path.dirname(dir) })
+        .revparse(['--absolute-git-dir'])
+    ).trim();
+  } catch {
+    return undefined; // not a repository
+  }
   const real = await fs.realpath(dir);
   return gitDir === real || gitDir === path.join(real, '.git') ? gitDir : undefined;
 }

@@ -24,7 +24,7 @@ export async function connectRuns() {
   const runs = temporalRuns({
     client,
     model: modelFromEnv(stateDir).model.info,
-    artifacts: () => openArtifactStore({ create: false }),
+    artifacts: () => openArtifactStore({ repoDir: pathsFrom(env).artifactsDir, create: false }),
   });
   return {
     runs,

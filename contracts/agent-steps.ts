@@ -7,6 +7,10 @@ import { TodoItem, TodoList } from './todo-list';
  * store (Git); these carry references (branches, commits, paths) and small summaries only.
  */
 
+/** Who asks a model: the scripted model replays per role, prompts are versioned per role. */
+export const ModelRole = z.enum(['planner', 'architect', 'coder', 'debugger']);
+export type ModelRole = z.infer<typeof ModelRole>;
+
 export const ModelProvider = z.enum(['scripted', 'gemini', 'openai']);
 export type ModelProvider = z.infer<typeof ModelProvider>;
 

@@ -38,14 +38,18 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 export interface Paths {
   /** Everything local to this project: Temporal's SQLite file, the artifact repository, caches, logs. */
   stateDir: string;
+  /** The artifact store's repository (bare), `<state dir>/artifacts`. */
+  artifactsDir: string;
   /** Shared by every clone on this machine: built tools such as the Temporal CLI. */
   cacheDir: string;
 }
 
 export function pathsFrom(env: Env, cwd = process.cwd()): Paths {
   const userCache = env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  const stateDir = path.resolve(cwd, env.DEVCREW_STATE_DIR);
   return {
-    stateDir: path.resolve(cwd, env.DEVCREW_STATE_DIR),
+    stateDir,
+    artifactsDir: path.join(stateDir, 'artifacts'),
     cacheDir: path.resolve(env.DEVCREW_CACHE_DIR ?? path.join(userCache, 'devcrew')),
   };
 }

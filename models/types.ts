@@ -1,9 +1,8 @@
 import type { z } from 'zod';
-import type { ModelInfo } from '../contracts';
+import type { ModelInfo, ModelRole } from '../contracts';
 import { DevcrewError } from '../core/errors';
 
-/** Who is asking; the scripted model replays per role, prompts are versioned per role. */
-export type ModelRole = 'planner' | 'architect' | 'coder' | 'debugger';
+export type { ModelRole } from '../contracts';
 
 export interface JsonRequest<S extends z.ZodType> {
   role: ModelRole;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelRole } from '../models/types';
+import type { ModelRole } from '../contracts';
 
 export interface Prompt {
   role: ModelRole;

@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import type Docker from 'dockerode';
-import { dockerAnswers } from '../runtime/provision';
+import { dockerAnswers } from '../sandbox/docker-client';
 
 export interface ReadinessCheck {
   name: string;

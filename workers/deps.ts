@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { createAgentActivities, createSandboxActivities } from '../activities';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
 import { modelFromEnv, type ModelSetup } from '../models/config';
 import { pathsFrom, readEnv } from '../core/config';
-import type { Report } from '../runtime/provision';
+import type { Report } from '../core/report';
 import type { Sandbox } from '../sandbox/types';
 
 export interface ProductionActivities {
@@ -28,7 +27,7 @@ export async function productionActivities(options: {
   const { stateDir } = pathsFrom(env);
   const model = modelFromEnv(stateDir);
   options.report(`model: ${model.description}`);
-  const repoDir = path.join(stateDir, 'artifacts');
+  const repoDir = pathsFrom(env).artifactsDir;
   const artifacts = await openArtifactStore({ repoDir });
   const sandbox = options.withSandbox && options.makeSandbox ? await options.makeSandbox() : undefined;
   const deps = { model: model.model, prices: model.prices, artifacts, sandbox };

@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import {
   ArtifactStoreError,
-  defaultArtifactRepo,
   openArtifactStore,
   type GitArtifactStore,
   type RunArtifacts,
 } from '../../artifacts';
+import { pathsFrom, readEnv } from '../../core/config';
 import { CliError, EXIT } from '../exit-codes';
 
 export interface ArtifactsOptions {
@@ -36,7 +36,7 @@ export function registerArtifacts(program: Command): void {
 
 /** The command's work, returning what it prints; throws CliError for a person to read. */
 export async function artifactsCommand(run: string, opts: ArtifactsOptions): Promise<string> {
-  const repoDir = path.resolve(opts.repo ?? defaultArtifactRepo());
+  const repoDir = path.resolve(opts.repo ?? pathsFrom(readEnv()).artifactsDir);
   const listing = await storeCall(async () => {
     const store = await openArtifactStore({ repoDir, create: false });
     return { store, run: await store.describeRun(run) };

@@ -2,31 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { exec, findOnPath, tail } from '../../core/exec';
 import { ProvisionError } from '../../core/errors';
 import type { Report } from '../../core/report';
-
-/** A client for the engine named by DOCKER_HOST, or the default socket. */
-export function dockerClient(): Docker {
-  return new Docker();
-}
-
-export async function dockerAnswers(docker: Docker, timeoutMs = 3_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-  try {
-    return await Promise.race([
-      docker
-        .ping()
-        .then(() => true)
-        .catch(() => false),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { dockerAnswers, dockerClient } from '../../sandbox/docker-client';
 
 /**
  * Makes sure a Docker engine answers: a running one is used as it is; on Debian as root, Debian's

@@ -10,7 +10,7 @@ export { ProvisionError } from '../../core/errors';
 export { type Report, silentReport, stderrReport } from '../../core/report';
 export { TEMPORAL_CLI_VERSION } from './temporal-cli';
 export { baseImageTag } from './sandbox-image';
-export { dockerAnswers, dockerClient } from './docker-engine';
+export { dockerAnswers, dockerClient } from '../../sandbox/docker-client';
 
 export interface Provisioned {
   paths: Paths;
