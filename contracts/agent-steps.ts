@@ -51,7 +51,7 @@ export function sumUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
 
 /**
  * Identifies the run an agent works for. The run id is the Temporal workflow id, the `{run_id}` of the
- * Git branches and tags, and the `devcrew.run-id` label of sandbox containers; in commit provenance it
+ * Git branches and tags, and the `devcrew.run` label of sandbox containers; in commit provenance it
  * fills the migration plan's `workflow_id` and `correlation_id` fields.
  */
 export const StepContext = z.strictObject({
