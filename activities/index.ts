@@ -2,6 +2,7 @@ import { createArchitect } from './architect';
 import { createCoder } from './coder';
 import type { ActivityDeps } from './deps';
 import { createPlanner } from './planner';
+import { createSingleAgent } from './single-agent';
 import { createStoreSteps } from './store-steps';
 import { createBuildCheck } from './build-check';
 import { createTester } from './tester';
@@ -18,6 +19,7 @@ export function createAgentActivities(deps: ActivityDeps): AgentActivities {
     ...createArchitect(deps),
     code: coder.code,
     debug: coder.debug,
+    ...createSingleAgent(deps),
     ...createStoreSteps(deps),
   };
 }

@@ -1,4 +1,6 @@
 import type {
+  ModeFigures,
+  RunMode,
   AgentStepInput,
   AgentStepResult,
   ArtifactRef,
@@ -25,6 +27,8 @@ export interface AgentActivities {
   code(input: AgentStepInput): Promise<AgentStepResult>;
   /** A failing test report and the code to a fix, committed. */
   debug(input: AgentStepInput): Promise<AgentStepResult>;
+  /** The single agent: the whole request to code and tests (with the failing report from attempt 2 on). */
+  singleAgent(input: AgentStepInput): Promise<AgentStepResult>;
   /** Tags the task's final commit. */
   finishTask(input: FinishTaskInput): Promise<ArtifactRef>;
   /** Merges every task's result into the run's integration branch. */
@@ -36,4 +40,17 @@ export interface SandboxActivities {
   checkBuild(input: AgentStepInput): Promise<AgentStepResult>;
   /** The task's acceptance tests; the TestReport committed as test_report.json; `passed` says if all passed. */
   runTests(input: AgentStepInput): Promise<AgentStepResult>;
+}
+
+export interface ModeFiguresInput {
+  /** The deployment's runs queue: only its runs count. */
+  runs_queue: string;
+  window_hours: number;
+  /** At least this many ended runs per mode, however old. */
+  min_runs: number;
+}
+
+export interface RolloutActivities {
+  /** Both modes' figures from Temporal visibility (search attributes), for the rollout's checks. */
+  modeFigures(input: ModeFiguresInput): Promise<Record<RunMode, ModeFigures>>;
 }

@@ -59,6 +59,7 @@ export async function followRun(o: FollowOptions): Promise<Run> {
 export function finalReport(run: Run, webUi?: string): string {
   const r = run.result;
   const lines = [``, `run ${run.run_id} ${run.status}${run.error ? `: ${run.error}` : ''}`];
+  lines.push(`  mode:         ${run.mode} (${run.mode_reason})`);
   if (r?.artifacts) {
     const code = r.artifacts.files.filter((f) => f.startsWith('codes/'));
     const tests = r.artifacts.files.filter((f) => f.startsWith('tests/'));

@@ -5,6 +5,7 @@ import { ProvisionError } from '../runtime/provision';
 import { registerArtifacts } from './commands/artifacts';
 import { registerManage } from './commands/manage';
 import { registerPlan } from './commands/plan';
+import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerSandbox } from './commands/sandbox';
 import { registerSchema } from './commands/schema';
@@ -26,6 +27,7 @@ for (const register of [
   registerUp,
   registerRun,
   registerManage,
+  registerRollout,
   registerPlan,
   registerValidate,
   registerSchema,

@@ -12,7 +12,7 @@ export function progressPrinter(write: (line: string) => void) {
     show(
       'run',
       p.status,
-      `run ${p.run_id}: ${p.status}${p.model ? ` (model: ${p.model.provider === 'scripted' ? 'scripted test double' : `${p.model.provider} ${p.model.name}`})` : ''}`,
+      `run ${p.run_id} (${p.mode}): ${p.status}${p.model ? ` (model: ${p.model.provider === 'scripted' ? 'scripted test double' : `${p.model.provider} ${p.model.name}`})` : ''}`,
     );
     for (const t of p.tasks) {
       const last = t.history.at(-1);

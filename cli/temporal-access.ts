@@ -1,7 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { openArtifactStore } from '../artifacts';
 import { modelFromEnv } from '../models/config';
-import { pathsFrom, readEnv } from '../core/config';
+import { autoRollbackFrom, pathsFrom, readEnv } from '../core/config';
+import { taskQueues } from '../contracts';
+import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
 import { CliError } from './exit-codes';
 
@@ -21,13 +23,19 @@ export async function connectRuns() {
   }
   const { stateDir } = pathsFrom(env);
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const prefix = env.DEVCREW_TASK_QUEUE_PREFIX;
+  const queues = taskQueues(prefix);
+  const rollout = temporalRollout({ client, queues, prefix, autoRollback: autoRollbackFrom(env) });
   const runs = temporalRuns({
     client,
+    rollout,
+    ...(prefix ? { queues } : {}),
     model: modelFromEnv(stateDir).model.info,
     artifacts: () => openArtifactStore({ repoDir: pathsFrom(env).artifactsDir, create: false }),
   });
   return {
     runs,
+    rollout,
     client,
     close: () => connection.close(),
     webUi: env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${env.DEVCREW_UI_PORT}`,

@@ -8,7 +8,7 @@ import { TodoItem, TodoList } from './todo-list';
  */
 
 /** Who asks a model: the scripted model replays per role, prompts are versioned per role. */
-export const ModelRole = z.enum(['planner', 'architect', 'coder', 'debugger']);
+export const ModelRole = z.enum(['planner', 'architect', 'coder', 'debugger', 'single-agent']);
 export type ModelRole = z.infer<typeof ModelRole>;
 
 export const ModelProvider = z.enum(['scripted', 'gemini', 'openai']);

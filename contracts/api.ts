@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RequestedMode } from './rollout';
 import { TodoList } from './todo-list';
 
 /**
@@ -7,6 +8,14 @@ import { TodoList } from './todo-list';
  */
 
 export const RunOptions = z.strictObject({
+  mode: RequestedMode.optional(),
+  max_attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .optional()
+    .describe('Single agent: attempts at code that passes its tests (default 5, the migration plan).'),
   budget_usd: z
     .number()
     .positive()

@@ -6,7 +6,7 @@ export const ArtifactMetadata = z.strictObject({
   workflow_id: z.string().min(1),
   task_id: z.string().min(1),
   correlation_id: z.string().min(1),
-  agent_role: z.union([AgentRole, z.literal('planner')]),
+  agent_role: z.union([AgentRole, z.literal('planner'), z.literal('single-agent')]),
   agent_version: z.string().min(1),
   prompt_hash: z
     .string()

@@ -12,6 +12,7 @@ export * from './documents';
 export * from './error-codes';
 export * from './json-syntax';
 export * from './problems';
+export * from './rollout';
 export * from './run';
 export * from './task-queues';
 export * from './task-event';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ArtifactRef } from './artifact-metadata';
 import { ModelInfo, ModelUsage } from './agent-steps';
 import { RunOptions } from './api';
+import { ModeDecision, RunMode } from './rollout';
 import { TaskQueues } from './task-queues';
 import { AgentRole, TodoList } from './todo-list';
 
@@ -29,7 +30,7 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 
 export const RoundRecord = z.strictObject({
   round: z.number().int().nonnegative(),
-  agent: z.enum(['architect', 'coder', 'build-checker', 'tester', 'debugger']),
+  agent: z.enum(['architect', 'coder', 'build-checker', 'tester', 'debugger', 'single-agent']),
   passed: z.boolean(),
   summary: z.string(),
   commit: z.string().optional(),
@@ -41,7 +42,8 @@ export type RoundRecord = z.infer<typeof RoundRecord>;
 export const TaskProgress = z.strictObject({
   id: z.string(),
   title: z.string(),
-  agent_role: AgentRole,
+  /** The TodoList's role; `single-agent` for the one task of a single-agent run. */
+  agent_role: z.union([AgentRole, z.literal('single-agent')]),
   status: TaskStatus,
   attempts: z.number().int().nonnegative(),
   /** Debugger rounds used. */
@@ -62,6 +64,8 @@ export const RunInput = z.strictObject({
   options: RunOptions.default({}),
   /** Which model the workers run, for the progress view and search attributes. */
   model: ModelInfo.optional(),
+  /** The mode the starter decided (and why); runs started before modes existed are crew. */
+  mode: ModeDecision.optional(),
   /** The activity task queues, overridable so tests and side-by-side deployments stay apart. */
   task_queues: TaskQueues.omit({ runs: true }).optional(),
   /** Set by continue-as-new only: where the previous run of this chain left off. */
@@ -95,6 +99,9 @@ export type PendingGate = z.infer<typeof PendingGate>;
 /** The progress query's answer: what `GET /v1/runs/{id}` and `devcrew status` show. */
 export const RunProgress = z.strictObject({
   run_id: z.string(),
+  /** crew or single-agent, decided at start; `mode_reason` says why. */
+  mode: RunMode,
+  mode_reason: z.string(),
   status: RunStatus,
   request: z.string(),
   todo_list_id: z.string().nullable(),
@@ -148,6 +155,7 @@ export type GateOutcome = z.infer<typeof GateOutcome>;
 /** One line of `GET /v1/runs`: what visibility knows without asking the run. */
 export const RunSummary = z.strictObject({
   run_id: z.string(),
+  mode: RunMode.nullable(),
   /** devcrew's status (the DevcrewStatus search attribute), or Temporal's when the run set none. */
   status: z.string(),
   temporal_status: z.string(),
@@ -162,4 +170,4 @@ export type RunSummary = z.infer<typeof RunSummary>;
  */
 export type RunView =
   | (RunProgress & { result: RunResult | null })
-  | { run_id: string; status: 'failed' | 'cancelled'; error: string; result: null };
+  | { run_id: string; mode: RunMode | null; status: 'failed' | 'cancelled'; error: string; result: null };

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { AutoRollback } from '../contracts';
 import { ConfigError } from './errors';
 
 export { ConfigError } from './errors';
@@ -20,6 +21,16 @@ const Env = z.object({
     .regex(/^[^\s:/]+:\d+$/, 'expected host:port, e.g. "localhost:7233"')
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** A prefix for the task queues and the rollout's id, so deployments can share a namespace. */
+  DEVCREW_TASK_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" and "." only')
+    .default(''),
+  /** Auto-rollback settings of a rollout created now (later changes go through PUT /v1/rollout). */
+  DEVCREW_ROLLOUT_FAILURE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.2),
+  DEVCREW_ROLLOUT_MIN_RUNS: z.coerce.number().int().min(1).default(5),
+  DEVCREW_ROLLOUT_WINDOW_HOURS: z.coerce.number().positive().default(24),
+  DEVCREW_ROLLOUT_CHECK_SECONDS: z.coerce.number().int().min(1).default(60),
   XDG_CACHE_HOME: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof Env>;
@@ -51,5 +62,16 @@ export function pathsFrom(env: Env, cwd = process.cwd()): Paths {
     stateDir,
     artifactsDir: path.join(stateDir, 'artifacts'),
     cacheDir: path.resolve(env.DEVCREW_CACHE_DIR ?? path.join(userCache, 'devcrew')),
+  };
+}
+
+/** The auto-rollback settings a new rollout starts with. */
+export function autoRollbackFrom(env: Env): AutoRollback {
+  return {
+    enabled: true,
+    failure_rate_threshold: env.DEVCREW_ROLLOUT_FAILURE_THRESHOLD,
+    min_runs: env.DEVCREW_ROLLOUT_MIN_RUNS,
+    window_hours: env.DEVCREW_ROLLOUT_WINDOW_HOURS,
+    check_interval_seconds: env.DEVCREW_ROLLOUT_CHECK_SECONDS,
   };
 }

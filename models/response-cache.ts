@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -43,7 +44,8 @@ export function cachedModel(inner: ModelClient, dir: string): ModelClient & { st
       stats.misses++;
       const answer = await inner.generateJson(request);
       await fs.mkdir(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
+      // Unique per call: two runs asking the same thing at once must not share a temporary file.
+      const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
       await fs.writeFile(
         tmp,
         JSON.stringify({ prompt_hash: hash, model: inner.info, raw: answer.raw, usage: answer.usage }),

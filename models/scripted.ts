@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ModelRole } from '../contracts';
 import { checkAnswer } from './json-answer';
-import { ModelError, type JsonAnswer, type JsonRequest, type ModelClient, type ModelRole } from './types';
+import { ModelError, type JsonAnswer, type JsonRequest, type ModelClient } from './types';
 
 /**
  * A recording: the answers a model gave (or a person wrote) for one request, per role. An answer with
@@ -13,7 +14,7 @@ export const Recording = z.strictObject({
   request: z.string().min(1),
   answers: z.array(
     z.strictObject({
-      role: z.enum(['planner', 'architect', 'coder', 'debugger']),
+      role: ModelRole,
       match: z.string().optional(),
       value: z.unknown(),
     }),

@@ -8,10 +8,12 @@ import { taskQueues } from '../contracts';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../sandbox';
 import { createApp } from '../server/app';
 import { checkReadiness } from '../server/readiness';
+import type { RolloutService } from '../server/rollout-service';
+import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
 import { startWorkers, type RunningWorkers, type WorkerKind } from '../workers';
 import { productionActivities } from '../workers/deps';
-import { pathsFrom, readEnv } from '../core/config';
+import { autoRollbackFrom, pathsFrom, readEnv } from '../core/config';
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
 
@@ -22,6 +24,7 @@ export interface Stack {
   apiUrl?: string;
   client: Client;
   runs: ReturnType<typeof temporalRuns>;
+  rollout: RolloutService;
   modelDescription: string;
   stop(): Promise<void>;
 }
@@ -38,7 +41,8 @@ export async function startStack(options: {
   temporalAddress?: string;
   apiPort?: number;
   headless?: boolean;
-  /** Prefix for the task queue names, so several stacks can share one server (tests). */
+  /** Prefix for the task queue names and the rollout's id, so several stacks can share one server
+   * (tests); default DEVCREW_TASK_QUEUE_PREFIX. */
   queuePrefix?: string;
 }): Promise<Stack> {
   installWorkerLogging();
@@ -46,7 +50,7 @@ export async function startStack(options: {
   const { stateDir } = pathsFrom(env);
   await fs.mkdir(stateDir, { recursive: true });
   const kinds = options.workers ?? ['runs', 'agents', 'sandbox'];
-  const prefix = options.queuePrefix ?? '';
+  const prefix = options.queuePrefix ?? env.DEVCREW_TASK_QUEUE_PREFIX;
   const queues = taskQueues(prefix);
   const p = await provision(
     {
@@ -79,7 +83,11 @@ export async function startStack(options: {
   try {
     const native = await NativeConnection.connect({ address: target });
     cleanups.push(() => native.close());
+    const connection = await Connection.connect({ address: target });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
     const acts = await productionActivities({
+      client,
       withSandbox: kinds.includes('sandbox'),
       report: options.report,
       makeSandbox: async () => {
@@ -106,19 +114,21 @@ export async function startStack(options: {
       cleanups.push(() => workers!.shutdown());
       options.report(`workers polling ${workers.workers.map((w) => w.taskQueue).join(', ')}`);
     }
-    const connection = await Connection.connect({ address: target });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const rollout = temporalRollout({ client, queues, prefix, autoRollback: autoRollbackFrom(env) });
+    // The rollout's timer (auto-rollback) runs from the start, not from its first use.
+    if (kinds.includes('runs')) await rollout.ensure();
     const runs = temporalRuns({
       client,
       model: acts.model.model.info,
       artifacts: () => openArtifactStore({ repoDir: acts.repoDir }),
+      rollout,
       ...(prefix ? { queues } : {}),
     });
     let apiUrl: string | undefined;
     if (options.api !== false) {
       const app = createApp({
         runs,
+        rollout,
         token: process.env.DEVCREW_API_TOKEN,
         namespace: env.TEMPORAL_NAMESPACE,
         webUiUrl,
@@ -159,6 +169,7 @@ export async function startStack(options: {
       apiUrl,
       client,
       runs,
+      rollout,
       modelDescription: acts.model.description,
       stop,
     };

@@ -1,13 +1,15 @@
 import express, { type Request } from 'express';
-import { GateDecisionRequest, StartRunRequest } from '../contracts';
+import { GateDecisionRequest, RollbackRequest, RolloutChange, RunMode, StartRunRequest } from '../contracts';
 import { HttpError } from './http-error';
 import { errorHandler, notFound, parseBody, requireToken } from './middleware';
 import { openApiDocument } from './openapi';
 import type { ReadinessCheck } from './readiness';
+import type { RolloutService } from './rollout-service';
 import type { RunsService } from './runs-service';
 
 export interface AppOptions {
   runs: RunsService;
+  rollout: RolloutService;
   readiness: () => Promise<ReadinessCheck[]>;
   /** Bearer token for every mutating endpoint (DEVCREW_API_TOKEN). */
   token: string | undefined;
@@ -53,11 +55,11 @@ export function createApp(options: AppOptions): express.Express {
 
   app.post('/v1/runs', auth, async (req, res) => {
     const body = parseBody(StartRunRequest, req.body);
-    const { run_id } = await options.runs.start(body);
+    const { run_id, mode } = await options.runs.start(body);
     res
       .status(202)
       .location(links(run_id).self)
-      .json({ run_id, links: links(run_id) });
+      .json({ run_id, mode, links: links(run_id) });
   });
   app.get('/v1/runs', async (req, res) => {
     const status = typeof req.query.status === 'string' ? req.query.status : undefined;
@@ -68,8 +70,16 @@ export function createApp(options: AppOptions): express.Express {
         `unknown status "${status}"; use one of ${RUN_STATUSES.join(', ')}`,
       );
     }
+    const mode = typeof req.query.mode === 'string' ? req.query.mode : undefined;
+    if (mode !== undefined && !RunMode.safeParse(mode).success) {
+      throw new HttpError(
+        400,
+        'INVALID_REQUEST',
+        `unknown mode "${mode}"; use one of ${RunMode.options.join(', ')}`,
+      );
+    }
     const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
-    res.json({ runs: await options.runs.list({ status, limit }) });
+    res.json({ runs: await options.runs.list({ status, mode: mode as RunMode | undefined, limit }) });
   });
   app.get('/v1/runs/:id', async (req, res) => {
     const run = await options.runs.get(param(req, 'id'));
@@ -85,6 +95,24 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.get('/v1/runs/:id/artifacts', async (req, res) => {
     res.json(await options.runs.artifacts(param(req, 'id')));
+  });
+
+  // The rollout: which share of `auto` runs goes to the crew; changes need the token and a reason.
+  app.get('/v1/rollout', async (_req, res) => {
+    res.json(await options.rollout.view());
+  });
+  app.put('/v1/rollout', auth, async (req, res) => {
+    const change = parseBody(RolloutChange, req.body);
+    res.json({ state: await options.rollout.change(change) });
+  });
+  app.post('/v1/rollout/rollback', auth, async (req, res) => {
+    const request = parseBody(RollbackRequest, req.body);
+    const { applied, state } = await options.rollout.rollback(request);
+    res.status(applied ? 200 : 202).json({
+      applied,
+      state,
+      ...(applied ? {} : { message: 'recorded; applied when a runs worker is back' }),
+    });
   });
 
   app.use(notFound);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { GateDecisionRequest, StartRunRequest } from '../contracts';
+import {
+  GateDecisionRequest,
+  RollbackRequest,
+  RolloutChange,
+  RolloutView,
+  StartRunRequest,
+} from '../contracts';
 
 const schema = (s: z.ZodType) =>
   z.toJSONSchema(s, { io: 'input', target: 'openapi-3.0', unrepresentable: 'any' });
@@ -49,6 +55,13 @@ export function openApiDocument(): Record<string, unknown> {
         Error: ErrorBody,
         StartRunRequest: schema(StartRunRequest),
         GateDecisionRequest: schema(GateDecisionRequest),
+        RolloutChange: schema(RolloutChange),
+        RollbackRequest: schema(RollbackRequest),
+        RolloutView: z.toJSONSchema(RolloutView, {
+          io: 'output',
+          target: 'openapi-3.0',
+          unrepresentable: 'any',
+        }),
       },
     },
     paths: {
@@ -68,7 +81,10 @@ export function openApiDocument(): Record<string, unknown> {
           security: secured,
           requestBody: { required: true, ...json({ $ref: '#/components/schemas/StartRunRequest' }) },
           responses: {
-            202: { description: 'started: `{ run_id, links: { self, web_ui } }`' },
+            202: {
+              description:
+                'started: `{ run_id, mode, links: { self, web_ui } }`; `options.mode` crew, single-agent or auto (the rollout decides)',
+            },
             400: error('the body is invalid; every problem is listed'),
             401: error('missing or wrong bearer token'),
             413: error('the body is over 1 MB'),
@@ -78,9 +94,10 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "List runs from Temporal's visibility",
           parameters: [
             { name: 'status', in: 'query', schema: { type: 'string' } },
+            { name: 'mode', in: 'query', schema: { type: 'string', enum: ['crew', 'single-agent'] } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
           ],
-          responses: { 200: { description: '`{ runs: [...] }`' }, 400: error('unknown status') },
+          responses: { 200: { description: '`{ runs: [...] }`' }, 400: error('unknown status or mode') },
         },
       },
       '/v1/runs/{id}': {
@@ -114,6 +131,40 @@ export function openApiDocument(): Record<string, unknown> {
             202: { description: 'cancelling' },
             401: error('missing or wrong bearer token'),
             404: error('no such run'),
+          },
+        },
+      },
+      '/v1/rollout': {
+        get: {
+          summary:
+            "The rollout (share of `auto` runs sent to the crew, stages, audit) and both modes' figures",
+          responses: {
+            200: { description: 'the rollout', ...json({ $ref: '#/components/schemas/RolloutView' }) },
+          },
+        },
+        put: {
+          summary: 'Change the rollout (enabled, percent, stages, auto_rollback); a reason is required',
+          security: secured,
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/RolloutChange' }) },
+          responses: {
+            200: { description: '`{ state }`, the new state' },
+            400: error('invalid change (percent outside 0-100, no reason, nothing to change)'),
+            401: error('missing or wrong bearer token'),
+            503: error('no runs worker applied the change in time; nothing changed'),
+          },
+        },
+      },
+      '/v1/rollout/rollback': {
+        post: {
+          summary:
+            'Send every `auto` run to the single agent at once (percent 0); runs in flight keep their mode',
+          security: secured,
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/RollbackRequest' }) },
+          responses: {
+            200: { description: '`{ applied: true, state }`' },
+            202: { description: '`{ applied: false, state }`: recorded, applied when a runs worker is back' },
+            400: error('no reason given'),
+            401: error('missing or wrong bearer token'),
           },
         },
       },

@@ -1,4 +1,11 @@
-import type { GateDecisionRequest, GateOutcome, RunSummary, RunView, StartRunRequest } from '../contracts';
+import type {
+  GateDecisionRequest,
+  GateOutcome,
+  RunMode,
+  RunSummary,
+  RunView,
+  StartRunRequest,
+} from '../contracts';
 import type { RunArtifacts } from '../artifacts';
 
 /**
@@ -6,8 +13,9 @@ import type { RunArtifacts } from '../artifacts';
  * Temporal. Failures are DevcrewErrors (RUN_NOT_FOUND, GATE_NOT_FOUND, GATE_NOT_PENDING, ...).
  */
 export interface RunsService {
-  start(body: StartRunRequest): Promise<{ run_id: string }>;
-  list(filter: { status?: string; limit: number }): Promise<RunSummary[]>;
+  /** Starts a run in the mode asked for, or the rollout's for `auto`. */
+  start(body: StartRunRequest): Promise<{ run_id: string; mode: RunMode }>;
+  list(filter: { status?: string; mode?: RunMode; limit: number }): Promise<RunSummary[]>;
   /** The progress query's answer and, once finished, the result. */
   get(runId: string): Promise<RunView>;
   decide(runId: string, gateId: string, decision: GateDecisionRequest): Promise<GateOutcome>;

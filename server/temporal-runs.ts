@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { isArtifactStoreError, type GitArtifactStore } from '../artifacts';
 import {
+  decideMode,
+  RunMode,
   taskQueues,
   type GateDecisionRequest,
   type GateOutcome,
@@ -17,10 +19,17 @@ import { DevcrewError } from '../core/errors';
 import { decideGateUpdate, progressQuery } from '../workflows/definitions';
 import type { developWorkflow } from '../workflows/develop';
 import { runIdFor } from '../workflows/run-id';
-import { RUN_STATUS } from '../workflows/search-attributes';
+import { MODE, RUN_STATUS } from '../workflows/search-attributes';
+import type { singleAgentWorkflow } from '../workflows/single-agent';
+import type { RolloutService } from './rollout-service';
 import type { RunsService } from './runs-service';
 
-const WORKFLOW_TYPE = 'developWorkflow' satisfies typeof developWorkflow.name;
+/** The workflow type of each mode; a run is one of these. */
+const WORKFLOW_TYPES = {
+  crew: 'developWorkflow',
+  'single-agent': 'singleAgentWorkflow',
+} as const satisfies Record<RunMode, (typeof developWorkflow | typeof singleAgentWorkflow)['name']>;
+const RUN_TYPES: readonly string[] = Object.values(WORKFLOW_TYPES);
 
 /** The runs, as Temporal holds them: one workflow per run, its workflow id the run id. */
 export function temporalRuns(deps: {
@@ -29,15 +38,20 @@ export function temporalRuns(deps: {
   artifacts: () => Promise<GitArtifactStore>;
   /** Task queues, when not the standard ones (deployments or tests side by side on one namespace). */
   queues?: TaskQueues;
+  /** Decides the mode of `auto` runs. */
+  rollout: Pick<RolloutService, 'state'>;
 }): RunsService {
   const { client } = deps;
   const queues = deps.queues ?? taskQueues();
   const handle = (id: string) => client.workflow.getHandle<typeof developWorkflow>(id);
+  const modeOf = (d: WorkflowExecutionDescription) =>
+    RunMode.safeParse(d.typedSearchAttributes.get(MODE)).data ?? null;
 
   async function describe(id: string): Promise<WorkflowExecutionDescription> {
     try {
       const d = await handle(id).describe();
-      if (d.type !== WORKFLOW_TYPE) throw new DevcrewError('RUN_NOT_FOUND', `"${id}" is not a devcrew run`);
+      if (!RUN_TYPES.includes(d.type))
+        throw new DevcrewError('RUN_NOT_FOUND', `"${id}" is not a devcrew run`);
       return d;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
@@ -49,27 +63,38 @@ export function temporalRuns(deps: {
     async start(body: StartRunRequest) {
       const request = body.request ?? body.todo_list!.request;
       const run_id = runIdFor(request, randomUUID().slice(0, 8));
+      const requested = body.options?.mode ?? 'auto';
+      const mode =
+        requested === 'auto'
+          ? decideMode('auto', await deps.rollout.state(), run_id)
+          : decideMode(requested, undefined, run_id);
       const input: RunInput = {
         run_id,
         ...(body.request ? { request: body.request } : { todo_list: body.todo_list }),
         options: body.options ?? {},
         model: deps.model,
+        mode,
         ...(deps.queues ? { task_queues: { agents: queues.agents, sandbox: queues.sandbox } } : {}),
       };
-      await client.workflow.start<typeof developWorkflow>(WORKFLOW_TYPE, {
+      await client.workflow.start<typeof developWorkflow>(WORKFLOW_TYPES[mode.mode], {
         taskQueue: queues.runs,
         workflowId: run_id,
         args: [input],
       });
-      return { run_id };
+      return { run_id, mode: mode.mode };
     },
 
-    async list({ status, limit }) {
-      const query = `WorkflowType = '${WORKFLOW_TYPE}'${status ? ` AND ${RUN_STATUS.name} = '${status}'` : ''}`;
+    async list({ status, mode, limit }) {
+      const query = [
+        `(${RUN_TYPES.map((t) => `WorkflowType = '${t}'`).join(' OR ')})`,
+        ...(status ? [`${RUN_STATUS.name} = '${status}'`] : []),
+        ...(mode ? [`${MODE.name} = '${mode}'`] : []),
+      ].join(' AND ');
       const out: RunSummary[] = [];
       for await (const w of client.workflow.list({ query })) {
         out.push({
           run_id: w.workflowId,
+          mode: RunMode.safeParse(w.typedSearchAttributes.get(MODE)).data ?? null,
           status: w.typedSearchAttributes.get(RUN_STATUS) ?? w.status.name.toLowerCase(),
           temporal_status: w.status.name,
           started_at: w.startTime.toISOString(),
@@ -98,6 +123,7 @@ export function temporalRuns(deps: {
       );
       return {
         run_id: id,
+        mode: modeOf(d),
         status: d.status.name === 'CANCELLED' ? 'cancelled' : 'failed',
         error: failure ?? d.status.name.toLowerCase(),
         result: null,

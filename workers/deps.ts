@@ -1,5 +1,7 @@
 import { createAgentActivities, createSandboxActivities } from '../activities';
-import type { AgentActivities, SandboxActivities } from '../activities/types';
+import type { Client } from '@temporalio/client';
+import { createRolloutActivities } from '../activities/rollout';
+import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
 import { modelFromEnv, type ModelSetup } from '../models/config';
 import { pathsFrom, readEnv } from '../core/config';
@@ -7,7 +9,8 @@ import type { Report } from '../core/report';
 import type { Sandbox } from '../sandbox/types';
 
 export interface ProductionActivities {
-  agents: AgentActivities;
+  /** The model-bound activities and, beside them, the rollout's figures (light visibility reads). */
+  agents: AgentActivities & RolloutActivities;
   sandbox: SandboxActivities;
   model: ModelSetup;
   repoDir: string;
@@ -22,6 +25,8 @@ export async function productionActivities(options: {
   withSandbox: boolean;
   report: Report;
   makeSandbox?: () => Promise<Sandbox>;
+  /** The Temporal client the rollout's figures read visibility with. */
+  client: Client;
 }): Promise<ProductionActivities> {
   const env = readEnv();
   const { stateDir } = pathsFrom(env);
@@ -32,7 +37,7 @@ export async function productionActivities(options: {
   const sandbox = options.withSandbox && options.makeSandbox ? await options.makeSandbox() : undefined;
   const deps = { model: model.model, prices: model.prices, artifacts, sandbox };
   return {
-    agents: createAgentActivities(deps),
+    agents: { ...createAgentActivities(deps), ...createRolloutActivities({ client: options.client }) },
     sandbox: createSandboxActivities(deps),
     model,
     repoDir,

@@ -1,5 +1,5 @@
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import type { AgentActivities, SandboxActivities } from '../activities/types';
+import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { taskQueues, type TaskQueues } from '../contracts';
 
 /**
@@ -14,7 +14,7 @@ export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
   kinds: readonly WorkerKind[];
-  agents?: AgentActivities;
+  agents?: AgentActivities & RolloutActivities;
   sandbox?: SandboxActivities;
   /** How many sandbox jobs one worker runs at once (the Docker host's share). */
   sandboxConcurrency?: number;

@@ -1,5 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { GateDecision, GateOutcome, RunProgress } from '../contracts';
+import type {
+  GateDecision,
+  GateOutcome,
+  RollbackRequest,
+  RolloutChange,
+  RolloutState,
+  RunProgress,
+} from '../contracts';
 
 /**
  * How people and programs talk to a running run. The HTTP server, the CLI and the tests import these
@@ -10,3 +17,12 @@ import type { GateDecision, GateOutcome, RunProgress } from '../contracts';
 export const decideGateUpdate = defineUpdate<GateOutcome, [GateDecision]>('decideGate');
 export const decideGateSignal = defineSignal<[GateDecision]>('decideGate');
 export const progressQuery = defineQuery<RunProgress>('progress');
+
+/** The rollout's state (see `rolloutWorkflow`). */
+export const rolloutQuery = defineQuery<RolloutState>('rollout');
+/** Changes the rollout; the validator refuses a bad percent or a change without a reason, before history. */
+export const changeRolloutUpdate = defineUpdate<RolloutState, [RolloutChange]>('changeRollout');
+/** Every `auto` run to the single agent at once. */
+export const rollbackUpdate = defineUpdate<RolloutState, [RollbackRequest]>('rollback');
+/** The same rollback as a signal: recorded even while no worker runs, applied when one returns. */
+export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');

@@ -17,7 +17,7 @@ import { Gates } from './gates';
 import { planRun, showPlan } from './planning';
 import { RunState } from './run-state';
 import { runDag } from './scheduler';
-import { MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT, TODO_LIST_ID } from './search-attributes';
+import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT, TODO_LIST_ID } from './search-attributes';
 import { runTask } from './task-pipeline';
 import { cancelOpenTasks, TaskBoard } from './task-state';
 
@@ -47,6 +47,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   upsertSearchAttributes([
     { key: RUN_STATUS, value: 'running' },
     { key: REQUEST, value: run.progress.request.slice(0, 1000) },
+    { key: MODE, value: run.progress.mode },
     ...(input.model ? [{ key: MODEL_PROVIDER, value: input.model.provider }] : []),
   ]);
   const store = proxyActivities<AgentActivities>(agentCall(PLANNING, queues.agents));

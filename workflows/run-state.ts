@@ -10,7 +10,9 @@ import {
   type RunResult,
   type RunStatus,
 } from '../contracts';
-import { RUN_STATUS } from './search-attributes';
+import { COST_USD, FIX_ITERATIONS, RUN_STATUS } from './search-attributes';
+
+const ENDED: RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
 
 type TestSummary = NonNullable<RunResult['test_summary']>;
 
@@ -28,6 +30,8 @@ export class RunState {
     const options = input.options ?? {};
     this.progress = {
       run_id: input.run_id,
+      mode: input.mode?.mode ?? 'crew',
+      mode_reason: input.mode?.reason ?? 'crew (no mode given)',
       status: 'running',
       request: input.request ?? input.todo_list?.request ?? input.resume?.todo_list.request ?? '',
       todo_list_id: input.todo_list?.todo_list_id ?? null,
@@ -45,12 +49,26 @@ export class RunState {
 
   setStatus(status: RunStatus): void {
     this.progress.status = status;
-    upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+    upsertSearchAttributes([
+      { key: RUN_STATUS, value: status },
+      // The figures of an ended run travel with its final status, in the same command.
+      ...(ENDED.includes(status)
+        ? [
+            { key: COST_USD, value: this.progress.usage.cost_usd },
+            { key: FIX_ITERATIONS, value: this.fixIterations() },
+          ]
+        : []),
+    ]);
   }
 
   fail(status: Extract<RunStatus, 'failed' | 'rejected' | 'cancelled'>, error: string): void {
     this.setStatus(status);
     this.progress.error = error;
+  }
+
+  /** Repair rounds over every task: the crew's Debugger rounds, the single agent's attempts after the first. */
+  fixIterations(): number {
+    return this.progress.tasks.reduce((sum, t) => sum + t.rounds, 0);
   }
 
   /** A step's model usage, added to the run's and its role's. */

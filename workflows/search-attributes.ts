@@ -10,5 +10,19 @@ export const TODO_LIST_ID = defineSearchAttributeKey('DevcrewTodoListId', Search
 export const REQUEST = defineSearchAttributeKey('DevcrewRequest', SearchAttributeType.TEXT);
 export const TASK_COUNT = defineSearchAttributeKey('DevcrewTaskCount', SearchAttributeType.INT);
 export const MODEL_PROVIDER = defineSearchAttributeKey('DevcrewModelProvider', SearchAttributeType.KEYWORD);
+/** crew or single-agent: filterable in the Web UI (`DevcrewMode = "crew"`), and the rollout's figures. */
+export const MODE = defineSearchAttributeKey('DevcrewMode', SearchAttributeType.KEYWORD);
+/** Set when a run ends: what it cost and how many repair rounds it took, for the per-mode figures. */
+export const COST_USD = defineSearchAttributeKey('DevcrewCostUsd', SearchAttributeType.DOUBLE);
+export const FIX_ITERATIONS = defineSearchAttributeKey('DevcrewFixIterations', SearchAttributeType.INT);
 
-export const SEARCH_ATTRIBUTES = [RUN_STATUS, TODO_LIST_ID, REQUEST, TASK_COUNT, MODEL_PROVIDER] as const;
+export const SEARCH_ATTRIBUTES = [
+  RUN_STATUS,
+  TODO_LIST_ID,
+  REQUEST,
+  TASK_COUNT,
+  MODEL_PROVIDER,
+  MODE,
+  COST_USD,
+  FIX_ITERATIONS,
+] as const;

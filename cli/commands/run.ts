@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
-import { formatProblems, validateDocumentText } from '../../contracts';
+import { formatProblems, RequestedMode, validateDocumentText } from '../../contracts';
 import { connectRuns } from '../temporal-access';
 import { CliError, EXIT } from '../exit-codes';
 import { finalReport, followRun } from '../follow-run';
@@ -17,6 +17,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the final run as JSON (for scripts)')
     .option('--budget <usd>', 'spending limit in USD', Number)
     .option('--parallelism <n>', 'tasks at once', Number)
+    .option('--mode <mode>', 'crew, single-agent, or auto (the rollout decides)', 'auto')
     .action(
       async (
         request: string | undefined,
@@ -27,9 +28,12 @@ export function registerRun(program: Command): void {
           json?: boolean;
           budget?: number;
           parallelism?: number;
+          mode: string;
         },
       ) => {
         if (!request === !o.todo) throw new CliError('give a request or --todo FILE (one of them)');
+        const mode = RequestedMode.safeParse(o.mode);
+        if (!mode.success) throw new CliError(`unknown --mode "${o.mode}"; use crew, single-agent or auto`);
         let todo;
         if (o.todo) {
           const text = await fs.readFile(o.todo, 'utf8').catch(() => {
@@ -46,6 +50,7 @@ export function registerRun(program: Command): void {
         const { runs, close, webUi } = await connectRuns();
         try {
           const options = {
+            mode: mode.data,
             ...(o.budget ? { budget_usd: o.budget } : {}),
             ...(o.parallelism ? { parallelism: o.parallelism } : {}),
           };

@@ -1,7 +1,10 @@
 import { installWorkerLogging } from '../../core/logging';
 import type { Command } from 'commander';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { readEnv } from '../../core/config';
+import { taskQueues } from '../../contracts';
+import { temporalRollout } from '../../server/temporal-rollout';
+import { autoRollbackFrom, readEnv } from '../../core/config';
 import { provision, stderrReport } from '../../runtime/provision';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../../sandbox';
 import { startWorkers, WORKER_KINDS, type WorkerKind } from '../../workers';
@@ -34,7 +37,13 @@ export function registerWorker(program: Command): void {
           1,
         );
       });
+      const client = new Client({
+        connection: await Connection.connect({ address }),
+        namespace: env.TEMPORAL_NAMESPACE,
+      });
+      const queues = taskQueues(env.DEVCREW_TASK_QUEUE_PREFIX);
       const acts = await productionActivities({
+        client,
         withSandbox: kinds.includes('sandbox'),
         report: stderrReport,
         makeSandbox: async () => {
@@ -52,7 +61,17 @@ export function registerWorker(program: Command): void {
         kinds,
         agents: acts.agents,
         sandbox: acts.sandbox,
+        taskQueues: queues,
       });
+      if (kinds.includes('runs')) {
+        // The rollout's timer (auto-rollback) lives on the runs workers: make sure it runs.
+        await temporalRollout({
+          client,
+          queues,
+          prefix: env.DEVCREW_TASK_QUEUE_PREFIX,
+          autoRollback: autoRollbackFrom(env),
+        }).ensure();
+      }
       process.stdout.write(
         `workers polling ${workers.workers.map((w) => w.taskQueue).join(', ')} at ${address}; Ctrl-C stops them\n`,
       );
@@ -62,6 +81,7 @@ export function registerWorker(program: Command): void {
       await workers.done;
       await acts.close();
       await connection.close();
+      await client.connection.close();
       process.stdout.write('workers stopped.\n');
     });
 }

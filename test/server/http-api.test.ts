@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import type { GateDecisionRequest, StartRunRequest } from '../../contracts';
+import {
+  initialRollout,
+  type GateDecisionRequest,
+  type RolloutChange,
+  type StartRunRequest,
+} from '../../contracts';
 import { createApp } from '../../server/app';
 import { DevcrewError } from '../../core/errors';
+import type { RolloutService } from '../../server/rollout-service';
 import type { RunsService } from '../../server/runs-service';
 
 const TOKEN = 'test-token-0123456789';
@@ -15,12 +21,13 @@ const decisions: GateDecisionRequest[] = [];
 const runs: RunsService = {
   async start(body) {
     started.push(body);
-    return { run_id: 'devcrew-sma-1' };
+    return { run_id: 'devcrew-sma-1', mode: body.options?.mode === 'single-agent' ? 'single-agent' : 'crew' };
   },
   async list({ status }) {
     return [
       {
         run_id: 'devcrew-sma-1',
+        mode: 'crew',
         status: status ?? 'running',
         temporal_status: 'RUNNING',
         started_at: '2026-11-25T00:00:00.000Z',
@@ -32,6 +39,8 @@ const runs: RunsService = {
     if (id !== 'devcrew-sma-1') throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
     return {
       run_id: id,
+      mode: 'crew',
+      mode_reason: 'rollout 100%',
       status: 'awaiting_approval',
       request: 'Create simple SMA crossover strategy',
       todo_list_id: null,
@@ -64,12 +73,28 @@ const runs: RunsService = {
   },
 };
 
+const rolloutState = initialRollout('2026-11-25T00:00:00.000Z');
+const rolloutChanges: RolloutChange[] = [];
+/** The rollout in memory: what reaches it, the HTTP layer let through. */
+const rollout: RolloutService = {
+  state: async () => rolloutState,
+  view: async () => {
+    throw new Error('not used here');
+  },
+  change: async (change) => {
+    rolloutChanges.push(change);
+    return { ...rolloutState, percent: change.percent ?? rolloutState.percent };
+  },
+  rollback: async () => ({ applied: true, state: { ...rolloutState, percent: 0 } }),
+};
+
 let server: Server;
 let base: string;
 const logged: string[] = [];
 before(async () => {
   const app = createApp({
     runs,
+    rollout,
     token: TOKEN,
     namespace: 'default',
     webUiUrl: 'http://127.0.0.1:8233',
@@ -102,6 +127,7 @@ test('POST /v1/runs starts a run and answers 202 with its id and links to itself
   assert.equal(res.status, 202);
   assert.deepEqual(res.body, {
     run_id: 'devcrew-sma-1',
+    mode: 'crew',
     links: {
       self: '/v1/runs/devcrew-sma-1',
       web_ui: 'http://127.0.0.1:8233/namespaces/default/workflows/devcrew-sma-1',
@@ -200,4 +226,40 @@ test('health, readiness and the OpenAPI document answer', async () => {
   assert.equal(doc.body.openapi, '3.0.3');
   assert.ok(doc.body.paths['/v1/runs/{id}/approvals/{gate_id}'].post);
   assert.ok(doc.body.components.schemas.StartRunRequest.properties.request);
+});
+
+test('rollout changes need the token, a reason and a percent in 0-100; refused ones never reach the rollout', async () => {
+  const refused: [unknown, string | null, number, RegExp][] = [
+    [{ percent: 101, reason: 'ramp' }, TOKEN, 400, /percent/],
+    [{ percent: 10.5, reason: 'ramp' }, TOKEN, 400, /whole number/],
+    [{ percent: 10 }, TOKEN, 400, /reason/],
+    [{ percent: 10, reason: '   ' }, TOKEN, 400, /say why/],
+    [{ reason: 'nothing to change' }, TOKEN, 400, /change at least one/],
+    [{ percent: '10', reason: 'a string' }, TOKEN, 400, /percent/],
+    [{ percent: 10, reason: 'ramp' }, null, 401, /Bearer/],
+    [{ percent: 10, reason: 'ramp' }, 'wrong', 401, /Bearer/],
+  ];
+  for (const [body, token, status, message] of refused) {
+    const res = await call('PUT', '/v1/rollout', body, token);
+    assert.equal(res.status, status, JSON.stringify(body));
+    assert.match(JSON.stringify(res.body.error), message);
+  }
+  const noReason = await call('POST', '/v1/rollout/rollback', {});
+  assert.equal(noReason.status, 400);
+  assert.match(noReason.body.error.problems[0].message, /say why/);
+  assert.equal(rolloutChanges.length, 0);
+
+  const ok = await call('PUT', '/v1/rollout', { percent: 10, reason: 'the migration plan: week 8' });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.state.percent, 10);
+  assert.deepEqual(rolloutChanges, [{ percent: 10, reason: 'the migration plan: week 8' }]);
+});
+
+test('an unknown mode is refused on POST /v1/runs and on GET /v1/runs', async () => {
+  const start = await call('POST', '/v1/runs', { request: 'x', options: { mode: 'solo' } });
+  assert.equal(start.status, 400);
+  assert.equal(start.body.error.problems[0].path, 'options.mode');
+  const list = await call('GET', '/v1/runs?mode=solo');
+  assert.equal(list.status, 400);
+  assert.match(list.body.error.message, /unknown mode "solo"; use one of crew, single-agent/);
 });

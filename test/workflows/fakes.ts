@@ -77,6 +77,7 @@ export function fakeActivities(options: {
       architect: step('architect'),
       code: step('code'),
       debug: step('debug'),
+      singleAgent: step('singleAgent'),
       finishTask: (input) => timed('finishTask', input.task_id, () => input.ref),
       integrate: (input) =>
         timed('integrate', undefined, () => ({
