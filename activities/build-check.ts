@@ -10,12 +10,18 @@ import {
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { provenance, toolStep } from './provenance';
-import { parseBandit, parseFlake8, parseMypy } from './reports/build-findings';
+import { parseBanditReport, parseFlake8, parseMypy } from './reports/build-findings';
 import { runSandboxJob } from './sandbox-job';
 import { readFiles } from './workspace';
+import type { CommandResult } from '../sandbox/types';
 
 /** The build checker's agent_version, recorded in provenance. */
-const CHECKER_VERSION = 'build-checker@1';
+const CHECKER_VERSION = 'build-checker@2';
+
+const TOOLS = ['flake8', 'mypy', 'bandit'] as const;
+
+/** The code of a finding that says a tool itself failed: never a pass. */
+export const TOOL_ERROR = 'TOOL_ERROR';
 
 /**
  * The Coder's build checks, run in the sandbox over the files of the task's commit: flake8,
@@ -37,23 +43,19 @@ export function createBuildCheck(deps: ActivityDeps) {
             { cmd: 'bandit -q -r . -x ./tests -f json' },
           ],
         });
-        const [flake8, mypy, bandit] = result.commands;
-        const findings: Finding[] = [
-          ...parseFlake8(flake8?.stdout ?? ''),
-          ...parseMypy(mypy?.stdout ?? ''),
-          ...parseBandit(bandit?.stdout ?? ''),
-        ];
-        const tools: ToolRun[] = (['flake8', 'mypy', 'bandit'] as const).map((tool, i) => {
-          const c = result.commands[i];
-          return {
+        const findings: Finding[] = [];
+        const tools: ToolRun[] = [];
+        TOOLS.forEach((tool, i) => {
+          const run = result.commands[i];
+          tools.push({
             tool,
-            exit_code: c?.exitCode ?? null,
-            status: c?.status ?? 'sandbox_error',
-            duration_ms: c?.durationMs ?? 0,
-          };
+            exit_code: run?.exitCode ?? null,
+            status: run?.status ?? 'sandbox_error',
+            duration_ms: run?.durationMs ?? 0,
+          });
+          findings.push(...verdictOf(tool, run));
         });
-        const broken = tools.filter((t) => t.status !== 'ok' && t.status !== 'failed');
-        const passed = broken.length === 0 && !findings.some((f) => f.severity === 'error');
+        const passed = !findings.some((f) => f.severity === 'error');
         const report: BuildReport = { task_id: input.task.id, passed, tools, findings };
         const reportPath = `reports/${input.task.id}/build_report.json`;
         const ref = await deps.artifacts.commit({
@@ -72,21 +74,85 @@ export function createBuildCheck(deps: ActivityDeps) {
           findings: findings.length,
           ms: Date.now() - started,
         });
+        const errors = findings.filter((f) => f.severity === 'error');
         return {
           ref,
           usage: NO_USAGE,
           passed,
           report_path: reportPath,
+          findings: errors.slice(0, 20),
+          finding_counts: { errors: errors.length, warnings: findings.length - errors.length },
           summary: passed
-            ? 'flake8, mypy --strict and bandit clean'
+            ? `flake8, mypy --strict and bandit clean${findings.length ? ` (${findings.length} warning(s))` : ''}`
             : `${findings.filter((f) => f.severity === 'error').length} error(s): ${findings
+                .filter((f) => f.severity === 'error')
                 .slice(0, 3)
-                .map((f) => `${f.tool} ${f.code} ${f.path}:${f.line}`)
-                .join(
-                  '; ',
-                )}${broken.length ? `; tools that did not finish: ${broken.map((b) => `${b.tool} ${b.status}`).join(', ')}` : ''}`,
+                .map((f) =>
+                  f.code === TOOL_ERROR
+                    ? `${f.tool} did not run to completion`
+                    : `${f.tool} ${f.code} ${f.path}:${f.line}`,
+                )
+                .join('; ')}`,
         };
       });
     },
   };
+}
+
+/**
+ * What one tool's run says, honestly: its findings when it ran to completion and its output could be
+ * read; otherwise one error finding with the tool's own output as evidence. A tool that crashed, was not
+ * found, timed out, ran out of memory, or printed what cannot be parsed is never "clean".
+ */
+export function verdictOf(tool: (typeof TOOLS)[number], run: CommandResult | undefined): Finding[] {
+  const failure = (why: string): Finding[] => [
+    {
+      tool,
+      path: '',
+      line: 0,
+      code: TOOL_ERROR,
+      severity: 'error',
+      message: `${tool} ${why}${evidence(run)}`,
+    },
+  ];
+  if (!run) return failure('did not run (the sandbox job ended before it)');
+  if (run.status === 'timeout') return failure(`timed out after ${(run.durationMs / 1000).toFixed(0)} s`);
+  if (run.status === 'oom') return failure('ran out of memory');
+  if (run.status === 'output_limit') return failure('wrote more output than the sandbox keeps');
+  if (run.status === 'sandbox_error') return failure('could not be run by the sandbox');
+  if (run.exitCode === 127) return failure('was not found in the sandbox image');
+  if (run.status !== 'ok' && run.status !== 'failed')
+    return failure(`ended ${run.status} (exit ${String(run.exitCode)})`);
+  switch (tool) {
+    case 'flake8': {
+      // 0: clean; 1: findings. Anything else, or 1 with nothing readable, is flake8 failing.
+      const found = parseFlake8(run.stdout);
+      if (run.exitCode === 0 && found.length === 0) return [];
+      if (run.exitCode === 1 && found.length > 0) return found;
+      return failure(`exited ${String(run.exitCode)} without findings it could read`);
+    }
+    case 'mypy': {
+      // 0: no errors; 1: errors found; 2: mypy itself failed (bad options, crash).
+      const found = parseMypy(run.stdout);
+      if (run.exitCode === 0) return found;
+      if (run.exitCode === 1 && found.some((f) => f.severity === 'error')) return found;
+      return failure(`exited ${String(run.exitCode)} without errors it could read`);
+    }
+    case 'bandit': {
+      // 0: nothing found; 1: issues found; both print the JSON report. 2: bandit failed.
+      const report = parseBanditReport(run.stdout);
+      if ((run.exitCode === 0 || run.exitCode === 1) && report) {
+        if (report.errors.length > 0)
+          return failure(`could not scan ${report.errors.map((e) => e.filename).join(', ')}`);
+        return report.findings;
+      }
+      return failure(`exited ${String(run.exitCode)} without a JSON report`);
+    }
+  }
+}
+
+/** The tool's own output, trimmed to its end, where the cause usually is. */
+function evidence(run: CommandResult | undefined): string {
+  const out = `${run?.stdout ?? ''}\n${run?.stderr ?? ''}`.trim();
+  return out ? `: ${out.length > 1500 ? `...${out.slice(-1500)}` : out}` : '';
 }

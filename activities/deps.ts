@@ -10,6 +10,8 @@ export interface ActivityDeps {
   artifacts: ArtifactStore;
   /** Only the sandbox-bound activities need it. */
   sandbox?: Sandbox;
+  /** The longest a test command may run in the sandbox (default the sandbox's 300 s). */
+  testTimeoutCapSeconds?: number;
   /** Planner repair rounds after an invalid plan (default 1). */
   plannerRepairRounds?: number;
 }

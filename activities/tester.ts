@@ -1,6 +1,7 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { NO_USAGE, type AgentStepInput, type AgentStepResult } from '../contracts';
-import type { SandboxCommand } from '../sandbox/types';
+import { NO_USAGE, type AgentStepInput, type AgentStepResult, type TestCase } from '../contracts';
+import { DevcrewError } from '../core/errors';
+import { DEFAULT_LIMITS } from '../sandbox';
+import type { CommandResult, SandboxCommand } from '../sandbox/types';
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { provenance, toolStep } from './provenance';
@@ -11,7 +12,7 @@ import { isPython, readFiles } from './workspace';
 const RESULTS = '.devcrew-results';
 
 /** The Tester's agent_version, recorded in provenance. */
-const TESTER_VERSION = 'tester@1';
+const TESTER_VERSION = 'tester@2';
 
 /**
  * The Tester: the task's acceptance tests in the sandbox over the files of the task's commit, JUnit and
@@ -27,53 +28,58 @@ export function createTester(deps: ActivityDeps) {
           given.length > 0
             ? given
             : files.some((f) => isPython(f.path) && f.path.startsWith('tests/'))
-              ? [{ cmd: 'pytest -q', timeout_seconds: 300 }]
+              ? [{ cmd: 'pytest -q', timeout_seconds: DEFAULT_LIMITS.timeoutSeconds }]
               : [];
+        if (tests.length === 0) {
+          throw new DevcrewError(
+            'NO_TESTS',
+            `task ${input.task.id} has no acceptance tests and its files hold no tests/ to run, so nothing could pass`,
+            'add acceptance tests to the plan (e.g. {"cmd": "pytest -q tests"}), or have the Coder write tests under tests/',
+          );
+        }
+        const notes: string[] = [];
         const commands: SandboxCommand[] = [{ cmd: `mkdir -p ${RESULTS}` }];
-        tests.forEach((t, i) =>
-          commands.push({ cmd: instrument(t.cmd, i), timeoutSeconds: t.timeout_seconds }),
-        );
+        tests.forEach((t, i) => {
+          const cap = deps.testTimeoutCapSeconds ?? DEFAULT_LIMITS.timeoutSeconds;
+          if (t.timeout_seconds > cap) {
+            notes.push(
+              `"${t.cmd}" asked for ${t.timeout_seconds} s; the sandbox caps a command at ${cap} s (an operator raises the cap with DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS)`,
+            );
+          }
+          commands.push({ cmd: instrument(t.cmd, i), timeoutSeconds: Math.min(t.timeout_seconds, cap) });
+        });
         const result = await runSandboxJob(deps.sandbox, {
-          files,
+          files: [...files, { path: `${RESULTS}/${PLUGIN}.py`, content: PLUGIN_SOURCE }],
           commands,
           labels: { runId: input.run_id, taskId: input.task.id },
           collect: tests.flatMap((_, i) => [`${RESULTS}/junit-${i}.xml`, `${RESULTS}/coverage-${i}.xml`]),
         });
+        const broken = result.commands.find((r) => r.status === 'sandbox_error');
+        if (broken) {
+          // The sandbox failed, not the code: Temporal tries the step again.
+          throw new DevcrewError(
+            'SANDBOX_ERROR',
+            `the sandbox could not run "${String(broken.cmd)}": ${`${broken.stderr}`.trim().slice(-500)}`,
+            'check the Docker engine (devcrew setup); the step is retried',
+          );
+        }
         const collected = new Map(result.files.map((f) => [f.path, f.content.toString('utf8')]));
         const runs = result.commands.slice(1);
-        const timedOut = runs.find((r) => r.status === 'timeout');
-        if (timedOut) {
-          throw ApplicationFailure.create({
-            type: 'SANDBOX_TIMEOUT',
-            message: `[SANDBOX_TIMEOUT] "${String(timedOut.cmd)}" ran ${(timedOut.durationMs / 1000).toFixed(0)} s; raise the test's timeout_seconds or make it faster`,
-            nonRetryable: true,
-          });
-        }
-        const oom = runs.find((r) => r.status === 'oom');
-        if (oom) {
-          throw ApplicationFailure.create({
-            type: 'SANDBOX_OOM',
-            message: `[SANDBOX_OOM] "${String(oom.cmd)}" ran out of memory in the sandbox; make it use less or raise the memory limit`,
-            nonRetryable: true,
-          });
-        }
-        const cases = tests.flatMap((_, i) => parseJunit(collected.get(`${RESULTS}/junit-${i}.xml`) ?? ''));
+        const cases = tests.flatMap((t, i) => {
+          const run = runs[i];
+          const junit = parseJunit(collected.get(`${RESULTS}/junit-${i}.xml`) ?? '');
+          return [...junit, ...commandCases(t.cmd, run, junit.length, i)];
+        });
         const coverage = tests.map((_, i) => collected.get(`${RESULTS}/coverage-${i}.xml`)).find(Boolean);
         const report = testReport(cases, runs.reduce((s, r) => s + r.durationMs, 0) / 1000, coverage);
-        const commandsFailed = runs.filter((r) => r.status !== 'ok');
-        if (commandsFailed.length > 0 && report.summary.failed + report.summary.errors === 0) {
-          // A command failed without a failing test case (collection error, syntax error): say so.
-          report.cases.push({
-            name: String(commandsFailed[0]!.cmd),
-            classname: 'acceptance',
-            status: 'error',
-            duration_s: commandsFailed[0]!.durationMs / 1000,
-            message: `${commandsFailed[0]!.stdout}\n${commandsFailed[0]!.stderr}`.trim().slice(-2000),
-          });
-          report.summary.errors += 1;
-        }
+        report.notes = notes;
+        const ran = report.summary.passed + report.summary.failed + report.summary.errors;
         const passed =
-          commandsFailed.length === 0 && report.summary.failed === 0 && report.summary.errors === 0;
+          runs.length === tests.length &&
+          runs.every((r) => r.status === 'ok') &&
+          ran > 0 &&
+          report.summary.failed === 0 &&
+          report.summary.errors === 0;
         const reportPath = `reports/${input.task.id}/test_report.json`;
         const ref = await deps.artifacts.commit({
           parent: input.base.commit,
@@ -91,16 +97,116 @@ export function createTester(deps: ActivityDeps) {
           passed,
           report_path: reportPath,
           test_summary: report.summary,
-          summary: `${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.coverage_percent !== null ? `, coverage ${report.coverage_percent}%` : ''}`,
+          summary: `${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.coverage_percent !== null ? `, coverage ${report.coverage_percent}%` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
         };
       });
     },
   };
 }
 
-/** pytest commands also write JUnit XML (and Cobertura coverage XML when --cov is asked for). */
+const isPytest = (cmd: string) => /^(python3? -m )?pytest\b/.test(cmd.trim());
+
+/**
+ * pytest commands also write JUnit XML (and Cobertura coverage XML when --cov is asked for), and load a
+ * small plugin that names each test on stderr as it starts, so a test that hangs or eats memory can be
+ * named after the sandbox killed it.
+ */
 function instrument(cmd: string, i: number): string {
-  if (!/^(python3? -m )?pytest\b/.test(cmd.trim())) return cmd;
+  if (!isPytest(cmd)) return cmd;
   const cov = /--cov\b/.test(cmd) ? ` --cov-report=xml:${RESULTS}/coverage-${i}.xml` : '';
-  return `${cmd} --junitxml=${RESULTS}/junit-${i}.xml${cov}`;
+  return `PYTHONPATH=${RESULTS}\${PYTHONPATH:+:$PYTHONPATH} ${cmd.trim()} -p ${PLUGIN} --junitxml=${RESULTS}/junit-${i}.xml${cov}`;
+}
+
+const PLUGIN = 'devcrew_progress';
+const STARTED = '[devcrew] started ';
+const PLUGIN_SOURCE = `import sys
+
+
+def pytest_runtest_logstart(nodeid, location):
+    sys.stderr.write(${JSON.stringify(STARTED)} + nodeid + "\\n")
+    sys.stderr.flush()
+`;
+
+/**
+ * The cases a command adds beyond its JUnit report: for a command that is not pytest, the command
+ * itself is the check; a command that timed out, ran out of memory or was killed is a failure with its
+ * evidence (which test, how long, the limit), for the Debugger like any other; one that never ran is
+ * an error; pytest that failed without a failing case (collection error, no tests) says why.
+ */
+function commandCases(
+  cmd: string,
+  run: CommandResult | undefined,
+  junitCases: number,
+  i: number,
+): TestCase[] {
+  const name = cmd;
+  const classname = `acceptance[${i}]`;
+  const tail = (r: CommandResult) =>
+    `${r.stdout}\n${r.stderr.replace(/^\[devcrew\] started .*\n?/gm, '')}`.trim().slice(-2000);
+  if (!run) {
+    return [
+      {
+        name,
+        classname,
+        status: 'error',
+        duration_s: 0,
+        message: 'did not run: the sandbox stopped at an earlier command that timed out or ran out of memory',
+      },
+    ];
+  }
+  const seconds = run.durationMs / 1000;
+  const running = [...run.stderr.matchAll(/^\[devcrew\] started (.+)$/gm)].at(-1)?.[1];
+  const where = running ? ` while ${running} was running` : '';
+  if (run.status === 'timeout') {
+    return [
+      {
+        name: running ?? name,
+        classname,
+        status: 'failed',
+        duration_s: seconds,
+        message: `[SANDBOX_TIMEOUT] "${cmd}" ran ${seconds.toFixed(0)} s, its limit${where}; an endless loop or a very slow test\n${tail(run)}`,
+      },
+    ];
+  }
+  if (run.status === 'oom') {
+    return [
+      {
+        name: running ?? name,
+        classname,
+        status: 'failed',
+        duration_s: seconds,
+        message: `[SANDBOX_OOM] "${cmd}" ran out of memory (limit ${Math.round(DEFAULT_LIMITS.memoryBytes / 1024 ** 2)} MiB)${where}\n${tail(run)}`,
+      },
+    ];
+  }
+  if (run.status !== 'ok' && run.status !== 'failed') {
+    return [
+      {
+        name: running ?? name,
+        classname,
+        status: 'failed',
+        duration_s: seconds,
+        message: `"${cmd}" ended ${run.status} (exit ${String(run.exitCode)})${where}\n${tail(run)}`,
+      },
+    ];
+  }
+  if (!isPytest(cmd)) {
+    return [
+      {
+        name,
+        classname,
+        status: run.status === 'ok' ? 'passed' : 'failed',
+        duration_s: seconds,
+        ...(run.status === 'ok' ? {} : { message: `exit ${String(run.exitCode)}\n${tail(run)}` }),
+      },
+    ];
+  }
+  if (run.status === 'failed' && junitCases === 0) {
+    const why =
+      run.exitCode === 5
+        ? '[NO_TESTS] pytest collected no tests'
+        : `pytest failed (exit ${String(run.exitCode)}) before any test ran`;
+    return [{ name, classname, status: 'error', duration_s: seconds, message: `${why}\n${tail(run)}` }];
+  }
+  return [];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArtifactRef } from './artifact-metadata';
+import { Finding } from './build-report';
 import { TodoItem, TodoList } from './todo-list';
 
 /**
@@ -106,6 +107,10 @@ export const AgentStepResult = z.strictObject({
   passed: z.boolean(),
   /** Path (in `ref`) of the build or test report, if the step made one. */
   report_path: z.string().optional(),
+  /** Build checks only: the error findings (at most 20), for a BUILD_FAILED message and the next fix. */
+  findings: z.array(Finding).optional(),
+  /** Build checks only: how many findings of each severity. */
+  finding_counts: z.strictObject({ errors: z.number().int(), warnings: z.number().int() }).optional(),
   /** Tester only: pytest's totals. */
   test_summary: z
     .strictObject({

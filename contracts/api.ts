@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RequestedMode } from './rollout';
-import { TodoList } from './todo-list';
+import { parsePath } from './problems';
+import { checkTodoListSemantics, TodoList } from './todo-list';
 
 /**
  * The HTTP API's request bodies (`server/`), also what `devcrew run` sends. Responses are the run
@@ -49,6 +50,19 @@ export const RunOptions = z.strictObject({
     .optional()
     .describe('Plans made again after a rejection (default 2).'),
   max_debug_rounds: z.number().int().min(0).max(10).optional(),
+  build_policy: z
+    .enum(['strict', 'warn'])
+    .optional()
+    .describe(
+      'strict (default): lint, type or security errors left after the build-fix rounds fail the task (BUILD_FAILED); warn: go on, the findings stay in the report and the result.',
+    ),
+  build_fix_rounds: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .optional()
+    .describe("Coder rounds given the build checks' exact findings (default 2)."),
   history_event_limit: z
     .number()
     .int()
@@ -71,6 +85,13 @@ export const StartRunRequest = z
   .refine((b) => (b.request === undefined) !== (b.todo_list === undefined), {
     message: 'give exactly one of "request" (to plan) or "todo_list" (a ready plan)',
     path: ['request'],
+  })
+  .superRefine((b, ctx) => {
+    // The same checks as `devcrew validate`: a plan the workflow would refuse is refused here, with 400.
+    if (!b.todo_list) return;
+    for (const p of checkTodoListSemantics(b.todo_list)) {
+      ctx.addIssue({ code: 'custom', path: ['todo_list', ...parsePath(p.path)], message: p.message });
+    }
   });
 export type StartRunRequest = z.infer<typeof StartRunRequest>;
 

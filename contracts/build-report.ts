@@ -17,7 +17,7 @@ export type Finding = z.infer<typeof Finding>;
 export const ToolRun = z.strictObject({
   tool: BuildTool,
   exit_code: z.number().int().nullable(),
-  status: z.enum(['ok', 'failed', 'timeout', 'oom', 'output_limit', 'sandbox_error']),
+  status: z.enum(['ok', 'failed', 'timeout', 'oom', 'killed', 'output_limit', 'sandbox_error']),
   duration_ms: z.number().nonnegative(),
 });
 export type ToolRun = z.infer<typeof ToolRun>;

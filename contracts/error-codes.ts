@@ -50,6 +50,12 @@ export const ERROR_CODES = {
   SANDBOX_OOM: code(false, 507, 'a command ran out of memory'),
   // Verdicts
   TESTS_FAILED: code(false, 422, 'acceptance tests still fail after the debugger rounds'),
+  BUILD_FAILED: code(
+    false,
+    422,
+    'lint, type or security errors left after the build-fix rounds (strict policy)',
+  ),
+  NO_TESTS: code(false, 422, 'a task with no test to run: nothing could pass'),
   // Artifact store
   ARTIFACT_CONFLICT: code(false, 409, 'merging results produced conflicting files'),
   INVALID_ARTIFACT_PATH: code(false, 400, 'a file path that is absolute, climbs out, or clashes'),

@@ -24,3 +24,9 @@ export function problemsFromZod(error: z.ZodError): Problem[] {
 export function formatProblems(problems: readonly Problem[]): string {
   return problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n');
 }
+
+/** The reverse of `formatPath`: `tasks[3].id` to `['tasks', 3, 'id']`. */
+export function parsePath(path: string): PropertyKey[] {
+  if (path === '(root)') return [];
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+}

@@ -6,6 +6,15 @@ import { ModeDecision, RunMode } from './rollout';
 import { TaskQueues } from './task-queues';
 import { AgentRole, TodoList } from './todo-list';
 
+export const TestSummary = z.strictObject({
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  duration_s: z.number().nonnegative(),
+});
+export type TestSummary = z.infer<typeof TestSummary>;
+
 /** What a run, and each of its tasks, is doing; the names users see (ARCHITECTURE.md). */
 export const RunStatus = z.enum([
   'running',
@@ -53,6 +62,18 @@ export const TaskProgress = z.strictObject({
   error: z.string().optional(),
   ref: ArtifactRef.optional(),
   history: z.array(RoundRecord),
+  /** The task's latest build checks: errors fail it under the strict build policy. */
+  build: z
+    .strictObject({
+      passed: z.boolean(),
+      errors: z.number().int().nonnegative(),
+      warnings: z.number().int().nonnegative(),
+      report_path: z.string().optional(),
+    })
+    .optional(),
+  /** The task's latest test totals. */
+  test_summary: TestSummary.optional(),
+  test_report_path: z.string().optional(),
 });
 export type TaskProgress = z.infer<typeof TaskProgress>;
 
@@ -120,15 +141,9 @@ export const RunResult = RunProgress.extend({
   artifacts: z
     .strictObject({ branch: z.string(), commit: z.string(), files: z.array(z.string()) })
     .nullable(),
-  test_summary: z
-    .strictObject({
-      passed: z.number(),
-      failed: z.number(),
-      skipped: z.number(),
-      errors: z.number(),
-      duration_s: z.number(),
-    })
-    .nullable(),
+  /** The test totals over every task's latest tests (each task's own are in `tasks[].test_summary`). */
+  test_summary: TestSummary.nullable(),
+  /** The report of the tests that ran last. */
   test_report_path: z.string().nullable(),
 });
 export type RunResult = z.infer<typeof RunResult>;

@@ -20,5 +20,7 @@ export const TestReport = z.strictObject({
   }),
   cases: z.array(TestCase).default([]),
   coverage_percent: z.number().min(0).max(100).nullable().default(null),
+  /** What a reader must know about how the tests ran, e.g. a time limit the sandbox capped. */
+  notes: z.array(z.string()).default([]),
 });
 export type TestReport = z.infer<typeof TestReport>;

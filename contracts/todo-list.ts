@@ -64,7 +64,8 @@ export const TodoList = z.strictObject({
 export type TodoList = z.infer<typeof TodoList>;
 
 /**
- * Checks what the shape cannot: unique ids, dependencies that exist, no self-dependency, no cycle.
+ * Checks what the shape cannot: unique ids, dependencies that exist, no self-dependency, no cycle, and
+ * acceptance tests on every task that is judged by tests (coder, tester, debugger): no tests, no pass.
  * Every problem names the task (by index and id) so a person can find it in the file.
  */
 export function checkTodoListSemantics(list: TodoList): Problem[] {
@@ -92,6 +93,14 @@ export function checkTodoListSemantics(list: TodoList): Problem[] {
       else if (seen.has(dep)) problems.push({ path, message: `task "${task.id}" lists "${dep}" twice` });
       seen.add(dep);
     });
+  });
+  list.tasks.forEach((task, i) => {
+    if (task.agent_role !== 'architect' && task.acceptance_criteria.tests.length === 0) {
+      problems.push({
+        path: `tasks[${i}].acceptance_criteria.tests`,
+        message: `task "${task.id}" (${task.agent_role}) has no acceptance tests, so it could never pass; add at least one, e.g. {"cmd": "pytest -q tests"}`,
+      });
+    }
   });
   for (const cycle of findCycles(list)) {
     problems.push({

@@ -9,12 +9,12 @@ import {
   type RunProgress,
   type RunResult,
   type RunStatus,
+  type TestSummary,
 } from '../contracts';
 import { COST_USD, FIX_ITERATIONS, RUN_STATUS } from './search-attributes';
 
 const ENDED: RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
 
-type TestSummary = NonNullable<RunResult['test_summary']>;
 
 /**
  * What a run knows about itself: the answer of the progress query, and at the end its result. The run's
@@ -90,9 +90,22 @@ export class RunState {
     return {
       ...this.snapshot(pendingGates),
       artifacts: this.artifacts,
-      test_summary: this.finalTests?.summary ?? null,
+      test_summary: this.testTotals(),
       test_report_path: this.finalTests?.path ?? null,
     };
+  }
+
+  /** The totals over every task's latest tests; null when no task ran any. */
+  testTotals(): TestSummary | null {
+    const ran = this.progress.tasks.flatMap((t) => (t.test_summary ? [t.test_summary] : []));
+    if (ran.length === 0) return this.finalTests?.summary ?? null; // a run continued from before totals
+    return ran.reduce((a, b) => ({
+      passed: a.passed + b.passed,
+      failed: a.failed + b.failed,
+      skipped: a.skipped + b.skipped,
+      errors: a.errors + b.errors,
+      duration_s: Math.round((a.duration_s + b.duration_s) * 1000) / 1000,
+    }));
   }
 }
 

@@ -107,11 +107,25 @@ export async function runTask(
       break;
     case 'coder': {
       await model(agents.code, 'coder');
-      const build = await sandbox.checkBuild(step());
+      let build = await sandbox.checkBuild(step());
       record('build-checker', build);
-      if (!build.passed) {
+      const fixRounds = options.build_fix_rounds ?? 2;
+      let fixes = 0;
+      for (; !build.passed && fixes < fixRounds; fixes++) {
         await model(agents.code, 'coder', undefined, build.report_path);
-        record('build-checker', await sandbox.checkBuild(step()));
+        build = await sandbox.checkBuild(step());
+        record('build-checker', build);
+      }
+      if (!build.passed && (options.build_policy ?? 'strict') === 'strict') {
+        const listed = (build.findings ?? [])
+          .map(
+            (f) => `  ${f.tool} ${f.code} ${f.path}${f.line ? `:${f.line}` : ''}: ${f.message.slice(0, 300)}`,
+          )
+          .join('\n');
+        throw ApplicationFailure.nonRetryable(
+          `[BUILD_FAILED] ${build.finding_counts?.errors ?? 'some'} build error(s) left after ${fixes} fix round(s) (build_policy strict; see ${build.report_path}):\n${listed}`,
+          'BUILD_FAILED',
+        );
       }
       await testAndDebug();
       break;

@@ -84,6 +84,17 @@ export class TaskBoard {
     const p = this.get(id);
     p.attempts++;
     p.ref = r.ref;
+    if (r.finding_counts) {
+      p.build = {
+        passed: r.passed,
+        ...r.finding_counts,
+        ...(r.report_path ? { report_path: r.report_path } : {}),
+      };
+    }
+    if (r.test_summary) {
+      p.test_summary = r.test_summary;
+      if (r.report_path) p.test_report_path = r.report_path;
+    }
     p.history.push({
       round,
       agent,

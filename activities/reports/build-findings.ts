@@ -44,6 +44,13 @@ export function parseMypy(output: string): Finding[] {
 
 /** bandit -f json: low severity is a warning; medium and high fail the build. */
 export function parseBandit(output: string): Finding[] {
+  return parseBanditReport(output)?.findings ?? [];
+}
+
+/** bandit's JSON report: its findings and the files it could not scan; undefined when it is not JSON. */
+export function parseBanditReport(
+  output: string,
+): { findings: Finding[]; errors: { filename: string; reason: string }[] } | undefined {
   let json: {
     results?: {
       filename: string;
@@ -52,18 +59,26 @@ export function parseBandit(output: string): Finding[] {
       issue_severity: string;
       issue_text: string;
     }[];
+    errors?: { filename: string; reason: string }[];
   };
+  const start = output.indexOf('{');
+  if (start < 0) return undefined;
   try {
-    json = JSON.parse(output.slice(output.indexOf('{'))) as typeof json;
+    json = JSON.parse(output.slice(start)) as typeof json;
   } catch {
-    return [];
+    return undefined;
   }
-  return (json.results ?? []).map((r) => ({
-    tool: 'bandit' as const,
-    path: rel(r.filename),
-    line: r.line_number,
-    code: r.test_id,
-    severity: r.issue_severity === 'LOW' ? ('warning' as const) : ('error' as const),
-    message: r.issue_text,
-  }));
+  if (!Array.isArray(json.results)) return undefined;
+  return {
+    errors: json.errors ?? [],
+    findings: json.results.map((r) => ({
+      tool: 'bandit' as const,
+      path: rel(r.filename),
+      line: r.line_number,
+      code: r.test_id,
+      // HIGH is kept apart in the message: the strict build policy names it.
+      severity: r.issue_severity === 'LOW' ? ('warning' as const) : ('error' as const),
+      message: r.issue_severity === 'HIGH' ? `[high severity] ${r.issue_text}` : r.issue_text,
+    })),
+  };
 }

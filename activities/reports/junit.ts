@@ -65,5 +65,6 @@ export function testReport(cases: TestCase[], durationS: number, coverageXml?: s
     },
     cases,
     coverage_percent: coverage,
+    notes: [],
   };
 }

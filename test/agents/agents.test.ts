@@ -51,7 +51,7 @@ test('the scripted crew plans, designs and implements the SMA strategy, each ste
   assert.deepEqual(plan.model, { provider: 'scripted', name: 'scripted' });
   assert.deepEqual(plan.usage, { ...NO_USAGE, calls: 1 });
   const planMeta = await store.metadataOf(plan.ref.commit);
-  assert.equal(planMeta.agent_version, 'planner@1');
+  assert.equal(planMeta.agent_version, 'planner@2');
   assert.equal(planMeta.model_name, 'scripted', 'the test double is named as such in the commit');
 
   const [architectTask, coderTask] = plan.todo_list.tasks as [TodoItem, TodoItem];
@@ -92,7 +92,13 @@ test('an invalid plan gets one repair round with its problems fed back, through 
     prices: DEFAULT_PRICES,
     artifacts: store,
   });
-  const task = { id: 'a', title: 't', description: 'd', agent_role: 'coder' };
+  const task = {
+    id: 'a',
+    title: 't',
+    description: 'd',
+    agent_role: 'coder',
+    acceptance_criteria: { tests: [{ cmd: 'pytest -q' }] },
+  };
   fake.reply(
     {
       kind: 'json',

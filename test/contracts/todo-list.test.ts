@@ -10,7 +10,7 @@ function problems(value: unknown): { path: string; message: string }[] {
 }
 
 test('a minimal TodoList is accepted and its defaults are filled in', () => {
-  const result = checkDocument('todo', todoList([{ id: 'a' }]));
+  const result = checkDocument('todo', todoList([{ id: 'a', agent_role: 'architect' }]));
   assert.ok(result.ok);
   const task = result.value.tasks[0]!;
   assert.equal(result.value.schema_version, '1.0');
@@ -18,6 +18,37 @@ test('a minimal TodoList is accepted and its defaults are filled in', () => {
   assert.equal(task.max_retries, 3);
   assert.equal(task.timeout_seconds, 600);
   assert.deepEqual(task.acceptance_criteria, { tests: [] });
+  const coder = checkDocument(
+    'todo',
+    todoList([{ id: 'b', acceptance_criteria: { tests: [{ cmd: 'pytest -q' }] } }]),
+  );
+  assert.ok(coder.ok);
+  assert.deepEqual(coder.value.tasks[0]!.acceptance_criteria.tests, [
+    { cmd: 'pytest -q', timeout_seconds: 300 },
+  ]);
+});
+
+test('no tests, no pass: a coder, tester or debugger task without acceptance tests is refused, saying what to add', () => {
+  const found = problems(
+    todoList([
+      { id: 'design', agent_role: 'architect' },
+      { id: 'code', agent_role: 'coder', acceptance_criteria: { tests: [] } },
+      { id: 'check', agent_role: 'tester', acceptance_criteria: { tests: [] } },
+      { id: 'fix', agent_role: 'debugger', acceptance_criteria: { tests: [] } },
+    ]),
+  );
+  assert.deepEqual(
+    found.map((p) => p.path),
+    [
+      'tasks[1].acceptance_criteria.tests',
+      'tasks[2].acceptance_criteria.tests',
+      'tasks[3].acceptance_criteria.tests',
+    ],
+  );
+  assert.match(
+    found[0]!.message,
+    /task "code" \(coder\) has no acceptance tests, so it could never pass; add at least one/,
+  );
 });
 
 test('duplicate ids are reported on the second task, naming the first', () => {

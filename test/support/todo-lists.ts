@@ -12,6 +12,7 @@ export function todoList(tasks: TaskInput[], extra: Record<string, unknown> = {}
       description: `the work of ${t.id}`,
       agent_role: 'coder',
       dependencies: [],
+      ...(t.agent_role === 'architect' ? {} : { acceptance_criteria: { tests: [{ cmd: 'pytest -q' }] } }),
       ...t,
     })),
     ...extra,

@@ -53,7 +53,17 @@ test('a diamond runs its two middle tasks at the same time and integrates every 
       'dependencies come first',
     );
     assert.match(result.artifacts?.branch ?? '', /_integration$/);
-    assert.deepEqual(result.test_summary, { passed: 3, failed: 0, skipped: 0, errors: 0, duration_s: 0.1 });
+    // Each tested task keeps its own totals; the run's are their sum (b, c and d each ran 3 tests).
+    for (const id of ['b', 'c', 'd']) {
+      const task = result.tasks.find((t) => t.id === id)!;
+      assert.deepEqual(task.test_summary, { passed: 3, failed: 0, skipped: 0, errors: 0, duration_s: 0.1 });
+    }
+    assert.equal(
+      result.tasks.find((t) => t.id === 'a')!.test_summary,
+      undefined,
+      'the architect ran no tests',
+    );
+    assert.deepEqual(result.test_summary, { passed: 9, failed: 0, skipped: 0, errors: 0, duration_s: 0.3 });
     const coder = result.tasks.find((t) => t.id === 'b')!;
     assert.deepEqual(
       coder.history.map((h) => h.agent),

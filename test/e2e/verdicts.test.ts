@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { openArtifactStore } from '../../artifacts';
+import { BuildReport, TestReport } from '../../contracts';
+import { startStack, type Stack } from '../../runtime/stack';
+import { startTestServer, TEST_ENV } from '../support/env';
+import { freePort } from '../support/ports';
+
+/**
+ * Honest verdicts through the real workflow, the real Docker sandbox (flake8, mypy --strict, bandit,
+ * pytest) and Git: a pass only when every check ran to completion and passed. The agents' answers are
+ * the scripted recordings `models/recordings/verdicts-*.json`.
+ */
+const TOKEN = 'verdicts-e2e-token-77aa';
+let stack: Stack;
+let stateDir: string;
+let api: string;
+let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
+
+before(async () => {
+  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-verdicts-'));
+  process.env.DEVCREW_STATE_DIR = stateDir;
+  process.env.DEVCREW_API_TOKEN = TOKEN;
+  delete process.env.DEVCREW_MODEL_PROVIDER;
+  let address = process.env[TEST_ENV.temporalAddress];
+  if (!address) {
+    ownServer = await startTestServer();
+    address = ownServer.address;
+  }
+  stack = await startStack({
+    report: () => undefined,
+    temporalAddress: address,
+    apiPort: await freePort(),
+    queuePrefix: 'verdicts-e2e-',
+  });
+  api = stack.apiUrl!;
+});
+after(async () => {
+  await stack?.stop();
+  await ownServer?.teardown();
+  await fs.rm(stateDir, { recursive: true, force: true });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read field by field
+type Json = Record<string, any>;
+
+async function http(method: string, url: string, body?: unknown) {
+  const res = await fetch(`${api}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+/** A one-task plan: a Coder task with the given acceptance tests, for the recording of `request`. */
+function plan(request: string, tests: { cmd: string; timeout_seconds?: number }[]) {
+  return {
+    todo_list_id: `todo_${request.replace(/\W+/g, '_').toLowerCase()}`,
+    request,
+    tasks: [
+      {
+        id: 'task_coder_001',
+        title: request,
+        description: 'as recorded',
+        agent_role: 'coder',
+        acceptance_criteria: { tests },
+        timeout_seconds: 300,
+        max_retries: 1,
+      },
+    ],
+  };
+}
+
+async function run(
+  request: string,
+  tests: { cmd: string; timeout_seconds?: number }[],
+  options: Json = {},
+): Promise<Json> {
+  const started = await http('POST', '/v1/runs', {
+    todo_list: plan(request, tests),
+    options: { mode: 'crew', ...options },
+  });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const r = await http('GET', `/v1/runs/${started.body.run_id}`);
+    if (!['running', 'awaiting_approval'].includes(r.body.status)) return r.body;
+    if (Date.now() > deadline) throw new Error(`run did not end: ${JSON.stringify(r.body).slice(0, 2000)}`);
+    await new Promise((res) => setTimeout(res, 300));
+  }
+}
+
+const store = () => openArtifactStore({ repoDir: path.join(stateDir, 'artifacts') });
+const steps = (task: Json) =>
+  task.history.map((h: Json) => `${h.agent}${h.round ? `#${h.round}` : ''}:${h.passed ? 'ok' : 'fail'}`);
+
+test(
+  'code that stays mypy --strict-dirty: strict fails the task BUILD_FAILED with the findings; warn completes and reports them',
+  { timeout: 300_000 },
+  async () => {
+    const tests = [{ cmd: 'pytest -q tests/test_dirty.py' }];
+    const strict = await run('Verdicts: code that stays mypy-dirty', tests);
+    assert.equal(strict.status, 'failed');
+    const task = strict.tasks[0];
+    assert.deepEqual(steps(task), [
+      'coder:ok',
+      'build-checker:fail',
+      'coder:ok',
+      'build-checker:fail',
+      'coder:ok',
+      'build-checker:fail',
+    ]);
+    assert.match(task.error, /BUILD_FAILED: \[BUILD_FAILED\] 2 build error\(s\) left after 2 fix round\(s\)/);
+    assert.match(task.error, /mypy no-untyped-def codes\/dirty\.py:4: Function is missing a type annotation/);
+    assert.equal(task.build.errors, 2);
+
+    const warn = await run('Verdicts: code that stays mypy-dirty', tests, {
+      build_policy: 'warn',
+      build_fix_rounds: 1,
+    });
+    assert.equal(warn.status, 'completed', JSON.stringify(warn).slice(0, 2000));
+    const warned = warn.tasks[0];
+    assert.deepEqual(warned.build, {
+      passed: false,
+      errors: 2,
+      warnings: 0,
+      report_path: 'reports/task_coder_001/build_report.json',
+    });
+    const buildStep = warned.history.filter((h: Json) => h.agent === 'build-checker').at(-1);
+    const report = BuildReport.parse(
+      JSON.parse(await (await store()).readFile(buildStep.commit, buildStep.report_path)),
+    );
+    assert.deepEqual(
+      report.findings.map((f) => `${f.tool} ${f.code}`),
+      ['mypy no-untyped-def', 'mypy no-untyped-call'],
+    );
+    assert.equal(warn.test_summary.passed, 1);
+  },
+);
+
+test(
+  'a lint tool that crashed is an error finding with its own output, never "clean"',
+  { timeout: 300_000 },
+  async () => {
+    const done = await run('Verdicts: a crashed lint tool', [{ cmd: 'pytest -q tests/test_dirty.py' }], {
+      build_fix_rounds: 0,
+    });
+    assert.equal(done.status, 'failed');
+    const task = done.tasks[0];
+    assert.match(task.error, /BUILD_FAILED/);
+    assert.match(task.error, /flake8 TOOL_ERROR : flake8 exited 1 without findings it could read/);
+    const step = task.history.find((h: Json) => h.agent === 'build-checker');
+    const report = BuildReport.parse(
+      JSON.parse(await (await store()).readFile(step.commit, step.report_path)),
+    );
+    assert.equal(report.passed, false);
+    const crash = report.findings.find((f) => f.tool === 'flake8')!;
+    assert.match(
+      crash.message,
+      /ValueError: invalid literal for int\(\) with base 10: 'abc'/,
+      "the evidence is flake8's own",
+    );
+    assert.ok(
+      report.findings.every((f) => f.tool === 'flake8'),
+      'mypy and bandit ran clean',
+    );
+  },
+);
+
+test(
+  'a test with an endless loop is a failure with evidence for the Debugger, who fixes it; the run completes',
+  { timeout: 300_000 },
+  async () => {
+    const done = await run('Verdicts: an endless loop', [
+      { cmd: 'pytest -q tests/test_loop.py', timeout_seconds: 8 },
+    ]);
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const task = done.tasks[0];
+    assert.deepEqual(steps(task), [
+      'coder:ok',
+      'build-checker:ok',
+      'tester:fail',
+      'debugger#1:ok',
+      'tester#1:ok',
+    ]);
+    const first = task.history[2];
+    const report = TestReport.parse(
+      JSON.parse(await (await store()).readFile(first.commit, first.report_path)),
+    );
+    const hung = report.cases.find((c) => c.status === 'failed')!;
+    assert.equal(hung.name, 'tests/test_loop.py::test_counts_down', 'the test that hung is named');
+    assert.match(
+      hung.message!,
+      /\[SANDBOX_TIMEOUT\] "pytest -q tests\/test_loop.py" ran \d+ s, its limit while tests\/test_loop.py::test_counts_down was running/,
+    );
+    assert.ok(hung.duration_s >= 7);
+    assert.equal(done.test_summary.passed, 1);
+  },
+);
+
+test(
+  'a memory blow-up is a failure with evidence for the Debugger, who fixes it; the run completes',
+  { timeout: 300_000 },
+  async () => {
+    const done = await run('Verdicts: a memory blow-up', [{ cmd: 'pytest -q tests/test_memory.py' }]);
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const task = done.tasks[0];
+    assert.deepEqual(steps(task), [
+      'coder:ok',
+      'build-checker:ok',
+      'tester:fail',
+      'debugger#1:ok',
+      'tester#1:ok',
+    ]);
+    const first = task.history[2];
+    const report = TestReport.parse(
+      JSON.parse(await (await store()).readFile(first.commit, first.report_path)),
+    );
+    const blown = report.cases.find((c) => c.status === 'failed')!;
+    assert.equal(blown.name, 'tests/test_memory.py::test_window_sums');
+    assert.match(
+      blown.message!,
+      /\[SANDBOX_OOM\] "pytest -q tests\/test_memory.py" ran out of memory \(limit 2048 MiB\)/,
+    );
+  },
+);
+
+test(
+  'a plan asking for a 3,600 s test gets the sandbox cap, and the report says so',
+  { timeout: 300_000 },
+  async () => {
+    const done = await run('Verdicts: a test that asks for an hour', [
+      { cmd: 'pytest -q tests/test_dirty.py', timeout_seconds: 3600 },
+    ]);
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 2000));
+    const tests = done.tasks[0].history.find((h: Json) => h.agent === 'tester');
+    assert.match(tests.summary, /asked for 3600 s; the sandbox caps a command at 300 s/);
+    const report = TestReport.parse(
+      JSON.parse(await (await store()).readFile(tests.commit, tests.report_path)),
+    );
+    assert.deepEqual(report.notes, [
+      '"pytest -q tests/test_dirty.py" asked for 3600 s; the sandbox caps a command at 300 s (an operator raises the cap with DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS)',
+    ]);
+  },
+);
+
+test(
+  'no tests, no pass: a plan without tests is refused with 400, and tests that collect nothing fail',
+  { timeout: 300_000 },
+  async () => {
+    const refused = await http('POST', '/v1/runs', { todo_list: plan('Verdicts: no tests collected', []) });
+    assert.equal(refused.status, 400);
+    assert.deepEqual(refused.body.error.problems, [
+      {
+        path: 'todo_list.tasks[0].acceptance_criteria.tests',
+        message:
+          'task "task_coder_001" (coder) has no acceptance tests, so it could never pass; add at least one, e.g. {"cmd": "pytest -q tests"}',
+      },
+    ]);
+
+    const done = await run('Verdicts: no tests collected', [{ cmd: 'pytest -q tests/test_empty.py' }], {
+      max_debug_rounds: 0,
+    });
+    assert.equal(done.status, 'failed');
+    assert.match(done.tasks[0].error, /TESTS_FAILED/);
+    const tests = done.tasks[0].history.find((h: Json) => h.agent === 'tester');
+    const report = TestReport.parse(
+      JSON.parse(await (await store()).readFile(tests.commit, tests.report_path)),
+    );
+    assert.deepEqual(report.summary, {
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      errors: 1,
+      duration_s: report.summary.duration_s,
+    });
+    assert.match(report.cases[0]!.message!, /^\[NO_TESTS\] pytest collected no tests/);
+  },
+);
