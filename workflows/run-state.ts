@@ -15,7 +15,6 @@ import { COST_USD, FIX_ITERATIONS, RUN_STATUS } from './search-attributes';
 
 const ENDED: RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
 
-
 /**
  * What a run knows about itself: the answer of the progress query, and at the end its result. The run's
  * status is set here only, and mirrored to the `DevcrewStatus` search attribute every time.
