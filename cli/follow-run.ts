@@ -1,7 +1,7 @@
 import readline from 'node:readline/promises';
-import type { RunProgress, RunResult } from '../contracts';
+import type { RunView } from '../contracts';
 import type { RunsService } from '../server/runs-service';
-import { progressPrinter } from './progress-view';
+import { planTable } from './plan-view';
 
 export interface FollowOptions {
   runs: RunsService;
@@ -14,51 +14,59 @@ export interface FollowOptions {
   write: (line: string) => void;
 }
 
-type Run = RunProgress & { result?: RunResult | null };
+type Run = RunView;
 
-/** Follows a run to its end, printing progress; plan gates are approved, asked for, or explained. */
+/**
+ * Follows a run to its end on its event stream (the same as `GET /v1/runs/{id}/events`), printing each
+ * event as it happens. At a plan gate the plan is shown in full, then approved (`--approve-plan`, and the
+ * log says what was approved), asked for in a terminal, or explained.
+ */
 export async function followRun(o: FollowOptions): Promise<Run> {
-  const print = progressPrinter(o.write);
-  const asked = new Set<string>();
-  for (;;) {
-    const run = (await o.runs.get(o.runId)) as Run;
-    if (!o.quiet) print(run);
-    if (!['running', 'awaiting_approval'].includes(run.status)) return run;
-    for (const gate of run.pending_gates ?? []) {
-      if (asked.has(gate.gate_id)) continue;
-      asked.add(gate.gate_id);
-      if (gate.kind === 'plan' && o.approvePlan) {
-        await o.runs.decide(o.runId, gate.gate_id, {
-          decision: 'approve',
-          approver: 'devcrew-cli (--approve-plan)',
-        });
-        o.write(`  approved ${gate.gate_id} (--approve-plan)`);
-      } else if (o.interactive && process.stdin.isTTY) {
-        const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-        const answer = (
-          await rl.question(`  ${gate.waiting_for}: approve? [y/N, or a comment to reject with] `)
-        ).trim();
-        rl.close();
-        const yes = /^y(es)?$/i.test(answer);
-        await o.runs.decide(o.runId, gate.gate_id, {
+  for await (const event of o.runs.events(o.runId, { after: 0 })) {
+    if (!o.quiet) o.write(`  ${event.at.slice(11, 19)} ${event.message}`);
+    if (event.type !== 'gate_opened' || !event.gate_id) continue;
+    const run = await o.runs.get(o.runId);
+    const gate =
+      'pending_gates' in run ? run.pending_gates.find((g) => g.gate_id === event.gate_id) : undefined;
+    if (!gate || !('plan' in run)) continue; // decided already (another person, a timeout)
+    if (gate.kind === 'plan' && run.plan) o.write(planTable(run.plan, run.budget_usd));
+    if (gate.kind === 'plan' && o.approvePlan) {
+      await o.runs.decide(o.runId, gate.gate_id, {
+        decision: 'approve',
+        approver: 'devcrew-cli (--approve-plan)',
+      });
+      o.write(
+        `  approved ${gate.gate_id}${run.plan ? ` (plan ${run.plan.todo_list_id}, ${run.plan.tasks.length} tasks)` : ''} with --approve-plan`,
+      );
+    } else if (o.interactive && process.stdin.isTTY) {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      const answer = (
+        await rl.question(`  ${gate.waiting_for}: approve? [y/N, or a comment to reject with] `)
+      ).trim();
+      rl.close();
+      const yes = /^y(es)?$/i.test(answer);
+      await o.runs
+        .decide(o.runId, gate.gate_id, {
           decision: yes ? 'approve' : 'reject',
           approver: process.env.USER ?? 'terminal',
           ...(yes || !answer || /^n(o)?$/i.test(answer) ? {} : { comment: answer }),
-        });
-      } else {
-        o.write(
-          `  to decide: devcrew approve ${o.runId} ${gate.gate_id}   (or reject, or the Web UI, or POST /v1/runs/${o.runId}/approvals/${gate.gate_id})`,
-        );
-      }
+        })
+        .catch((err: unknown) => o.write(`  could not decide ${gate.gate_id}: ${(err as Error).message}`));
+    } else {
+      o.write(
+        `  to decide: devcrew approve ${o.runId} ${gate.gate_id}   (or reject, or the Web UI, or POST /v1/runs/${o.runId}/approvals/${gate.gate_id})`,
+      );
     }
-    await new Promise((r) => setTimeout(r, 500));
   }
+  return o.runs.get(o.runId);
 }
 
 /** The closing report: where the code, the tests, the test report and the run in the Web UI are. */
-export function finalReport(run: Run, webUi?: string): string {
+export function finalReport(view: Run, webUi?: string, exported?: string): string {
+  const lines = [``, `run ${view.run_id} ${view.status}${view.error ? `: ${view.error}` : ''}`];
+  if (!('usage' in view)) return lines.join('\n'); // it failed before it could report anything else
+  const run = view;
   const r = run.result;
-  const lines = [``, `run ${run.run_id} ${run.status}${run.error ? `: ${run.error}` : ''}`];
   lines.push(`  mode:         ${run.mode} (${run.mode_reason})`);
   if (r?.artifacts) {
     const code = r.artifacts.files.filter((f) => f.startsWith('codes/'));
@@ -77,12 +85,14 @@ export function finalReport(run: Run, webUi?: string): string {
   }
   lines.push(
     `  model:        ${run.model ? (run.model.provider === 'scripted' ? 'scripted (a test double replaying recorded answers)' : `${run.model.provider} ${run.model.name}`) : 'none'}`,
-    `  cost:         $${run.usage?.cost_usd.toFixed(4) ?? '0'} (${run.usage?.calls ?? 0} model calls, ${run.usage?.cache_hits ?? 0} cache hits)${Object.entries(
-      run.usage_by_role ?? {},
+    `  cost:         $${run.usage.cost_usd.toFixed(4)} (${run.usage.calls} model calls, ${run.usage.cache_hits} cache hits)${Object.entries(
+      run.usage_by_role,
     )
       .map(([role, u]) => `; ${role} $${u.cost_usd.toFixed(4)}`)
       .join('')}`,
-    `  artifacts:    devcrew artifacts ${run.run_id}   (--export DIR to check the code out)`,
+    exported
+      ? `  files:        ${exported}   (the integration branch's files)`
+      : `  artifacts:    devcrew artifacts ${run.run_id}   (--export DIR to check the code out)`,
   );
   if (webUi) lines.push(`  Web UI:       ${webUi}/namespaces/default/workflows/${run.run_id}`);
   return lines.join('\n');

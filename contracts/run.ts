@@ -77,6 +77,33 @@ export const TaskProgress = z.strictObject({
 });
 export type TaskProgress = z.infer<typeof TaskProgress>;
 
+/**
+ * One thing that happened in a run, in order: what `GET /v1/runs/{id}/events` streams (Server-Sent
+ * Events, `id` = `seq`) and the CLI's live view prints. `seq` counts from 1 over the run's whole life
+ * (continue-as-new included), so a client that reconnects with `Last-Event-ID` misses nothing.
+ */
+export const RunEvent = z.strictObject({
+  seq: z.number().int().positive(),
+  at: z.string(),
+  type: z.enum([
+    'run_started',
+    'plan_ready',
+    'gate_opened',
+    'gate_decided',
+    'task_started',
+    'step_finished',
+    'task_finished',
+    'run_finished',
+  ]),
+  /** One line for a person. */
+  message: z.string(),
+  task_id: z.string().optional(),
+  gate_id: z.string().optional(),
+  gate_kind: z.enum(['plan', 'task', 'budget']).optional(),
+  status: z.string().optional(),
+});
+export type RunEvent = z.infer<typeof RunEvent>;
+
 /** The run workflow's one input. Exactly one of `request` (planned first) or `todo_list`. */
 export const RunInput = z.strictObject({
   run_id: z.string().min(1),
@@ -102,6 +129,7 @@ export const RunInput = z.strictObject({
       model: ModelInfo.nullable(),
       test_summary: z.unknown().optional(),
       test_report_path: z.string().nullable().optional(),
+      events: z.array(RunEvent).optional(),
     })
     .optional(),
 });
@@ -134,6 +162,10 @@ export const RunProgress = z.strictObject({
   budget_usd: z.number(),
   model: ModelInfo.nullable(),
   error: z.string().optional(),
+  /** The plan as the Planner made it (or as given): what a person approves at the plan gate. */
+  plan: TodoList.nullable(),
+  /** The newest event's `seq` (the events themselves: the events query, or the result). */
+  last_event_seq: z.number().int().nonnegative(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 
@@ -145,6 +177,8 @@ export const RunResult = RunProgress.extend({
   test_summary: TestSummary.nullable(),
   /** The report of the tests that ran last. */
   test_report_path: z.string().nullable(),
+  /** The run's events (the newest 1,000). */
+  events: z.array(RunEvent),
 });
 export type RunResult = z.infer<typeof RunResult>;
 
@@ -174,6 +208,9 @@ export const RunSummary = z.strictObject({
   /** devcrew's status (the DevcrewStatus search attribute), or Temporal's when the run set none. */
   status: z.string(),
   temporal_status: z.string(),
+  request: z.string().nullable(),
+  /** Set when the run ended (the DevcrewCostUsd search attribute). */
+  cost_usd: z.number().nullable(),
   started_at: z.string(),
   closed_at: z.string().nullable(),
 });

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import { GateDecisionRequest, RollbackRequest, RolloutChange, RunMode, StartRunRequest } from '../contracts';
-import { HttpError } from './http-error';
+import { HttpError, toHttpError } from './http-error';
 import { errorHandler, notFound, parseBody, requireToken } from './middleware';
 import { openApiDocument } from './openapi';
 import type { ReadinessCheck } from './readiness';
@@ -84,6 +84,46 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/v1/runs/:id', async (req, res) => {
     const run = await options.runs.get(param(req, 'id'));
     res.json({ ...run, links: links(param(req, 'id')) });
+  });
+  app.get('/v1/runs/:id/events', async (req, res) => {
+    const id = param(req, 'id');
+    const raw = req.get('last-event-id') ?? (typeof req.query.after === 'string' ? req.query.after : '0');
+    const after = Number(raw);
+    if (!Number.isInteger(after) || after < 0) {
+      throw new HttpError(
+        400,
+        'INVALID_REQUEST',
+        `Last-Event-ID (or ?after=) must be an event seq (a whole number >= 0), not "${raw}"`,
+      );
+    }
+    await options.runs.get(id); // a 404 before the stream starts
+    const stop = new AbortController();
+    res.on('close', () => stop.abort());
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: 1000\n\n`);
+    // A comment now and then keeps proxies from closing a quiet stream.
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    try {
+      for await (const event of options.runs.events(id, { after, signal: stop.signal })) {
+        res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      }
+    } catch (err) {
+      if (!stop.signal.aborted) {
+        const known = toHttpError(err);
+        res.write(
+          `event: error\ndata: ${JSON.stringify({ code: known?.code ?? 'INTERNAL', message: known?.message ?? 'the event stream failed; see the server log' })}\n\n`,
+        );
+        if (!known) log(`event stream of ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    } finally {
+      clearInterval(keepAlive);
+      res.end();
+    }
   });
   app.post('/v1/runs/:id/approvals/:gate_id', auth, async (req, res) => {
     const decision = parseBody(GateDecisionRequest, req.body);

@@ -4,6 +4,7 @@ import {
   RollbackRequest,
   RolloutChange,
   RolloutView,
+  RunEvent,
   StartRunRequest,
 } from '../contracts';
 
@@ -56,6 +57,7 @@ export function openApiDocument(): Record<string, unknown> {
         StartRunRequest: schema(StartRunRequest),
         GateDecisionRequest: schema(GateDecisionRequest),
         RolloutChange: schema(RolloutChange),
+        RunEvent: z.toJSONSchema(RunEvent, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }),
         RollbackRequest: schema(RollbackRequest),
         RolloutView: z.toJSONSchema(RolloutView, {
           io: 'output',
@@ -105,6 +107,35 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Progress (status, tasks, pending gates, usage) and, once finished, the result',
           parameters: [runId],
           responses: { 200: { description: 'the run' }, 404: error('no such run') },
+        },
+      },
+      '/v1/runs/{id}/events': {
+        get: {
+          summary:
+            "The run's events as Server-Sent Events (`id` = seq): run_started, plan_ready, gate_opened, gate_decided, task_started, step_finished, task_finished, run_finished; the stream ends after run_finished",
+          parameters: [
+            runId,
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              schema: { type: 'integer', minimum: 0 },
+              description: 'Resume after this event (browsers send it when they reconnect)',
+            },
+            {
+              name: 'after',
+              in: 'query',
+              schema: { type: 'integer', minimum: 0 },
+              description: 'The same, as a query',
+            },
+          ],
+          responses: {
+            200: {
+              description: 'text/event-stream of RunEvent',
+              content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/RunEvent' } } },
+            },
+            400: error('Last-Event-ID is not a whole number'),
+            404: error('no such run'),
+          },
         },
       },
       '/v1/runs/{id}/approvals/{gate_id}': {

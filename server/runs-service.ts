@@ -1,6 +1,7 @@
 import type {
   GateDecisionRequest,
   GateOutcome,
+  RunEvent,
   RunMode,
   RunSummary,
   RunView,
@@ -20,5 +21,10 @@ export interface RunsService {
   get(runId: string): Promise<RunView>;
   decide(runId: string, gateId: string, decision: GateDecisionRequest): Promise<GateOutcome>;
   cancel(runId: string): Promise<void>;
+  /**
+   * The run's events after `after` (a `seq`), as they happen, ending with `run_finished`; the same
+   * stream whether the run is live or long ended.
+   */
+  events(runId: string, options: { after: number; signal?: AbortSignal }): AsyncIterable<RunEvent>;
   artifacts(runId: string): Promise<RunArtifacts | { run_id: string; integration: null; tasks: [] }>;
 }

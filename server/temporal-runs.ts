@@ -16,10 +16,10 @@ import {
   type TaskQueues,
 } from '../contracts';
 import { DevcrewError } from '../core/errors';
-import { decideGateUpdate, progressQuery } from '../workflows/definitions';
+import { decideGateUpdate, eventsQuery, progressQuery } from '../workflows/definitions';
 import type { developWorkflow } from '../workflows/develop';
 import { runIdFor } from '../workflows/run-id';
-import { MODE, RUN_STATUS } from '../workflows/search-attributes';
+import { COST_USD, MODE, REQUEST, RUN_STATUS } from '../workflows/search-attributes';
 import type { singleAgentWorkflow } from '../workflows/single-agent';
 import type { RolloutService } from './rollout-service';
 import type { RunsService } from './runs-service';
@@ -59,7 +59,7 @@ export function temporalRuns(deps: {
     }
   }
 
-  return {
+  const service: RunsService = {
     async start(body: StartRunRequest) {
       const request = body.request ?? body.todo_list!.request;
       const run_id = runIdFor(request, randomUUID().slice(0, 8));
@@ -80,6 +80,9 @@ export function temporalRuns(deps: {
         taskQueue: queues.runs,
         workflowId: run_id,
         args: [input],
+        // The Web UI's run page: what this run is for, before any step has run.
+        staticSummary: `${mode.mode === 'crew' ? 'Crew' : 'Single agent'}: ${request.replace(/\s+/g, ' ').slice(0, 120)}`,
+        staticDetails: runDetails(input, request),
       });
       return { run_id, mode: mode.mode };
     },
@@ -97,6 +100,8 @@ export function temporalRuns(deps: {
           mode: RunMode.safeParse(w.typedSearchAttributes.get(MODE)).data ?? null,
           status: w.typedSearchAttributes.get(RUN_STATUS) ?? w.status.name.toLowerCase(),
           temporal_status: w.status.name,
+          request: w.typedSearchAttributes.get(REQUEST) ?? null,
+          cost_usd: w.typedSearchAttributes.get(COST_USD) ?? null,
           started_at: w.startTime.toISOString(),
           closed_at: w.closeTime?.toISOString() ?? null,
         });
@@ -141,6 +146,42 @@ export function temporalRuns(deps: {
       return handle(id).executeUpdate(decideGateUpdate, { args: [{ ...decision, gate_id: gateId }] });
     },
 
+    async *events(id: string, { after, signal }: { after: number; signal?: AbortSignal }) {
+      let last = after;
+      for (;;) {
+        if (signal?.aborted) return;
+        const d = await describe(id);
+        const h = handle(id);
+        if (d.status.name === 'RUNNING') {
+          const fresh = await h.query(eventsQuery, last);
+          for (const e of fresh) {
+            yield e;
+            last = e.seq;
+            if (e.type === 'run_finished') return;
+          }
+        } else {
+          const result: RunResult | undefined = await h.result().catch(() => undefined);
+          for (const e of result?.events.filter((x) => x.seq > last) ?? []) {
+            yield e;
+            last = e.seq;
+          }
+          if (!result?.events.some((e) => e.type === 'run_finished')) {
+            // The run ended without its closing event (it failed before it could say so).
+            const view = await service.get(id);
+            yield {
+              seq: last + 1,
+              at: (d.closeTime ?? new Date()).toISOString(),
+              type: 'run_finished',
+              message: `run ${view.status}${view.error ? `: ${view.error}` : ''}`,
+              status: view.status,
+            };
+          }
+          return;
+        }
+        await new Promise((r) => setTimeout(r, EVENT_POLL_MS));
+      }
+    },
+
     async cancel(id: string) {
       await describe(id);
       await handle(id).cancel();
@@ -157,6 +198,28 @@ export function temporalRuns(deps: {
       }
     },
   };
+  return service;
+}
+
+/** How often a live event stream asks the run for news. */
+const EVENT_POLL_MS = 300;
+
+/** The run page's details in the Web UI (Markdown): the request, the mode and why, the options. */
+function runDetails(input: RunInput, request: string): string {
+  const o = input.options ?? {};
+  return [
+    `**Request:** ${request}`,
+    '',
+    `**Mode:** ${input.mode?.mode ?? 'crew'} (${input.mode?.reason ?? 'default'})`,
+    '',
+    `**Model:** ${input.model ? (input.model.provider === 'scripted' ? 'scripted (a test double replaying recorded answers)' : `${input.model.provider} ${input.model.name}`) : "the workers' default"}`,
+    '',
+    `**Budget:** $${(o.budget_usd ?? 1).toFixed(2)}`,
+    '',
+    input.todo_list
+      ? `**Plan given:** ${input.todo_list.todo_list_id}, ${input.todo_list.tasks.length} task(s)`
+      : '**Plan:** made by the Planner (see the current details once it is ready)',
+  ].join('\n');
 }
 
 function innermost(err: unknown): string {

@@ -5,6 +5,7 @@ import type {
   RollbackRequest,
   RolloutChange,
   RolloutState,
+  RunEvent,
   RunProgress,
 } from '../contracts';
 
@@ -17,6 +18,8 @@ import type {
 export const decideGateUpdate = defineUpdate<GateOutcome, [GateDecision]>('decideGate');
 export const decideGateSignal = defineSignal<[GateDecision]>('decideGate');
 export const progressQuery = defineQuery<RunProgress>('progress');
+/** The run's events after a `seq` (0 for all it keeps), for live views. */
+export const eventsQuery = defineQuery<RunEvent[], [number]>('events');
 
 /** The rollout's state (see `rolloutWorkflow`). */
 export const rolloutQuery = defineQuery<RolloutState>('rollout');

@@ -12,7 +12,7 @@ import type { AgentActivities } from '../activities/types';
 import { TASK_QUEUES, type ArtifactRef, type RunInput, type RunResult, type TodoList } from '../contracts';
 import { agentCall, PLANNING } from './activity-options';
 import { Budget } from './budget';
-import { decideGateSignal, decideGateUpdate, progressQuery } from './definitions';
+import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
 import { Gates } from './gates';
 import { planRun, showPlan } from './planning';
 import { RunState } from './run-state';
@@ -34,6 +34,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   const budget = new Budget(run, gates);
 
   setHandler(progressQuery, () => run.snapshot(gates.pending()));
+  setHandler(eventsQuery, (after) => run.eventsAfter(after));
   setHandler(decideGateUpdate, (d) => gates.decide(d), { validator: (d) => gates.validate(d) });
   setHandler(decideGateSignal, (d) => {
     try {
@@ -70,7 +71,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     ]);
 
     // 2. The tasks, as a DAG; a history grown too long continues as new with the run's state.
-    const board = new TaskBoard(run.progress.tasks);
+    const board = new TaskBoard(run.progress.tasks, run);
     const refs = new Map<string, ArtifactRef>(Object.entries(resume?.refs ?? {}));
     const ctx = { input, run, gates, budget, board, queues };
     const { drained } = await runDag({
@@ -91,10 +92,10 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     // 3. The integration branch and the result.
     const done = todo.tasks.filter((t) => board.status(t.id) === 'completed');
     if (done.length > 0) {
-      run.artifacts = await store.integrate({
-        run_id: input.run_id,
-        task_refs: done.map((t) => refs.get(t.id)!),
-      });
+      run.artifacts = await store.integrate.executeWithOptions(
+        { summary: `Store: integrate ${done.length} task result(s)` },
+        [{ run_id: input.run_id, task_refs: done.map((t) => refs.get(t.id)!) }],
+      );
     }
     const failed = run.progress.tasks.filter((t) => t.status !== 'completed');
     if (failed.length === 0) run.setStatus('completed');
@@ -160,6 +161,8 @@ function nextGeneration(
       ...(run.finalTests
         ? { test_summary: run.finalTests.summary, test_report_path: run.finalTests.path }
         : {}),
+      // The newest events carry on, and their numbering with them: a live view reconnects across it.
+      events: run.events.slice(-200),
     },
   };
 }

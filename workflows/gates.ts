@@ -75,6 +75,11 @@ export class Gates {
       approver: d.approver,
       decided_at: now(),
     };
+    this.run.emit(
+      'gate_decided',
+      `gate ${d.gate_id} ${gate.outcome.outcome} by ${d.approver}${d.comment ? `: ${d.comment}` : ''}`,
+      { gate_id: d.gate_id, gate_kind: gate.kind, status: gate.outcome.outcome },
+    );
     return gate.outcome;
   }
 
@@ -82,6 +87,7 @@ export class Gates {
   async wait(gate_id: string, kind: Gate['kind'], waiting_for: string): Promise<GateOutcome> {
     const gate: Gate = { gate_id, kind, waiting_for, since: now() };
     this.gates.set(gate_id, gate);
+    this.run.emit('gate_opened', `gate ${gate_id} waits for ${waiting_for}`, { gate_id, gate_kind: kind });
     const before = this.run.status;
     this.run.setStatus('awaiting_approval');
     const timeout = this.timeoutSeconds;

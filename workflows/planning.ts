@@ -1,4 +1,10 @@
-import { ApplicationFailure, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  type ActivityInterfaceFor,
+} from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/types';
 import { checkDocument, formatProblems, TodoList, type Problem, type RunInput } from '../contracts';
 import type { Budget } from './budget';
@@ -14,7 +20,7 @@ import { TaskBoard } from './task-state';
  */
 export async function planRun(
   ctx: { input: RunInput; run: RunState; gates: Gates; budget: Budget },
-  planner: Pick<AgentActivities, 'plan'>,
+  planner: Pick<ActivityInterfaceFor<AgentActivities>, 'plan'>,
 ): Promise<TodoList | undefined> {
   const { input, run, gates, budget } = ctx;
   const options = input.options ?? {};
@@ -26,12 +32,12 @@ export async function planRun(
   let previous: string | undefined;
   for (let attempt = 0; ; attempt++) {
     await budget.ensure('planning');
-    const plan = await planner.plan({
-      run_id: input.run_id,
-      request: input.request,
-      feedback,
-      previous_todo_list_id: previous,
-    });
+    const plan = await planner.plan.executeWithOptions(
+      {
+        summary: `Planner: ${attempt === 0 ? 'plan' : `plan again (${attempt + 1})`} "${input.request.slice(0, 80)}"`,
+      },
+      [{ run_id: input.run_id, request: input.request, feedback, previous_todo_list_id: previous }],
+    );
     run.addUsage(plan.usage, 'planner');
     run.setModel(plan.model);
     upsertSearchAttributes([{ key: MODEL_PROVIDER, value: plan.model.provider }]);
@@ -58,6 +64,31 @@ export async function planRun(
 export function showPlan(run: RunState, list: TodoList): void {
   run.progress.todo_list_id = list.todo_list_id;
   run.progress.tasks = TaskBoard.fresh(list);
+  if (run.progress.plan !== list)
+    run.emit('plan_ready', `plan ${list.todo_list_id}: ${list.tasks.length} task(s)`);
+  run.progress.plan = list;
+  setCurrentDetails(planMarkdown(list, run.progress.budget_usd));
+}
+
+/** The plan as Markdown: the run's current details in the Web UI, and what a person approves. */
+export function planMarkdown(list: TodoList, budgetUsd: number): string {
+  const rows = list.tasks.map(
+    (t) =>
+      `| ${t.id} | ${t.agent_role} | ${t.title.replace(/\|/g, '\\|')} | ${t.dependencies.join(', ') || '-'} | ${
+        t.acceptance_criteria.tests.map((x) => `\`${x.cmd.replace(/\|/g, '\\|')}\``).join('<br>') || '-'
+      } | ${t.timeout_seconds} s | ${t.requires_approval ? 'yes' : 'no'} |`,
+  );
+  return [
+    `### Plan ${list.todo_list_id}`,
+    '',
+    `Request: ${list.request}`,
+    '',
+    `Budget: $${budgetUsd.toFixed(2)}`,
+    '',
+    '| task | role | title | depends on | acceptance tests | timeout | approval |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 /** The workflow never runs a TodoList its checks refuse: INVALID_TODO_LIST with every problem, before any work. */

@@ -6,6 +6,7 @@ import {
   type ModelUsage,
   type PendingGate,
   type RunInput,
+  type RunEvent,
   type RunProgress,
   type RunResult,
   type RunStatus,
@@ -14,6 +15,8 @@ import {
 import { COST_USD, FIX_ITERATIONS, RUN_STATUS } from './search-attributes';
 
 const ENDED: RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
+/** How many events the run keeps in its state (and carries over a continue-as-new). */
+const EVENTS_KEPT = 1_000;
 
 /**
  * What a run knows about itself: the answer of the progress query, and at the end its result. The run's
@@ -24,6 +27,8 @@ export class RunState {
   artifacts: RunResult['artifacts'] = null;
   /** The tests that decided the run, with their report. */
   finalTests: { summary: TestSummary; path: string | null } | null = null;
+  /** The newest events, in order (older ones are in the history). */
+  events: RunEvent[];
 
   constructor(input: RunInput) {
     const options = input.options ?? {};
@@ -39,7 +44,38 @@ export class RunState {
       usage_by_role: {},
       budget_usd: options.budget_usd ?? 1,
       model: input.model ?? null,
+      plan: input.resume?.todo_list ?? input.todo_list ?? null,
+      last_event_seq: 0,
     };
+    this.events = input.resume?.events ?? [];
+    this.progress.last_event_seq = this.events.at(-1)?.seq ?? 0;
+    if (!input.resume) {
+      this.emit('run_started', `${this.progress.mode} run started: ${this.progress.request.slice(0, 200)}`);
+    }
+  }
+
+  /** Records an event for the live views (`GET /v1/runs/{id}/events`, the CLI). */
+  emit(
+    type: RunEvent['type'],
+    message: string,
+    extra: Partial<Omit<RunEvent, 'seq' | 'at' | 'type' | 'message'>> = {},
+  ): void {
+    const seq = this.progress.last_event_seq + 1;
+    this.progress.last_event_seq = seq;
+    this.events.push({ seq, at: now(), type, message, ...extra });
+    if (this.events.length > EVENTS_KEPT) this.events.splice(0, this.events.length - EVENTS_KEPT);
+  }
+
+  /** The newest event of a type. */
+  last(type: RunEvent['type']): RunEvent | undefined {
+    for (let i = this.events.length - 1; i >= 0; i--)
+      if (this.events[i]!.type === type) return this.events[i];
+    return undefined;
+  }
+
+  /** Events after `seq`, oldest first. */
+  eventsAfter(seq: number): RunEvent[] {
+    return this.events.filter((e) => e.seq > seq);
   }
 
   get status(): RunStatus {
@@ -48,6 +84,11 @@ export class RunState {
 
   setStatus(status: RunStatus): void {
     this.progress.status = status;
+    if (ENDED.includes(status)) {
+      this.emit('run_finished', `run ${status}${this.progress.error ? `: ${this.progress.error}` : ''}`, {
+        status,
+      });
+    }
     upsertSearchAttributes([
       { key: RUN_STATUS, value: status },
       // The figures of an ended run travel with its final status, in the same command.
@@ -61,8 +102,8 @@ export class RunState {
   }
 
   fail(status: Extract<RunStatus, 'failed' | 'rejected' | 'cancelled'>, error: string): void {
-    this.setStatus(status);
     this.progress.error = error;
+    this.setStatus(status);
   }
 
   /** Repair rounds over every task: the crew's Debugger rounds, the single agent's attempts after the first. */
@@ -91,6 +132,7 @@ export class RunState {
       artifacts: this.artifacts,
       test_summary: this.testTotals(),
       test_report_path: this.finalTests?.path ?? null,
+      events: this.events,
     };
   }
 

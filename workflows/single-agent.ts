@@ -18,7 +18,7 @@ import {
 } from '../contracts';
 import { agentCall, sandboxRun } from './activity-options';
 import { Budget } from './budget';
-import { decideGateSignal, decideGateUpdate, progressQuery } from './definitions';
+import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
 import { Gates } from './gates';
 import { RunState } from './run-state';
 import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT } from './search-attributes';
@@ -40,6 +40,7 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
   const gates = new Gates(run, options.gates);
   const budget = new Budget(run, gates);
   setHandler(progressQuery, () => run.snapshot(gates.pending()));
+  setHandler(eventsQuery, (after) => run.eventsAfter(after));
   setHandler(decideGateUpdate, (d) => gates.decide(d), { validator: (d) => gates.validate(d) });
   setHandler(decideGateSignal, (d) => {
     try {
@@ -71,7 +72,7 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
       history: [],
     },
   ];
-  const board = new TaskBoard(run.progress.tasks);
+  const board = new TaskBoard(run.progress.tasks, run);
   const agents = proxyActivities<AgentActivities>(agentCall(task, queues.agents));
   const sandbox = proxyActivities<SandboxActivities>(sandboxRun(task, queues.sandbox));
 
@@ -98,10 +99,16 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
     for (let attempt = 1; attempt <= maxAttempts && !tests?.passed; attempt++) {
       board.setRounds(task.id, attempt - 1);
       await budget.ensure(task.id);
-      const written = await agents.singleAgent(step(attempt, tests?.report_path));
+      const written = await agents.singleAgent.executeWithOptions(
+        { summary: `Single agent: attempt ${attempt}` },
+        [step(attempt, tests?.report_path)],
+      );
       if (written.model) run.setModel(written.model);
       record('single-agent', written, attempt);
-      tests = await sandbox.runTests(step(attempt));
+      tests = await sandbox.runTests.executeWithOptions(
+        { summary: `Tester: single_agent, attempt ${attempt}` },
+        [step(attempt)],
+      );
       record('tester', tests, attempt);
     }
     if (!tests?.passed) {

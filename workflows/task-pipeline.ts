@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
 import type {
   AgentStepInput,
@@ -54,7 +54,10 @@ export async function runTask(
   const agents = proxyActivities<AgentActivities>(agentCall(task, ctx.queues.agents));
   const sandbox = proxyActivities<SandboxActivities>(sandboxRun(task, ctx.queues.sandbox));
   const runId = input.run_id;
-  let base = await agents.prepareTask({ run_id: runId, task_id: task.id, dependency_refs: dependencies });
+  let base = await agents.prepareTask.executeWithOptions(
+    { summary: `Store: start ${task.id} from ${dependencies.length} dependency result(s)` },
+    [{ run_id: runId, task_id: task.id, dependency_refs: dependencies }],
+  );
 
   const step = (round?: number, failing?: string): AgentStepInput => ({
     run_id: runId,
@@ -70,27 +73,41 @@ export async function runTask(
     board.record(task.id, agent, r, round);
     if (r.test_summary) run.finalTests = { summary: r.test_summary, path: r.report_path ?? null };
   };
+  type Step = ActivityFunctionWithOptions<(i: AgentStepInput) => Promise<AgentStepResult>>;
+  /** An activity with a summary the Web UI shows on its timeline, e.g. "Debugger: task_coder_001, round 2". */
+  const run_ = (fn: Step, summary: string, input: AgentStepInput) =>
+    fn.executeWithOptions({ summary }, [input]);
   const model = async (
-    fn: (i: AgentStepInput) => Promise<AgentStepResult>,
+    fn: Step,
     agent: 'architect' | 'coder' | 'debugger',
     round?: number,
     failing?: string,
+    what = '',
   ) => {
     await ctx.budget.ensure(task.id);
-    const r = await fn(step(round, failing));
+    const name = agent === 'coder' ? 'Coder' : agent === 'debugger' ? 'Debugger' : 'Architect';
+    const r = await run_(
+      fn,
+      `${name}: ${task.id}${round ? `, round ${round}` : ''}${what}`,
+      step(round, failing),
+    );
     record(agent, r, round);
     return r;
   };
+  const tester = (round?: number) =>
+    run_(sandbox.runTests, `Tester: ${task.id}${round ? `, round ${round}` : ''}`, step(round));
+  const buildCheck = () =>
+    run_(sandbox.checkBuild, `Build checks: ${task.id} (flake8, mypy, bandit)`, step());
   const testAndDebug = async (): Promise<void> => {
     const maxRounds = options.max_debug_rounds ?? 5;
-    let tests = await sandbox.runTests(step());
+    let tests = await tester();
     record('tester', tests);
     let rounds = 0;
     for (let round = 1; !tests.passed && round <= maxRounds; round++) {
       rounds = round;
       board.setRounds(task.id, round);
       await model(agents.debug, 'debugger', round, tests.report_path);
-      tests = await sandbox.runTests(step(round));
+      tests = await tester(round);
       record('tester', tests, round);
     }
     if (!tests.passed) {
@@ -107,13 +124,13 @@ export async function runTask(
       break;
     case 'coder': {
       await model(agents.code, 'coder');
-      let build = await sandbox.checkBuild(step());
+      let build = await buildCheck();
       record('build-checker', build);
       const fixRounds = options.build_fix_rounds ?? 2;
       let fixes = 0;
       for (; !build.passed && fixes < fixRounds; fixes++) {
-        await model(agents.code, 'coder', undefined, build.report_path);
-        build = await sandbox.checkBuild(step());
+        await model(agents.code, 'coder', undefined, build.report_path, `, build fix ${fixes + 1}`);
+        build = await buildCheck();
         record('build-checker', build);
       }
       if (!build.passed && (options.build_policy ?? 'strict') === 'strict') {
@@ -138,7 +155,9 @@ export async function runTask(
       await testAndDebug();
       break;
   }
-  const tagged = await agents.finishTask({ run_id: runId, task_id: task.id, ref: base });
+  const tagged = await agents.finishTask.executeWithOptions({ summary: `Store: tag ${task.id}` }, [
+    { run_id: runId, task_id: task.id, ref: base },
+  ]);
   board.complete(task.id, tagged);
   return tagged;
 }

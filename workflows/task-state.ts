@@ -7,7 +7,7 @@ import type {
   TodoItem,
   TodoList,
 } from '../contracts';
-import { now } from './run-state';
+import { now, type RunState } from './run-state';
 
 /**
  * Every task's progress, and the only place a task's status changes. The transitions:
@@ -20,8 +20,11 @@ import { now } from './run-state';
 export class TaskBoard {
   private readonly byId: Map<string, TaskProgress>;
 
-  /** `tasks` is the run's own progress array: the board changes it in place. */
-  constructor(readonly tasks: TaskProgress[]) {
+  /** `tasks` is the run's own progress array: the board changes it in place, and tells `events`. */
+  constructor(
+    readonly tasks: TaskProgress[],
+    private readonly events?: Pick<RunState, 'emit'>,
+  ) {
     this.byId = new Map(tasks.map((t) => [t.id, t]));
   }
 
@@ -63,6 +66,7 @@ export class TaskBoard {
     const p = this.get(id);
     p.status = 'running';
     p.started_at = now();
+    this.events?.emit('task_started', `${id} (${p.agent_role}) started: ${p.title}`, { task_id: id });
   }
 
   awaitApproval(id: string): void {
@@ -104,6 +108,11 @@ export class TaskBoard {
       ...(r.report_path ? { report_path: r.report_path } : {}),
       at: now(),
     });
+    this.events?.emit(
+      'step_finished',
+      `${id}: ${agent}${round ? ` round ${round}` : ''} ${r.passed ? 'ok' : 'FAILED'}: ${r.summary.slice(0, 300)}`,
+      { task_id: id, status: r.passed ? 'passed' : 'failed' },
+    );
   }
 
   setRounds(id: string, rounds: number): void {
@@ -123,7 +132,12 @@ export class TaskBoard {
   }
 
   finished(id: string): void {
-    this.get(id).finished_at = now();
+    const p = this.get(id);
+    p.finished_at = now();
+    this.events?.emit('task_finished', `${id} ${p.status}${p.error ? `: ${p.error.slice(0, 300)}` : ''}`, {
+      task_id: id,
+      status: p.status,
+    });
   }
 
   /** Skips every pending task that depends, directly or not, on one that did not complete. */
@@ -134,6 +148,10 @@ export class TaskBoard {
         p.status = 'skipped';
         p.error = `skipped: dependency ${failedId} ${reason}`;
         p.finished_at = now();
+        this.events?.emit('task_finished', `${t.id} skipped: dependency ${failedId} ${reason}`, {
+          task_id: t.id,
+          status: 'skipped',
+        });
         this.skipDependents(list, t.id, 'was skipped');
       }
     }

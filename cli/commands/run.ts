@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatProblems, RequestedMode, validateDocumentText } from '../../contracts';
 import { connectRuns } from '../temporal-access';
 import { CliError, EXIT } from '../exit-codes';
+import { defaultOutDir, exportRun } from '../export-run';
 import { finalReport, followRun } from '../follow-run';
 
 /** `devcrew run "<request>" | --todo FILE`: starts a run on a running devcrew and follows it. */
@@ -18,6 +19,8 @@ export function registerRun(program: Command): void {
     .option('--budget <usd>', 'spending limit in USD', Number)
     .option('--parallelism <n>', 'tasks at once', Number)
     .option('--mode <mode>', 'crew, single-agent, or auto (the rollout decides)', 'auto')
+    .option('--out <dir>', "where the run's files go (default ./devcrew-output/<run>/)")
+    .option('--no-export', "leave the run's files in the artifact repository only")
     .action(
       async (
         request: string | undefined,
@@ -29,6 +32,8 @@ export function registerRun(program: Command): void {
           budget?: number;
           parallelism?: number;
           mode: string;
+          out?: string;
+          export: boolean;
         },
       ) => {
         if (!request === !o.todo) throw new CliError('give a request or --todo FILE (one of them)');
@@ -67,7 +72,13 @@ export function registerRun(program: Command): void {
             interactive: !o.json,
             write,
           });
-          process.stdout.write(o.json ? `${JSON.stringify(run)}\n` : `${finalReport(run, webUi)}\n`);
+          const exported = o.export ? await exportRun(run, o.out ?? defaultOutDir(run_id)) : undefined;
+          if (exported && !exported.dir) write(`  ${exported.note}`);
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify({ ...run, ...(exported?.dir ? { exported_to: exported.dir } : {}) })}\n`
+              : `${finalReport(run, webUi, exported?.dir)}\n`,
+          );
           process.exitCode = run.status === 'completed' ? EXIT.ok : EXIT.invalid;
         } finally {
           await close();

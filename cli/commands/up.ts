@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { stderrReport } from '../../runtime/provision';
 import { startStack } from '../../runtime/stack';
 import { EXIT } from '../exit-codes';
+import { defaultOutDir, exportRun } from '../export-run';
 import { finalReport, followRun } from '../follow-run';
 
 /**
@@ -17,10 +18,12 @@ export function registerUp(program: Command): void {
     .option('--approve-plan', 'approve the plan without asking')
     .option('--exit', 'stop everything once the run ends (exit code 0 only if it completed)')
     .option('--headless', 'without the Temporal Web UI')
+    .option('--out <dir>', "where the run's files go (default ./devcrew-output/<run>/)")
+    .option('--no-export', "leave the run's files in the artifact repository only")
     .action(
       async (
         request: string | undefined,
-        opts: { approvePlan?: boolean; exit?: boolean; headless?: boolean },
+        opts: { approvePlan?: boolean; exit?: boolean; headless?: boolean; out?: string; export: boolean },
       ) => {
         const write = (line: string) => process.stdout.write(`${line}\n`);
         const stack = await startStack({ report: stderrReport, headless: opts.headless });
@@ -55,7 +58,9 @@ export function registerUp(program: Command): void {
             stopped.then(() => undefined),
           ]);
           if (!run) return;
-          write(finalReport(run, stack.webUiUrl));
+          const exported = opts.export ? await exportRun(run, opts.out ?? defaultOutDir(run_id)) : undefined;
+          if (exported && !exported.dir) write(`  ${exported.note}`);
+          write(finalReport(run, stack.webUiUrl, exported?.dir));
           if (opts.exit) {
             await stop();
             process.exitCode = run.status === 'completed' ? EXIT.ok : EXIT.invalid;

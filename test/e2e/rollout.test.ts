@@ -137,7 +137,7 @@ test(
     assert.equal(d.type, 'singleAgentWorkflow');
 
     await saveHistory(stack.client.workflow.getHandle(runId), 'single-agent-sma');
-    const status = await devcrew(['status', runId], { env: cliEnv() });
+    const status = await devcrew(['status', runId, '--json'], { env: cliEnv() });
     assert.equal(status.code, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).mode, 'single-agent');
   },

@@ -30,6 +30,8 @@ const runs: RunsService = {
         mode: 'crew',
         status: status ?? 'running',
         temporal_status: 'RUNNING',
+        request: 'Create simple SMA crossover strategy',
+        cost_usd: null,
         started_at: '2026-11-25T00:00:00.000Z',
         closed_at: null,
       },
@@ -50,6 +52,8 @@ const runs: RunsService = {
       usage_by_role: {},
       budget_usd: 1,
       model: null,
+      plan: null,
+      last_event_seq: 3,
       result: null,
     };
   },
@@ -64,6 +68,9 @@ const runs: RunsService = {
       approver: decision.approver,
       decided_at: '2026-11-25T00:00:00.000Z',
     };
+  },
+  async *events() {
+    yield* [];
   },
   async cancel(id) {
     if (id !== 'devcrew-sma-1') throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
@@ -262,4 +269,31 @@ test('an unknown mode is refused on POST /v1/runs and on GET /v1/runs', async ()
   const list = await call('GET', '/v1/runs?mode=solo');
   assert.equal(list.status, 400);
   assert.match(list.body.error.message, /unknown mode "solo"; use one of crew, single-agent/);
+});
+
+test('a todo_list whose dependencies form a cycle is refused with 400 naming the cycle, as devcrew validate does', async () => {
+  const before = started.length;
+  const task = (id: string, dependencies: string[]) => ({
+    id,
+    title: id,
+    description: id,
+    agent_role: 'coder',
+    dependencies,
+    acceptance_criteria: { tests: [{ cmd: 'pytest -q' }] },
+  });
+  const res = await call('POST', '/v1/runs', {
+    todo_list: {
+      todo_list_id: 'loop',
+      request: 'r',
+      tasks: [task('a', ['c']), task('b', ['a']), task('c', ['b'])],
+    },
+  });
+  assert.equal(res.status, 400);
+  assert.deepEqual(res.body.error.problems, [
+    {
+      path: 'todo_list.tasks[0]',
+      message: 'dependency cycle: a -> c -> b -> a; remove one of these dependencies',
+    },
+  ]);
+  assert.equal(started.length, before, 'nothing was started');
 });
