@@ -2,6 +2,7 @@ import readline from 'node:readline/promises';
 import type { RunProgress, RunResult } from '../contracts';
 import type { RunsService } from '../server/runs-service';
 import { progressPrinter } from './progress-view';
+import { usageLine } from './usage-line';
 
 export interface FollowOptions {
   runs: RunsService;
@@ -77,9 +78,7 @@ export function finalReport(run: Run, webUi?: string): string {
   }
   lines.push(
     `  model:        ${run.model ? (run.model.provider === 'scripted' ? 'scripted (a test double replaying recorded answers)' : `${run.model.provider} ${run.model.name}`) : 'none'}`,
-    `  cost:         $${run.usage?.cost_usd.toFixed(4) ?? '0'} (${run.usage?.calls ?? 0} model calls, ${run.usage?.cache_hits ?? 0} cache hits)${Object.entries(
-      run.usage_by_role ?? {},
-    )
+    `  cost:         ${usageLine(run.usage, run.model)}${Object.entries(run.usage_by_role ?? {})
       .map(([role, u]) => `; ${role} $${u.cost_usd.toFixed(4)}`)
       .join('')}`,
     `  artifacts:    devcrew artifacts ${run.run_id}   (--export DIR to check the code out)`,

@@ -1,4 +1,5 @@
 import type { RunProgress } from '../contracts';
+import { usageLine } from './usage-line';
 
 /** Prints what changed since the last look: task states, debugger rounds, gates, cost. */
 export function progressPrinter(write: (line: string) => void) {
@@ -26,8 +27,8 @@ export function progressPrinter(write: (line: string) => void) {
       show(`gate:${g.gate_id}`, 'pending', `  gate ${g.gate_id} waits for ${g.waiting_for}`);
     show(
       'cost',
-      p.usage.cost_usd.toFixed(4),
-      `  cost so far $${p.usage.cost_usd.toFixed(4)} of $${p.budget_usd.toFixed(2)} (${p.usage.calls} model calls, ${p.usage.cache_hits} cache hits)`,
+      `${p.usage.cost_usd.toFixed(4)}:${p.usage.unpriced_calls ?? 0}`,
+      `  cost so far ${usageLine(p.usage, p.model)}; budget $${p.budget_usd.toFixed(2)}`,
     );
   };
 }
