@@ -22,6 +22,7 @@ import { runIdFor } from '../workflows/run-id';
 import { MODE, RUN_STATUS } from '../workflows/search-attributes';
 import type { singleAgentWorkflow } from '../workflows/single-agent';
 import type { RolloutService } from './rollout-service';
+import { providerWait } from './provider-wait';
 import type { RunsService } from './runs-service';
 
 /** The workflow type of each mode; a run is one of these. */
@@ -111,7 +112,9 @@ export function temporalRuns(deps: {
       if (d.status.name === 'RUNNING') {
         const progress = await h.query(progressQuery);
         // The run has decided its outcome and is closing: answer with its result, not a half-way view.
-        if (['running', 'awaiting_approval'].includes(progress.status)) return { ...progress, result: null };
+        if (['running', 'awaiting_approval'].includes(progress.status)) {
+          return { ...progress, result: null, waiting_for: providerWait(d) };
+        }
       }
       if (d.status.name === 'RUNNING' || d.status.name === 'COMPLETED') {
         const result: RunResult | undefined = await h.result().catch(() => undefined);
