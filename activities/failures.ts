@@ -52,8 +52,10 @@ function withinRetries(failure: unknown, maxRetries: number): unknown {
     }
   })();
   if (!info || !(failure instanceof Error)) return failure;
-  // A retry policy with a limit of its own (sandbox steps) keeps it; only unlimited ones need max_retries here.
-  if ((info.retryPolicy?.maximumAttempts ?? 0) > 0) return failure;
+  // A retry policy with a limit of its own (sandbox steps) keeps it; only unlimited ones (no limit, or the
+  // server's 0) need max_retries here.
+  const limit = info.retryPolicy?.maximumAttempts;
+  if (limit !== undefined && Number.isFinite(limit) && limit > 0) return failure;
   const app = failure instanceof ApplicationFailure ? failure : undefined;
   if (app?.nonRetryable) return failure;
   // A provider error that model-step.ts decided to retry: the window applies, not max_retries.

@@ -165,7 +165,13 @@ export class FakeGemini extends ScriptedServer<GeminiReply> {
         });
       case 'status': {
         const statusName =
-          reply.status === 429 ? 'RESOURCE_EXHAUSTED' : reply.status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
+          reply.status === 429
+            ? 'RESOURCE_EXHAUSTED'
+            : reply.status === 503
+              ? 'UNAVAILABLE'
+              : reply.status >= 500
+                ? 'INTERNAL'
+                : 'INVALID_ARGUMENT';
         return send(
           reply.status,
           { error: { code: reply.status, message: reply.message ?? statusName, status: statusName } },

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunView } from '../../contracts';
 import { startStack, type Stack } from '../../runtime/stack';
+import type { WorkerKind } from '../../workers';
 import { agentCall, PLANNING } from '../../workflows/activity-options';
 import { startTestServer, TEST_ENV } from '../support/env';
 import { freePort } from '../support/ports';
@@ -14,14 +15,16 @@ export const TOKEN = 'provider-runs-token-5678';
  * (models/retry-window.ts) decides how long an outage is ridden out. Until then the task's max_retries
  * ends an outage early and the outage tests are skipped, saying why.
  */
-export const UNLIMITED_MODEL_RETRIES = agentCall(PLANNING, 'q').retry?.maximumAttempts === 0;
+const modelAttempts = agentCall(PLANNING, 'q').retry?.maximumAttempts;
+export const UNLIMITED_MODEL_RETRIES =
+  modelAttempts === undefined || modelAttempts === Number.POSITIVE_INFINITY;
 export const NEEDS_UNLIMITED =
-  "needs the workflow to give model-bound activities maximumAttempts 0 (the lead's half of issue 19)";
+  "needs the workflow to give model-bound activities unlimited attempts (maximumAttempts unset: the lead's half of issue 19)";
 
 /** A stack (real Temporal, workers, HTTP API) whose model settings come from `env`, for one test file. */
 export async function providerStack(
   env: Record<string, string>,
-  options: { prefix: string; sandbox?: boolean },
+  options: { prefix: string; sandbox?: boolean; workers?: WorkerKind[] },
 ): Promise<{ stack: Stack; stop(): Promise<void> }> {
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), `devcrew-${options.prefix}`));
   for (const k of [
@@ -51,7 +54,7 @@ export async function providerStack(
     temporalAddress: address,
     apiPort: await freePort(),
     queuePrefix: options.prefix,
-    workers: options.sandbox ? ['runs', 'agents', 'sandbox'] : ['runs', 'agents'],
+    workers: options.workers ?? (options.sandbox ? ['runs', 'agents', 'sandbox'] : ['runs', 'agents']),
   });
   return {
     stack,
