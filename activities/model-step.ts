@@ -43,7 +43,9 @@ export async function askModel<S extends z.ZodType>(
   };
   const answer = await whileHeartbeating(context, () => deps.model.generateJson(request)).catch(
     (err: unknown) => {
-      throw context ? providerFailure(err, context, deps.model.retryWindowSeconds) : err;
+      // A cancelled step is not a provider failure: Temporal knows it was cancelled.
+      if (!context || context.cancellationSignal.aborted) throw err;
+      throw providerFailure(err, context, deps.model.retryWindowSeconds);
     },
   );
   const model = deps.model.info;

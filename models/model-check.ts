@@ -30,7 +30,7 @@ export async function checkModelServed(setup: ModelSetup, report: (line: string)
       );
       return;
     }
-    if (found) {
+    if (found && found.generates !== false) {
       report(`model: ${provider} serves ${name} (checked with ${how})`);
       return;
     }
@@ -40,7 +40,9 @@ export async function checkModelServed(setup: ModelSetup, report: (line: string)
       model: name,
       at: lookup.at,
       served,
-      evidence: `${how} answered 404 Not Found`,
+      evidence: found
+        ? `${how} lists it, but not for generateContent: it cannot answer text requests`
+        : `${how} answered 404 Not Found`,
       configured: setup.configured,
     });
   } catch (err) {

@@ -111,6 +111,17 @@ test('a model an OpenAI-compatible server does not serve is refused at start the
   assert.equal(openai.requests.length, 0, 'no chat completion was asked for');
 });
 
+test('a model that cannot answer text requests is refused at start too', async () => {
+  const run = await devcrew(['plan', 'Create momentum strategy', '-o', path.join(dir, 'no')], {
+    env: geminiEnv({ DEVCREW_MODEL: 'gemini-embedding-2' }),
+  });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(
+    run.stderr,
+    /does not serve the model "gemini-embedding-2" \(models\.get lists it, but not for generateContent/,
+  );
+});
+
 test('devcrew models lists what the provider serves, marking the configured model, the default and known prices', async () => {
   const run = await devcrew(['models'], { env: geminiEnv({ DEVCREW_MODEL: 'gemini-3.5-flash' }) });
   assert.equal(run.code, 0, run.stderr);
