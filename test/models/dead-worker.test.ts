@@ -3,13 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { NativeConnection } from '@temporalio/worker';
-import { createAgentActivities } from '../../activities';
-import { openArtifactStore } from '../../artifacts';
 import { taskQueues } from '../../contracts';
-import { pathsFrom, readEnv } from '../../core/config';
-import { modelFromEnv } from '../../models/config';
 import { agentCall, PLANNING } from '../../workflows/activity-options';
 import { startWorkers, type RunningWorkers } from '../../workers';
+import { productionActivities } from '../../workers/deps';
 import { FakeGemini } from '../fakes/fake-gemini';
 import { recordedAnswer, roleOf } from '../fakes/recorded-answers';
 import { cancelRun, pollRun, providerStack, startRun } from './run-support';
@@ -49,17 +46,17 @@ after(async () => {
 /** An agents worker in this process (the one that takes over). */
 async function agentsWorkerHere(): Promise<void> {
   if (replacement) return;
-  const setup = modelFromEnv(pathsFrom(readEnv()).stateDir);
+  const acts = await productionActivities({
+    withSandbox: false,
+    report: () => undefined,
+    client: env.stack.client,
+  });
   connection = await NativeConnection.connect({ address: env.stack.address });
   replacement = await startWorkers({
     connection,
     namespace: env.stack.namespace,
     kinds: ['agents'],
-    agents: createAgentActivities({
-      model: setup.model,
-      prices: setup.prices,
-      artifacts: await openArtifactStore({ repoDir: pathsFrom(readEnv()).artifactsDir }),
-    }),
+    agents: acts.agents,
     taskQueues: taskQueues(PREFIX),
   });
 }
