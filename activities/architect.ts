@@ -1,6 +1,6 @@
 import { Contract, type AgentStepInput, type AgentStepResult } from '../contracts';
 import type { ActivityDeps } from './deps';
-import { converting } from './failures';
+import { convertingTask } from './failures';
 import { askModel } from './model-step';
 import { provenance } from './provenance';
 import { fileBlock, isContract, readFiles, taskHeader, withoutDuplicates } from './workspace';
@@ -9,7 +9,7 @@ import { fileBlock, isContract, readFiles, taskHeader, withoutDuplicates } from 
 export function createArchitect(deps: ActivityDeps) {
   return {
     async architect(input: AgentStepInput): Promise<AgentStepResult> {
-      return converting(async () => {
+      return convertingTask(input.task, async () => {
         const known = await readFiles(deps.artifacts, input.base.commit, isContract);
         const prompt = [
           taskHeader(input),

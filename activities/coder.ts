@@ -1,6 +1,6 @@
 import { CodeArtifacts, type AgentStepInput, type AgentStepResult } from '../contracts';
 import type { ActivityDeps } from './deps';
-import { converting } from './failures';
+import { convertingTask } from './failures';
 import { askModel } from './model-step';
 import { provenance } from './provenance';
 import { fileBlock, isContract, isPython, readFiles, taskHeader, withoutDuplicates } from './workspace';
@@ -26,7 +26,7 @@ export async function writeCode(
   input: AgentStepInput,
   role: 'coder' | 'debugger' | 'single-agent',
 ): Promise<AgentStepResult> {
-  return converting(async () => {
+  return convertingTask(input.task, async () => {
     const contracts = await readFiles(deps.artifacts, input.base.commit, isContract);
     const fixing = role === 'debugger' || input.failing_report_path !== undefined;
     const current = fixing ? await readFiles(deps.artifacts, input.base.commit, isPython) : [];

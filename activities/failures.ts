@@ -1,5 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DevcrewError } from '../core/errors';
+import { decideRetry, PROVIDER_WAIT_TYPES } from '../models/retry-window';
+
+/** Attempts beyond the first for a step that names none (the planner's and the store's steps). */
+const DEFAULT_MAX_RETRIES = 3;
 
 /**
  * The one place an error becomes the failure Temporal sees: a DevcrewError's code becomes
@@ -21,11 +25,67 @@ export function toActivityFailure(err: unknown): unknown {
   return err;
 }
 
-/** Runs an activity body, converting what it throws. */
-export async function converting<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs an activity body, converting what it throws. Model-bound steps may be retried without limit (to
+ * ride out a provider outage, decided in model-step.ts); any other retryable error stops once the task's
+ * `max_retries` is spent.
+ */
+export async function converting<T>(fn: () => Promise<T>, maxRetries = DEFAULT_MAX_RETRIES): Promise<T> {
+  const context = currentContext();
+  const timeout = context?.info.heartbeatTimeoutMs;
+  // Every step heartbeats while it works, so a worker that dies mid-step is noticed within the
+  // heartbeat timeout (workflows/activity-options.ts) instead of the step's whole timeout.
+  const timer = timeout ? setInterval(() => context.heartbeat(), Math.min(2_000, timeout / 3)) : undefined;
   try {
     return await fn();
   } catch (err) {
-    throw toActivityFailure(err);
+    throw withinRetries(toActivityFailure(err), maxRetries);
+  } finally {
+    clearInterval(timer);
   }
+}
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // outside an activity (scripts, tests)
+  }
+}
+
+/** The same, for a task's step: its own `max_retries` applies. */
+export function convertingTask<T>(task: { max_retries: number }, fn: () => Promise<T>): Promise<T> {
+  return converting(fn, task.max_retries);
+}
+
+function withinRetries(failure: unknown, maxRetries: number): unknown {
+  const info = (() => {
+    try {
+      return Context.current().info;
+    } catch {
+      return undefined; // outside an activity
+    }
+  })();
+  if (!info || !(failure instanceof Error)) return failure;
+  // A retry policy with a limit of its own (sandbox steps) keeps it; only unlimited ones (no limit, or the
+  // server's 0) need max_retries here.
+  const limit = info.retryPolicy?.maximumAttempts;
+  if (limit !== undefined && Number.isFinite(limit) && limit > 0) return failure;
+  const app = failure instanceof ApplicationFailure ? failure : undefined;
+  if (app?.nonRetryable) return failure;
+  // A provider error that model-step.ts decided to retry: the window applies, not max_retries.
+  if (app && (PROVIDER_WAIT_TYPES as readonly string[]).includes(app.type ?? '')) return failure;
+  const decision = decideRetry({
+    error: { type: app?.type ?? failure.name, message: failure.message, retryable: true, provider: false },
+    clock: { attempt: info.attempt, firstScheduledMs: info.scheduledTimestampMs, nowMs: Date.now() },
+    windowSeconds: 0,
+    maxRetries,
+  });
+  if (decision.retry) return failure;
+  return ApplicationFailure.create({
+    type: decision.type,
+    message: decision.message,
+    nonRetryable: true,
+    cause: failure,
+  });
 }

@@ -1,8 +1,10 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { ModelInfo, ModelUsage } from '../contracts';
 import { costOf } from '../models/prices';
 import { promptHash } from '../models/prompt-hash';
-import type { ModelRole } from '../models/types';
+import { decideRetry } from '../models/retry-window';
+import { ModelError, type ModelRole } from '../models/types';
 import { promptFor } from '../prompts';
 import type { ActivityDeps } from './deps';
 import { stableTimestamp, type StepProvenance } from './provenance';
@@ -15,31 +17,54 @@ export interface ModelStep<T> {
   provenance: StepProvenance;
 }
 
-/** One agent's model call: its versioned prompt, the answer validated, usage priced, provenance ready. */
+/** Heartbeats during a model call this often, so a dead worker's call is retried after the heartbeat timeout. */
+const HEARTBEAT_EVERY_MS = 5_000;
+/** Without a configured window (tests building clients by hand): five minutes. */
+const DEFAULT_WINDOW_SECONDS = 300;
+
+/**
+ * One agent's model call: its versioned prompt, the answer validated, every billed token priced,
+ * provenance ready. Inside an activity it heartbeats while waiting and turns a transient provider error
+ * into a retry within DEVCREW_MODEL_RETRY_WINDOW_SECONDS (models/retry-window.ts).
+ */
 export async function askModel<S extends z.ZodType>(
   deps: ActivityDeps,
   call: { role: ModelRole; prompt: string; schema: S; scriptKey?: string },
 ): Promise<ModelStep<z.output<S>>> {
   const system = promptFor(call.role);
+  const context = activityContext();
   const request = {
     role: call.role,
     system: system.text,
     prompt: call.prompt,
     schema: call.schema,
     scriptKey: call.scriptKey,
+    ...(context ? { signal: context.cancellationSignal } : {}),
   };
-  const answer = await deps.model.generateJson(request);
+  const answer = await whileHeartbeating(context, () => deps.model.generateJson(request)).catch(
+    (err: unknown) => {
+      // A cancelled step is not a provider failure: Temporal knows it was cancelled.
+      if (!context || context.cancellationSignal.aborted) throw err;
+      throw providerFailure(err, context, deps.model.retryWindowSeconds);
+    },
+  );
   const model = deps.model.info;
-  const cost = answer.cached ? 0 : costOf(deps.prices, model, answer.usage);
+  const priced = answer.cached
+    ? { cost_usd: 0, price_known: true }
+    : costOf(deps.prices, model, answer.usage);
+  const billed = !answer.cached;
   return {
     value: answer.value,
     model,
     usage: {
-      calls: answer.cached ? 0 : 1,
-      cache_hits: answer.cached ? 1 : 0,
-      input_tokens: answer.cached ? 0 : answer.usage.input_tokens,
-      output_tokens: answer.cached ? 0 : answer.usage.output_tokens,
-      cost_usd: cost,
+      calls: billed ? 1 : 0,
+      cache_hits: billed ? 0 : 1,
+      input_tokens: billed ? answer.usage.input_tokens : 0,
+      output_tokens: billed ? answer.usage.output_tokens : 0,
+      thought_tokens: billed ? (answer.usage.thought_tokens ?? 0) : 0,
+      cached_input_tokens: billed ? (answer.usage.cached_input_tokens ?? 0) : 0,
+      cost_usd: priced.cost_usd,
+      unpriced_calls: billed && !priced.price_known ? 1 : 0,
     },
     provenance: {
       agent_role: call.role,
@@ -49,4 +74,53 @@ export async function askModel<S extends z.ZodType>(
       timestamp: stableTimestamp(),
     },
   };
+}
+
+/** A transient provider error becomes a retry within the window, or a clear failure after it. */
+function providerFailure(err: unknown, context: Context, windowSeconds = DEFAULT_WINDOW_SECONDS): unknown {
+  if (!(err instanceof ModelError) || !err.retryable) return err;
+  const { attempt, scheduledTimestampMs } = context.info;
+  const decision = decideRetry({
+    error: {
+      type: err.code,
+      message: err.message,
+      retryable: true,
+      provider: true,
+      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    },
+    clock: { attempt, firstScheduledMs: scheduledTimestampMs, nowMs: Date.now() },
+    windowSeconds,
+    maxRetries: 0,
+  });
+  context.log.warn('model provider failed', { type: err.code, attempt, retry: decision.retry });
+  return ApplicationFailure.create({
+    type: decision.type,
+    message: decision.message,
+    nonRetryable: !decision.retry,
+    // For whoever shows the run: since when this step has been waiting for the provider.
+    details: [{ waiting_since: new Date(scheduledTimestampMs).toISOString(), window_seconds: windowSeconds }],
+    ...(decision.retry && decision.nextRetryDelayMs !== undefined
+      ? { nextRetryDelay: decision.nextRetryDelayMs }
+      : {}),
+  });
+}
+
+async function whileHeartbeating<T>(context: Context | undefined, fn: () => Promise<T>): Promise<T> {
+  if (!context?.info.heartbeatTimeoutMs) return fn();
+  const every = Math.min(HEARTBEAT_EVERY_MS, context.info.heartbeatTimeoutMs / 3);
+  context.heartbeat({ waiting_for: 'model' });
+  const timer = setInterval(() => context.heartbeat({ waiting_for: 'model' }), every);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // outside an activity: `devcrew plan`, scripts, tests
+  }
 }

@@ -1,7 +1,8 @@
 import readline from 'node:readline/promises';
-import type { RunView } from '../contracts';
+import type { ProviderWait, RunView } from '../contracts';
 import type { RunsService } from '../server/runs-service';
 import { planTable } from './plan-view';
+import { usageLine } from './usage-line';
 
 export interface FollowOptions {
   runs: RunsService;
@@ -22,7 +23,14 @@ type Run = RunView;
  * log says what was approved), asked for in a terminal, or explained.
  */
 export async function followRun(o: FollowOptions): Promise<Run> {
-  for await (const event of o.runs.events(o.runId, { after: 0 })) {
+  const onWait = (w: ProviderWait | null) =>
+    o.quiet ||
+    o.write(
+      w
+        ? `  waiting for the model provider since ${w.since} (${w.activity}, ${w.attempts} failed attempt(s)): ${w.last_error.slice(0, 200)}`
+        : '  the model provider answers again',
+    );
+  for await (const event of o.runs.events(o.runId, { after: 0, onWait })) {
     if (!o.quiet) o.write(`  ${event.at.slice(11, 19)} ${event.message}`);
     if (event.type !== 'gate_opened' || !event.gate_id) continue;
     const run = await o.runs.get(o.runId);
@@ -85,9 +93,7 @@ export function finalReport(view: Run, webUi?: string, exported?: string): strin
   }
   lines.push(
     `  model:        ${run.model ? (run.model.provider === 'scripted' ? 'scripted (a test double replaying recorded answers)' : `${run.model.provider} ${run.model.name}`) : 'none'}`,
-    `  cost:         $${run.usage.cost_usd.toFixed(4)} (${run.usage.calls} model calls, ${run.usage.cache_hits} cache hits)${Object.entries(
-      run.usage_by_role,
-    )
+    `  cost:         ${usageLine(run.usage, run.model)}${Object.entries(run.usage_by_role)
       .map(([role, u]) => `; ${role} $${u.cost_usd.toFixed(4)}`)
       .join('')}`,
     exported

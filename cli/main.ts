@@ -4,6 +4,7 @@ import { ConfigError } from '../core/config';
 import { ProvisionError } from '../runtime/provision';
 import { registerArtifacts } from './commands/artifacts';
 import { registerManage } from './commands/manage';
+import { registerModels } from './commands/models';
 import { registerPlan } from './commands/plan';
 import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
@@ -33,6 +34,7 @@ for (const register of [
   registerSchema,
   registerArtifacts,
   registerWorker,
+  registerModels,
   registerSandbox,
   registerServer,
   registerSetup,

@@ -1,4 +1,5 @@
 import type { RunProgress, TodoList } from '../contracts';
+import { usageLine } from './usage-line';
 
 /**
  * The plan as a person reads it before approving: each task's id, role, title, dependencies, acceptance
@@ -49,7 +50,7 @@ export function statusView(p: RunProgress & { waiting_for?: unknown }): string {
     `  mode:    ${p.mode} (${p.mode_reason})`,
     `  request: ${p.request}`,
     `  model:   ${p.model ? (p.model.provider === 'scripted' ? 'scripted (a test double replaying recorded answers)' : `${p.model.provider} ${p.model.name}`) : 'none yet'}`,
-    `  cost:    $${p.usage.cost_usd.toFixed(4)} of $${p.budget_usd.toFixed(2)} (${p.usage.calls} model calls, ${p.usage.cache_hits} cache hits)`,
+    `  cost:    ${usageLine(p.usage, p.model)}; budget $${p.budget_usd.toFixed(2)}`,
   ];
   if (p.plan) lines.push('', planTable(p.plan, p.budget_usd));
   if (p.tasks.length) {

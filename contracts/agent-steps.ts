@@ -22,12 +22,23 @@ export const ModelInfo = z.strictObject({
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
+/**
+ * What the model calls of a step (or a run) used and cost. Every billed token is here: `output_tokens` is
+ * the visible answer, `thought_tokens` the thinking or reasoning the provider bills at the output rate on
+ * top of it, `cached_input_tokens` the part of `input_tokens` read from the provider's prompt cache (billed
+ * at the cache rate where the price table has one). `unpriced_calls` counts calls whose model has no price
+ * in the price table: their tokens are here but not in `cost_usd`. The last three are absent (0) in usages
+ * recorded before they existed.
+ */
 export const ModelUsage = z.strictObject({
   calls: z.number().int().nonnegative(),
   cache_hits: z.number().int().nonnegative(),
   input_tokens: z.number().int().nonnegative(),
   output_tokens: z.number().int().nonnegative(),
+  thought_tokens: z.number().int().nonnegative().optional(),
+  cached_input_tokens: z.number().int().nonnegative().optional(),
   cost_usd: z.number().nonnegative(),
+  unpriced_calls: z.number().int().nonnegative().optional(),
 });
 export type ModelUsage = z.infer<typeof ModelUsage>;
 
@@ -36,17 +47,24 @@ export const NO_USAGE: ModelUsage = {
   cache_hits: 0,
   input_tokens: 0,
   output_tokens: 0,
+  thought_tokens: 0,
+  cached_input_tokens: 0,
   cost_usd: 0,
+  unpriced_calls: 0,
 };
 
-/** Two usages added up, field by field. */
+/** Two usages added up, field by field (a usage recorded before a field existed counts it as 0). */
 export function sumUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
+  const add = (k: keyof ModelUsage) => (a[k] ?? 0) + (b[k] ?? 0);
   return {
-    calls: a.calls + b.calls,
-    cache_hits: a.cache_hits + b.cache_hits,
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    cost_usd: a.cost_usd + b.cost_usd,
+    calls: add('calls'),
+    cache_hits: add('cache_hits'),
+    input_tokens: add('input_tokens'),
+    output_tokens: add('output_tokens'),
+    thought_tokens: add('thought_tokens'),
+    cached_input_tokens: add('cached_input_tokens'),
+    cost_usd: add('cost_usd'),
+    unpriced_calls: add('unpriced_calls'),
   };
 }
 

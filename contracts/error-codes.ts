@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   MODEL_RATE_LIMITED: code(true, 503, 'the model provider asked to slow down (429)'),
   MODEL_UNAVAILABLE: code(true, 503, 'the model provider failed or could not be reached'),
   MODEL_BAD_REQUEST: code(false, 502, 'the model provider refused the request or the key'),
+  MODEL_NOT_FOUND: code(false, 502, 'the model provider does not serve the configured model (DEVCREW_MODEL)'),
+  MODEL_RETRY_WINDOW_EXCEEDED: code(
+    false,
+    503,
+    'the model provider kept failing for longer than DEVCREW_MODEL_RETRY_WINDOW_SECONDS',
+  ),
   MODEL_SAFETY_BLOCK: code(false, 422, 'the model provider refused on safety grounds'),
   INVALID_AGENT_OUTPUT: code(false, 502, "a model's answer does not match the contract it was asked for"),
   BUDGET_EXCEEDED: code(false, 402, 'the run spent its budget and the extension was refused'),

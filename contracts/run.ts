@@ -217,9 +217,29 @@ export const RunSummary = z.strictObject({
 export type RunSummary = z.infer<typeof RunSummary>;
 
 /**
+ * Set in `GET /v1/runs/{id}` while a step waits out model provider errors (429, 5xx, timeouts, cut
+ * connections) within DEVCREW_MODEL_RETRY_WINDOW_SECONDS: the step that has waited longest.
+ */
+export const ProviderWait = z.strictObject({
+  kind: z.literal('model_provider'),
+  /** The waiting activity, e.g. `code`. */
+  activity: z.string(),
+  /** When the step's first attempt was scheduled. */
+  since: z.string(),
+  /** Attempts that failed so far. */
+  attempts: z.number().int().positive(),
+  /** The provider's last error, e.g. "[MODEL_UNAVAILABLE] Gemini (...) failed (500): ...". */
+  last_error: z.string(),
+  next_attempt_at: z.string().nullable(),
+  /** How many steps of the run wait for the provider now. */
+  steps_waiting: z.number().int().positive(),
+});
+export type ProviderWait = z.infer<typeof ProviderWait>;
+
+/**
  * `GET /v1/runs/{id}` and `devcrew status`: the progress (and once finished, the result); a run that
  * failed before it could answer shows its status and error only.
  */
 export type RunView =
-  | (RunProgress & { result: RunResult | null })
+  | (RunProgress & { result: RunResult | null; waiting_for?: ProviderWait | null })
   | { run_id: string; mode: RunMode | null; status: 'failed' | 'cancelled'; error: string; result: null };

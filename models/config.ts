@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors';
+import { DEFAULT_MODELS } from './catalog';
 import { geminiClient } from './gemini';
 import { openAiCompatibleClient } from './openai-compatible';
 import { loadPrices, type PriceTable } from './prices';
@@ -15,6 +16,12 @@ const ModelEnv = z.object({
   DEVCREW_MODEL: z.string().min(1).optional(),
   DEVCREW_MODEL_CACHE: z.enum(['on', 'off']).default('on'),
   DEVCREW_MODEL_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(120),
+  DEVCREW_MODEL_RETRY_WINDOW_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds, e.g. 300' })
+    .int('expected whole seconds')
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(300),
   DEVCREW_PRICE_TABLE: z.string().min(1).optional(),
   GEMINI_API_KEY: z.string().min(1).optional(),
   GEMINI_BASE_URL: Url.optional(),
@@ -28,6 +35,10 @@ export interface ModelSetup {
   cache?: CacheStats;
   /** One line for a person: which model runs, and why. */
   description: string;
+  /** True when DEVCREW_MODEL named the model; false when it is the provider's default (catalog.ts). */
+  configured: boolean;
+  /** Transient provider errors are ridden out this long from a step's first attempt. */
+  retryWindowSeconds: number;
 }
 
 /**
@@ -46,6 +57,7 @@ export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = proce
     env.DEVCREW_MODEL_PROVIDER ??
     (env.GEMINI_API_KEY ? 'gemini' : env.OPENAI_API_KEY ? 'openai' : 'scripted');
   const timeoutMs = env.DEVCREW_MODEL_TIMEOUT_SECONDS * 1000;
+  const retryWindowSeconds = env.DEVCREW_MODEL_RETRY_WINDOW_SECONDS;
   let model: ModelClient;
   let description: string;
   if (provider === 'gemini') {
@@ -54,28 +66,30 @@ export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = proce
         'DEVCREW_MODEL_PROVIDER=gemini needs GEMINI_API_KEY (an API key from Google AI Studio)',
       );
     }
-    const name = env.DEVCREW_MODEL ?? 'gemini-2.0-flash';
+    const name = env.DEVCREW_MODEL ?? DEFAULT_MODELS.gemini;
     model = geminiClient({
       apiKey: env.GEMINI_API_KEY,
       model: name,
       baseUrl: env.GEMINI_BASE_URL,
       timeoutMs,
+      retryWindowSeconds,
     });
-    description = `gemini ${name}${env.GEMINI_BASE_URL ? ` at ${env.GEMINI_BASE_URL}` : ''}`;
+    description = `gemini ${name}${env.DEVCREW_MODEL ? '' : " (devcrew's default)"}${env.GEMINI_BASE_URL ? ` at ${env.GEMINI_BASE_URL}` : ''}`;
   } else if (provider === 'openai') {
     if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
       throw new ConfigError(
         'DEVCREW_MODEL_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (Ollama, vLLM)',
       );
     }
-    const name = env.DEVCREW_MODEL ?? 'gpt-4o-mini';
+    const name = env.DEVCREW_MODEL ?? DEFAULT_MODELS.openai;
     model = openAiCompatibleClient({
       apiKey: env.OPENAI_API_KEY ?? 'none',
       model: name,
       baseUrl: env.OPENAI_BASE_URL,
       timeoutMs,
+      retryWindowSeconds,
     });
-    description = `openai-compatible ${name}${env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : ''}`;
+    description = `openai-compatible ${name}${env.DEVCREW_MODEL ? '' : " (devcrew's default)"}${env.OPENAI_BASE_URL ? ` at ${env.OPENAI_BASE_URL}` : ''}`;
   } else {
     model = scriptedClient();
     description = env.DEVCREW_MODEL_PROVIDER
@@ -83,7 +97,8 @@ export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = proce
       : 'scripted (a test double replaying recorded answers): no DEVCREW_MODEL_PROVIDER and no API key set';
   }
   const prices = loadPrices(env.DEVCREW_PRICE_TABLE);
-  if (env.DEVCREW_MODEL_CACHE === 'off') return { model, prices, description };
+  const common = { prices, description, configured: env.DEVCREW_MODEL !== undefined, retryWindowSeconds };
+  if (env.DEVCREW_MODEL_CACHE === 'off') return { model, ...common };
   const cached = cachedModel(model, path.join(stateDir, 'model-cache'));
-  return { model: cached, prices, cache: cached.stats, description };
+  return { model: cached, cache: cached.stats, ...common };
 }

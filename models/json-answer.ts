@@ -43,7 +43,7 @@ export function retryAfterMs(header: string | null | undefined): number | undefi
 
 /**
  * A provider's HTTP error status as a ModelError, the same way for every provider: 429 rate limited
- * (with Retry-After), 5xx unavailable, 401/403 a refused key (naming the variable to check), other 4xx a
+ * (with Retry-After), 5xx unavailable (with Retry-After, as a 503 may send), 401/403 a refused key (naming the variable to check), other 4xx a
  * refused request.
  */
 export function errorForStatus(
@@ -59,7 +59,13 @@ export function errorForStatus(
       `${where} is rate limiting (429): ${detail}`,
       retryAfterMs(retryAfter),
     );
-  if (status >= 500) return new ModelError('MODEL_UNAVAILABLE', `${where} failed (${status}): ${detail}`);
+  if (status >= 500) {
+    return new ModelError(
+      'MODEL_UNAVAILABLE',
+      `${where} failed (${status}): ${detail}`,
+      retryAfterMs(retryAfter),
+    );
+  }
   if (status === 401 || status === 403) {
     return new ModelError('MODEL_BAD_REQUEST', `${where} refused the key (${status}); check ${keyVariable}`);
   }

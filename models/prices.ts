@@ -1,45 +1,72 @@
 import fs from 'node:fs';
-import { z } from 'zod';
 import type { ModelInfo } from '../contracts';
+import { ConfigError } from '../core/errors';
+import { DEFAULT_PRICES } from './catalog';
+import { PriceTable, type PriceRate } from './price-table';
 import type { TokenUsage } from './types';
 
-/** USD per million tokens, by `provider/model`; `provider/*` is the provider's fallback. */
-export const PriceTable = z.record(
-  z.string(),
-  z.strictObject({
-    input_per_million: z.number().nonnegative(),
-    output_per_million: z.number().nonnegative(),
-  }),
-);
-export type PriceTable = z.infer<typeof PriceTable>;
+export { PriceTable, type PriceRate } from './price-table';
+export { DEFAULT_PRICES } from './catalog';
 
-/** List prices when this table was written; replace them with DEVCREW_PRICE_TABLE (a JSON file). */
-export const DEFAULT_PRICES: PriceTable = {
-  'gemini/gemini-2.0-flash': { input_per_million: 0.1, output_per_million: 0.4 },
-  'gemini/gemini-2.5-flash': { input_per_million: 0.3, output_per_million: 2.5 },
-  'gemini/gemini-2.5-pro': { input_per_million: 1.25, output_per_million: 10 },
-  'gemini/*': { input_per_million: 0.3, output_per_million: 2.5 },
-  'openai/gpt-4o-mini': { input_per_million: 0.15, output_per_million: 0.6 },
-  'openai/*': { input_per_million: 2.5, output_per_million: 10 },
-  'scripted/*': { input_per_million: 0, output_per_million: 0 },
-};
-
+/** devcrew's table with DEVCREW_PRICE_TABLE's entries (a JSON file of the same shape) over it. */
 export function loadPrices(file: string | undefined): PriceTable {
   if (!file) return DEFAULT_PRICES;
-  const parsed = PriceTable.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(
+      `[INVALID_CONFIG] DEVCREW_PRICE_TABLE=${file} cannot be read as JSON: ${(err as Error).message}`,
+    );
+  }
+  const parsed = PriceTable.safeParse(json);
   if (!parsed.success) {
-    throw new Error(
-      `[INVALID_CONFIG] DEVCREW_PRICE_TABLE=${file} is not a price table: ${parsed.error.message}`,
+    const lines = parsed.error.issues.map((i) => {
+      const inner = 'issues' in i && Array.isArray(i.issues) ? (i.issues as { message: string }[]) : [];
+      const why = inner.length ? `${i.message} (${inner.map((x) => x.message).join('; ')})` : i.message;
+      return `  ${i.path.join('.') || '(top)'}: ${why}`;
+    });
+    throw new ConfigError(
+      `[INVALID_CONFIG] DEVCREW_PRICE_TABLE=${file} is not a price table:\n${lines.join('\n')}\n` +
+        'expected {"provider/model": {"input_per_million": N, "output_per_million": N, "cached_input_per_million"?: N}}',
     );
   }
   return { ...DEFAULT_PRICES, ...parsed.data };
 }
 
-export function costOf(prices: PriceTable, model: ModelInfo, usage: TokenUsage): number {
-  const price = prices[`${model.provider}/${model.name}`] ?? prices[`${model.provider}/*`];
-  if (!price) return 0;
-  return (
-    (usage.input_tokens * price.input_per_million + usage.output_tokens * price.output_per_million) /
-    1_000_000
-  );
+/**
+ * The rate for a model on a day: its own entry (a dated snapshot such as `gpt-6.1-terra-2026-10-26` falls
+ * back to `gpt-6.1-terra`), else its provider's `provider/*` entry; undefined when the table has neither.
+ */
+export function rateFor(prices: PriceTable, model: ModelInfo, at: Date = new Date()): PriceRate | undefined {
+  const undated = model.name.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  const entry =
+    prices[`${model.provider}/${model.name}`] ??
+    prices[`${model.provider}/${undated}`] ??
+    prices[`${model.provider}/*`];
+  if (!entry) return undefined;
+  const day = at.toISOString().slice(0, 10);
+  const rates = (Array.isArray(entry) ? entry : [entry]).filter((r) => !r.from || r.from <= day);
+  return rates.sort((a, b) => (a.from ?? '').localeCompare(b.from ?? '')).at(-1);
+}
+
+export interface PricedUsage {
+  cost_usd: number;
+  /** False when the table has no price for the model: the cost is then 0 and must be shown as unknown. */
+  price_known: boolean;
+}
+
+/**
+ * What one call cost: uncached input at the input rate, cached input at the cache rate (the input rate when
+ * the table has none), the answer and the thinking or reasoning tokens at the output rate.
+ */
+export function costOf(prices: PriceTable, model: ModelInfo, usage: TokenUsage, at?: Date): PricedUsage {
+  const rate = rateFor(prices, model, at);
+  if (!rate) return { cost_usd: 0, price_known: false };
+  const cached = Math.min(usage.cached_input_tokens ?? 0, usage.input_tokens);
+  const millionths =
+    (usage.input_tokens - cached) * rate.input_per_million +
+    cached * (rate.cached_input_per_million ?? rate.input_per_million) +
+    (usage.output_tokens + (usage.thought_tokens ?? 0)) * rate.output_per_million;
+  return { cost_usd: millionths / 1_000_000, price_known: true };
 }

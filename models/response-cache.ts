@@ -19,6 +19,8 @@ export function cachedModel(inner: ModelClient, dir: string): ModelClient & { st
   const stats: CacheStats = { hits: 0, misses: 0 };
   return {
     info: inner.info,
+    ...(inner.lookup ? { lookup: inner.lookup } : {}),
+    ...(inner.retryWindowSeconds !== undefined ? { retryWindowSeconds: inner.retryWindowSeconds } : {}),
     stats,
     async generateJson<S extends z.ZodType>(request: JsonRequest<S>): Promise<JsonAnswer<z.output<S>>> {
       const hash = promptHash(inner.info, request);

@@ -14,11 +14,38 @@ export interface JsonRequest<S extends z.ZodType> {
   schema: S;
   /** Key of the scripted recording (the request the run serves), ignored by real models. */
   scriptKey?: string;
+  /** Aborts the call (the activity was cancelled). */
+  signal?: AbortSignal;
 }
 
+/**
+ * The tokens one call was billed for, the same way for every provider. `input_tokens` counts the whole
+ * prompt, `cached_input_tokens` the part of it read from the provider's prompt cache; `output_tokens` is the
+ * answer and `thought_tokens` the thinking (Gemini) or reasoning (OpenAI) billed at the output rate besides.
+ */
 export interface TokenUsage {
   input_tokens: number;
   output_tokens: number;
+  thought_tokens?: number;
+  cached_input_tokens?: number;
+}
+
+/** A model as the provider lists it. */
+export interface ServedModel {
+  /** The id to put in DEVCREW_MODEL, e.g. `gemini-3.8-flash` (without Gemini's `models/` prefix). */
+  name: string;
+  displayName?: string;
+  /** False when the provider says the model cannot answer our kind of request (Gemini: no generateContent). */
+  generates?: boolean;
+}
+
+/** The provider's own model lookup, through its SDK: Gemini `models.get`/`models.list`, OpenAI `models.retrieve`/`models.list`. */
+export interface ModelLookup {
+  /** Where it asks, for messages: "at https://generativelanguage.googleapis.com", "at http://127.0.0.1:11434/v1". */
+  readonly at: string;
+  /** The model as the provider describes it, or undefined when the provider answers that it does not serve it (404). */
+  get(name: string): Promise<ServedModel | undefined>;
+  list(): Promise<ServedModel[]>;
 }
 
 export interface JsonAnswer<T> {
@@ -39,11 +66,17 @@ export interface JsonAnswer<T> {
 export interface ModelClient {
   readonly info: ModelInfo;
   generateJson<S extends z.ZodType>(request: JsonRequest<S>): Promise<JsonAnswer<z.output<S>>>;
+  /** The provider's model list and lookup; absent for the scripted test double. */
+  readonly lookup?: ModelLookup;
+  /** How long transient provider errors are ridden out, from the first attempt of a step (DEVCREW_MODEL_RETRY_WINDOW_SECONDS). */
+  readonly retryWindowSeconds?: number;
 }
 
 export type ModelErrorCode =
   | 'MODEL_RATE_LIMITED'
   | 'MODEL_UNAVAILABLE'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_RETRY_WINDOW_EXCEEDED'
   | 'MODEL_BAD_REQUEST'
   | 'MODEL_SAFETY_BLOCK'
   | 'INVALID_AGENT_OUTPUT';

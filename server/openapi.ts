@@ -104,7 +104,8 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/v1/runs/{id}': {
         get: {
-          summary: 'Progress (status, tasks, pending gates, usage) and, once finished, the result',
+          summary:
+            'Progress (status, tasks, pending gates, usage; waiting_for while a step waits out model provider errors) and, once finished, the result',
           parameters: [runId],
           responses: { 200: { description: 'the run' }, 404: error('no such run') },
         },

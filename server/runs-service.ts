@@ -1,6 +1,7 @@
 import type {
   GateDecisionRequest,
   GateOutcome,
+  ProviderWait,
   RunEvent,
   RunMode,
   RunSummary,
@@ -25,6 +26,14 @@ export interface RunsService {
    * The run's events after `after` (a `seq`), as they happen, ending with `run_finished`; the same
    * stream whether the run is live or long ended.
    */
-  events(runId: string, options: { after: number; signal?: AbortSignal }): AsyncIterable<RunEvent>;
+  events(
+    runId: string,
+    options: {
+      after: number;
+      signal?: AbortSignal;
+      /** Told when the run starts or stops waiting out model-provider errors (not an event: it has no seq). */
+      onWait?: (wait: ProviderWait | null) => void;
+    },
+  ): AsyncIterable<RunEvent>;
   artifacts(runId: string): Promise<RunArtifacts | { run_id: string; integration: null; tasks: [] }>;
 }

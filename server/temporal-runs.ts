@@ -22,6 +22,7 @@ import { runIdFor } from '../workflows/run-id';
 import { COST_USD, MODE, REQUEST, RUN_STATUS } from '../workflows/search-attributes';
 import type { singleAgentWorkflow } from '../workflows/single-agent';
 import type { RolloutService } from './rollout-service';
+import { providerWait } from './provider-wait';
 import type { RunsService } from './runs-service';
 
 /** The workflow type of each mode; a run is one of these. */
@@ -116,7 +117,9 @@ export function temporalRuns(deps: {
       if (d.status.name === 'RUNNING') {
         const progress = await h.query(progressQuery);
         // The run has decided its outcome and is closing: answer with its result, not a half-way view.
-        if (['running', 'awaiting_approval'].includes(progress.status)) return { ...progress, result: null };
+        if (['running', 'awaiting_approval'].includes(progress.status)) {
+          return { ...progress, result: null, waiting_for: providerWait(d) };
+        }
       }
       if (d.status.name === 'RUNNING' || d.status.name === 'COMPLETED') {
         const result: RunResult | undefined = await h.result().catch(() => undefined);
@@ -146,12 +149,19 @@ export function temporalRuns(deps: {
       return handle(id).executeUpdate(decideGateUpdate, { args: [{ ...decision, gate_id: gateId }] });
     },
 
-    async *events(id: string, { after, signal }: { after: number; signal?: AbortSignal }) {
+    async *events(id, { after, signal, onWait }) {
       let last = after;
+      let waiting: string | null = null;
       for (;;) {
         if (signal?.aborted) return;
         const d = await describe(id);
         const h = handle(id);
+        if (onWait) {
+          const wait = d.status.name === 'RUNNING' ? providerWait(d) : null;
+          const key = wait ? `${wait.activity}:${wait.attempts}` : null;
+          if (key !== waiting) onWait(wait);
+          waiting = key;
+        }
         if (d.status.name === 'RUNNING') {
           const fresh = await h.query(eventsQuery, last);
           for (const e of fresh) {

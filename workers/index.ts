@@ -39,7 +39,12 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
   const grace = (options.shutdownGraceTime ?? '30s') as `${number}s`;
   const created: RunningWorkers['workers'] = [];
   const specs = {
-    runs: () => ({ workflowsPath: require.resolve('../workflows') }),
+    runs: () => ({
+      workflowsPath: require.resolve('../workflows'),
+      // A run's next decision goes back to the shared queue 3 s after its worker stops answering (the
+      // default is 10 s): a crashed worker's runs move on quickly.
+      stickyQueueScheduleToStartTimeout: '3s' as const,
+    }),
     agents: () => ({
       activities: required(options.agents, 'agents'),
       maxConcurrentActivityTaskExecutions: options.agentConcurrency ?? 8,

@@ -6,10 +6,16 @@ type Limits = Pick<TodoItem, 'timeout_seconds' | 'max_retries'>;
 /** The Planner before any task exists: ten minutes an attempt, three retries. */
 export const PLANNING: Limits = { timeout_seconds: 600, max_retries: 3 };
 
+/**
+ * Every activity heartbeats every 2 s while it works (activities/failures.ts, sandbox-job.ts): a worker
+ * that dies mid-step is noticed after this long, and the step runs again elsewhere, reusing what the
+ * dead one finished (the response cache, idempotent commits).
+ */
+export const HEARTBEAT_TIMEOUT = '10 seconds';
+
 /** Exponential backoff from one second to a minute; codes the catalogue marks final are never retried. */
-function retry(limits: Limits): ActivityOptions['retry'] {
+function backoff(): NonNullable<ActivityOptions['retry']> {
   return {
-    maximumAttempts: limits.max_retries + 1,
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
@@ -18,14 +24,32 @@ function retry(limits: Limits): ActivityOptions['retry'] {
 }
 
 /**
- * A model-bound step (Planner, Architect, Coder, Debugger) and the artifact store's steps beside them:
- * the task's timeout per attempt and its retries become Temporal's.
+ * A model-bound step (Planner, Architect, Coder, Debugger, single agent): the task's timeout per attempt,
+ * and no attempt limit here, because the activity itself decides when to stop (models/retry-window.ts):
+ * a provider outage is ridden out for DEVCREW_MODEL_RETRY_WINDOW_SECONDS, any other error stops after the
+ * task's `max_retries`. The schedule-to-close bound catches what neither sees (a worker that keeps dying).
  */
-export function agentCall(limits: Limits, taskQueue: string): ActivityOptions {
-  return { taskQueue, startToCloseTimeout: `${limits.timeout_seconds} seconds`, retry: retry(limits) };
+export function modelCall(limits: Limits, taskQueue: string): ActivityOptions {
+  return {
+    taskQueue,
+    startToCloseTimeout: `${limits.timeout_seconds} seconds`,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    scheduleToCloseTimeout: '6 hours',
+    retry: backoff(),
+  };
 }
 
-/** A sandbox job: like an agent call, with a heartbeat so a dead worker's job is retried within 30 s. */
+/** The artifact store's steps (merge a task's dependencies, tag it, integrate the run): the task's limits. */
+export function storeStep(limits: Limits, taskQueue: string): ActivityOptions {
+  return {
+    taskQueue,
+    startToCloseTimeout: `${limits.timeout_seconds} seconds`,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { ...backoff(), maximumAttempts: limits.max_retries + 1 },
+  };
+}
+
+/** A sandbox job: the task's limits, with the same heartbeat (a dead worker's container is killed). */
 export function sandboxRun(limits: Limits, taskQueue: string): ActivityOptions {
-  return { ...agentCall(limits, taskQueue), heartbeatTimeout: '30 seconds' };
+  return storeStep(limits, taskQueue);
 }

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/types';
 import { TASK_QUEUES, type ArtifactRef, type RunInput, type RunResult, type TodoList } from '../contracts';
-import { agentCall, PLANNING } from './activity-options';
+import { modelCall, PLANNING, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
 import { Gates } from './gates';
@@ -51,7 +51,8 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     { key: MODE, value: run.progress.mode },
     ...(input.model ? [{ key: MODEL_PROVIDER, value: input.model.provider }] : []),
   ]);
-  const store = proxyActivities<AgentActivities>(agentCall(PLANNING, queues.agents));
+  const planner = proxyActivities<AgentActivities>(modelCall(PLANNING, queues.agents));
+  const store = proxyActivities<AgentActivities>(storeStep(PLANNING, queues.agents));
 
   try {
     // 1. The plan: carried over, given, or made by the Planner and approved by a person.
@@ -61,7 +62,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
       todo = resume.todo_list;
       resumeFrom(run, resume);
     } else {
-      todo = await planRun({ input, run, gates, budget }, store);
+      todo = await planRun({ input, run, gates, budget }, planner);
       if (!todo) return run.result(gates.pending());
       showPlan(run, todo);
     }

@@ -16,7 +16,7 @@ import {
   type RunResult,
   type TodoItem,
 } from '../contracts';
-import { agentCall, sandboxRun } from './activity-options';
+import { modelCall, sandboxRun, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
 import { Gates } from './gates';
@@ -73,13 +73,14 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
     },
   ];
   const board = new TaskBoard(run.progress.tasks, run);
-  const agents = proxyActivities<AgentActivities>(agentCall(task, queues.agents));
+  const agents = proxyActivities<AgentActivities>(modelCall(task, queues.agents));
+  const store = proxyActivities<AgentActivities>(storeStep(task, queues.agents));
   const sandbox = proxyActivities<SandboxActivities>(sandboxRun(task, queues.sandbox));
 
   try {
     if (!request) throw ApplicationFailure.nonRetryable('give a request or a todo_list', 'INVALID_TODO_LIST');
     board.start(task.id);
-    let base = await agents.prepareTask({ run_id: input.run_id, task_id: task.id, dependency_refs: [] });
+    let base = await store.prepareTask({ run_id: input.run_id, task_id: task.id, dependency_refs: [] });
     const step = (attempt: number, failing?: string): AgentStepInput => ({
       run_id: input.run_id,
       request,
@@ -118,10 +119,10 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
         'TESTS_FAILED',
       );
     }
-    const tagged = await agents.finishTask({ run_id: input.run_id, task_id: task.id, ref: base });
+    const tagged = await store.finishTask({ run_id: input.run_id, task_id: task.id, ref: base });
     board.complete(task.id, tagged);
     board.finished(task.id);
-    run.artifacts = await agents.integrate({ run_id: input.run_id, task_refs: [tagged] });
+    run.artifacts = await store.integrate({ run_id: input.run_id, task_refs: [tagged] });
     run.setStatus('completed');
   } catch (err) {
     if (isCancellation(err)) {

@@ -8,7 +8,7 @@ import type {
   RunInput,
   TodoItem,
 } from '../contracts';
-import { agentCall, sandboxRun } from './activity-options';
+import { modelCall, sandboxRun, storeStep } from './activity-options';
 import type { Budget } from './budget';
 import type { Gates } from './gates';
 import type { RunState } from './run-state';
@@ -51,10 +51,11 @@ export async function runTask(
     }
     board.approved(task.id);
   }
-  const agents = proxyActivities<AgentActivities>(agentCall(task, ctx.queues.agents));
+  const agents = proxyActivities<AgentActivities>(modelCall(task, ctx.queues.agents));
+  const store = proxyActivities<AgentActivities>(storeStep(task, ctx.queues.agents));
   const sandbox = proxyActivities<SandboxActivities>(sandboxRun(task, ctx.queues.sandbox));
   const runId = input.run_id;
-  let base = await agents.prepareTask.executeWithOptions(
+  let base = await store.prepareTask.executeWithOptions(
     { summary: `Store: start ${task.id} from ${dependencies.length} dependency result(s)` },
     [{ run_id: runId, task_id: task.id, dependency_refs: dependencies }],
   );
@@ -155,7 +156,7 @@ export async function runTask(
       await testAndDebug();
       break;
   }
-  const tagged = await agents.finishTask.executeWithOptions({ summary: `Store: tag ${task.id}` }, [
+  const tagged = await store.finishTask.executeWithOptions({ summary: `Store: tag ${task.id}` }, [
     { run_id: runId, task_id: task.id, ref: base },
   ]);
   board.complete(task.id, tagged);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { createAgentActivities } from '../../activities';
 import { openArtifactStore } from '../../artifacts';
 import { modelFromEnv } from '../../models/config';
+import { checkModelServed } from '../../models/model-check';
 import { pathsFrom, readEnv } from '../../core/config';
 import { CliError, EXIT } from '../exit-codes';
 
@@ -19,6 +20,7 @@ export function registerPlan(program: Command): void {
       const { stateDir } = pathsFrom(readEnv());
       const model = modelFromEnv(stateDir);
       process.stderr.write(`model: ${model.description}\n`);
+      await checkModelServed(model, (line) => process.stderr.write(`${line}\n`));
       const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-plan-'));
       try {
         const artifacts = await openArtifactStore({ repoDir: scratch });

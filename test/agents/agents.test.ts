@@ -19,7 +19,11 @@ const REQUEST = 'Create simple SMA crossover strategy';
 let dir: string;
 let store: GitArtifactStore;
 let fake: FakeGemini;
-const mock = new MockActivityEnvironment();
+// Scheduled now, as Temporal would (the mock's default is 1970, which is past any retry window).
+const mock = new MockActivityEnvironment({
+  scheduledTimestampMs: Date.now(),
+  currentAttemptScheduledTimestampMs: Date.now(),
+});
 /** Runs an activity inside a real activity context (scheduled time, heartbeats), typed. */
 const env = { run: <A, R>(fn: (input: A) => Promise<R>, input: A) => mock.run(fn, input) as Promise<R> };
 
@@ -88,7 +92,7 @@ test('the scripted crew plans, designs and implements the SMA strategy, each ste
 
 test('an invalid plan gets one repair round with its problems fed back, through the real Gemini SDK', async () => {
   const acts = createAgentActivities({
-    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-2.0-flash', baseUrl: fake.url }),
+    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-3.8-flash', baseUrl: fake.url }),
     prices: DEFAULT_PRICES,
     artifacts: store,
   });
@@ -117,12 +121,12 @@ test('an invalid plan gets one repair round with its problems fed back, through 
   assert.match(repair, /depends on "ghost", which is not a task/);
   assert.equal(plan.usage.calls, 2);
   assert.ok(plan.usage.cost_usd >= 0.2, 'tokens are priced from the table');
-  assert.equal((await store.metadataOf(plan.ref.commit)).model_name, 'gemini/gemini-2.0-flash');
+  assert.equal((await store.metadataOf(plan.ref.commit)).model_name, 'gemini/gemini-3.8-flash');
 });
 
 test('a planner that never gives a valid plan fails INVALID_AGENT_OUTPUT, not retryable', async () => {
   const acts = createAgentActivities({
-    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-2.0-flash', baseUrl: fake.url }),
+    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-3.8-flash', baseUrl: fake.url }),
     prices: DEFAULT_PRICES,
     artifacts: store,
   });
@@ -141,7 +145,7 @@ test('a planner that never gives a valid plan fails INVALID_AGENT_OUTPUT, not re
 
 test("a rate limit from the provider reaches Temporal as a retryable failure with the provider's delay", async () => {
   const acts = createAgentActivities({
-    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-2.0-flash', baseUrl: fake.url }),
+    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-3.8-flash', baseUrl: fake.url }),
     prices: DEFAULT_PRICES,
     artifacts: store,
   });
@@ -164,7 +168,7 @@ test('the Architect, Coder and Debugger run through the real Gemini SDK, their a
     { kind: 'json', value: answer('debugger') },
   );
   const acts = createAgentActivities({
-    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-2.0-flash', baseUrl: fake.url }),
+    model: geminiClient({ apiKey: 'gemini-fake-key-00000000', model: 'gemini-3.8-flash', baseUrl: fake.url }),
     prices: DEFAULT_PRICES,
     artifacts: store,
   });
@@ -185,9 +189,9 @@ test('the Architect, Coder and Debugger run through the real Gemini SDK, their a
   const coded = await env.run(acts.code, { ...ctx, task, base: designed.ref });
   const fixed = await env.run(acts.debug, { ...ctx, task, base: coded.ref, round: 1 });
   for (const step of [designed, coded, fixed]) {
-    assert.deepEqual(step.model, { provider: 'gemini', name: 'gemini-2.0-flash' });
+    assert.deepEqual(step.model, { provider: 'gemini', name: 'gemini-3.8-flash' });
     assert.equal(step.usage.calls, 1);
-    assert.equal((await store.metadataOf(step.ref.commit)).model_name, 'gemini/gemini-2.0-flash');
+    assert.equal((await store.metadataOf(step.ref.commit)).model_name, 'gemini/gemini-3.8-flash');
   }
   const debuggerPrompt = fake.requests.at(-1)!.body.contents?.[0]?.parts?.[0]?.text ?? '';
   assert.match(debuggerPrompt, /Round: 1/);
@@ -196,7 +200,7 @@ test('the Architect, Coder and Debugger run through the real Gemini SDK, their a
 });
 
 test('the Planner runs through an OpenAI-compatible server (the real openai SDK) the same way', async () => {
-  const server = await new FakeOpenAi().start();
+  const server = await new FakeOpenAi({ served: ['llama3.1'] }).start(); // a local server
   try {
     const recording = loadRecordings().get('create momentum strategy')!;
     server.reply({ kind: 'json', value: recording.answers.find((a) => a.role === 'planner')!.value });

@@ -39,7 +39,7 @@ test('with the provider down, devcrew plan fails within seconds naming the provi
   assert.ok(Date.now() - started < 30_000);
   assert.match(
     run.stderr,
-    /planning failed: \[MODEL_UNAVAILABLE\] Gemini \(gemini-2\.0-flash at http:\/\/127\.0\.0\.1:9\) cannot be reached/,
+    /planning failed: \[MODEL_UNAVAILABLE\] Gemini \(gemini-3\.8-flash at http:\/\/127\.0\.0\.1:9\) cannot be reached/,
   );
   assert.ok(!run.stderr.includes(key) && !run.stdout.includes(key));
 });

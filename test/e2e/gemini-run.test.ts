@@ -36,7 +36,6 @@ before(async () => {
     DEVCREW_STATE_DIR: stateDir,
     DEVCREW_API_TOKEN: TOKEN,
     DEVCREW_MODEL_PROVIDER: 'gemini',
-    DEVCREW_MODEL: 'gemini-2.0-flash',
     GEMINI_API_KEY: KEY,
     GEMINI_BASE_URL: fake.url,
   });
@@ -87,7 +86,7 @@ test(
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(run?.status, 'completed', JSON.stringify(run).slice(0, 2000));
-    assert.deepEqual(run!.model, { provider: 'gemini', name: 'gemini-2.0-flash' });
+    assert.deepEqual(run!.model, { provider: 'gemini', name: 'gemini-3.8-flash' });
     assert.equal(run!.usage.calls, 3, 'planner, architect, coder');
     assert.ok(run!.usage.cost_usd > 0, 'tokens are priced');
     assert.deepEqual(Object.keys(run!.usage_by_role).sort(), ['architect', 'coder', 'planner']);
@@ -104,7 +103,7 @@ test(
     const log = execFileSync('git', ['--git-dir', path.join(stateDir, 'artifacts'), 'log', '--all', '-p'], {
       encoding: 'utf8',
     });
-    assert.match(log, /model_name.*gemini\/gemini-2\.0-flash/);
+    assert.match(log, /model_name.*gemini\/gemini-3\.8-flash/);
     assert.ok(!log.includes(KEY), 'the key is not in any commit');
   },
 );

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
 import { modelFromEnv } from '../../models/config';
-import { costOf, DEFAULT_PRICES } from '../../models/prices';
+import { DEFAULT_MODELS } from '../../models/catalog';
+import { costOf, DEFAULT_PRICES, rateFor } from '../../models/prices';
 import { scriptedClient, type Recording } from '../../models/scripted';
 import { ModelError } from '../../models/types';
 import { FakeGemini } from '../fakes/fake-gemini';
@@ -53,7 +54,7 @@ test('an identical second request is answered from the disk cache with zero mode
   const env = {
     GEMINI_API_KEY: 'fake-key-123456789',
     GEMINI_BASE_URL: fake.url,
-    DEVCREW_MODEL: 'gemini-2.0-flash',
+    DEVCREW_MODEL: 'gemini-3.8-flash',
   };
   fake.reply({
     kind: 'json',
@@ -85,16 +86,120 @@ test('an identical second request is answered from the disk cache with zero mode
   assert.equal(fake.requests.length, calls + 2, 'with the cache off every call reaches the model');
 });
 
-test('cost follows the price table per model; scripted costs nothing', () => {
-  const usage = { input_tokens: 1_000_000, output_tokens: 500_000 };
-  assert.equal(
-    costOf(DEFAULT_PRICES, { provider: 'gemini', name: 'gemini-2.0-flash' }, usage).toFixed(6),
-    '0.300000',
+test('cost counts every billed token: cached input at the cache rate, thinking at the output rate', () => {
+  const model = { provider: 'gemini' as const, name: 'gemini-3.8-flash' };
+  const rate = rateFor(DEFAULT_PRICES, model, new Date('2026-11-25'))!;
+  const usage = {
+    input_tokens: 1_000_000,
+    cached_input_tokens: 400_000,
+    output_tokens: 100_000,
+    thought_tokens: 900_000,
+  };
+  const expected =
+    (600_000 * rate.input_per_million +
+      400_000 * rate.cached_input_per_million! +
+      1_000_000 * rate.output_per_million) /
+    1_000_000;
+  const priced = costOf(DEFAULT_PRICES, model, usage, new Date('2026-11-25'));
+  assert.equal(priced.price_known, true);
+  assert.equal(priced.cost_usd.toFixed(6), expected.toFixed(6));
+  const withoutThoughts = costOf(
+    DEFAULT_PRICES,
+    model,
+    { ...usage, thought_tokens: 0 },
+    new Date('2026-11-25'),
   );
-  assert.equal(costOf(DEFAULT_PRICES, { provider: 'scripted', name: 'scripted' }, usage), 0);
+  assert.ok(priced.cost_usd > withoutThoughts.cost_usd * 3, 'thinking is most of this bill');
+  assert.deepEqual(costOf(DEFAULT_PRICES, { provider: 'scripted', name: 'scripted' }, usage), {
+    cost_usd: 0,
+    price_known: true,
+  });
+});
+
+test('a price change on a set date applies from that date; a dated snapshot is priced as its model', () => {
+  const model = { provider: 'gemini' as const, name: 'gemini-3.8-flash' };
+  const before = rateFor(DEFAULT_PRICES, model, new Date('2026-12-31T23:00:00Z'))!;
+  const after = rateFor(DEFAULT_PRICES, model, new Date('2027-01-01T00:00:00Z'))!;
+  assert.ok(after.output_per_million > before.output_per_million, 'the introductory price ends');
+  assert.deepEqual(
+    rateFor(DEFAULT_PRICES, { provider: 'openai', name: 'gpt-6.1-terra-2026-10-26' }),
+    rateFor(DEFAULT_PRICES, { provider: 'openai', name: 'gpt-6.1-terra' }),
+  );
+});
+
+test('a model without a price is reported as unpriced, never priced by a guess', () => {
+  const usage = { input_tokens: 1_000, output_tokens: 1_000 };
+  for (const name of ['gemini-2.0-flash', 'some-new-model']) {
+    assert.deepEqual(costOf(DEFAULT_PRICES, { provider: 'gemini', name }, usage), {
+      cost_usd: 0,
+      price_known: false,
+    });
+  }
+  assert.deepEqual(costOf(DEFAULT_PRICES, { provider: 'openai', name: 'llama3.1' }, usage), {
+    cost_usd: 0,
+    price_known: false,
+  });
+});
+
+test('DEVCREW_PRICE_TABLE adds prices (a provider-wide "*" included) and a bad one is refused naming what is wrong', async () => {
+  const file = path.join(stateDir, 'prices.json');
+  await fs.writeFile(
+    file,
+    JSON.stringify({
+      'openai/*': { input_per_million: 0, output_per_million: 0 },
+      'gemini/gemini-3.8-flash': { input_per_million: 2, output_per_million: 20 },
+    }),
+  );
+  const setup = modelFromEnv(stateDir, {
+    OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
+    DEVCREW_MODEL_PROVIDER: 'openai',
+    DEVCREW_MODEL: 'llama3.1',
+    DEVCREW_PRICE_TABLE: file,
+  });
+  assert.deepEqual(costOf(setup.prices, setup.model.info, { input_tokens: 10, output_tokens: 10 }), {
+    cost_usd: 0,
+    price_known: true,
+  });
+  assert.equal(
+    rateFor(setup.prices, { provider: 'gemini', name: 'gemini-3.8-flash' })?.output_per_million,
+    20,
+  );
   assert.ok(
-    costOf(DEFAULT_PRICES, { provider: 'openai', name: 'unknown-model' }, usage) > 0,
-    'provider fallback',
+    rateFor(setup.prices, { provider: 'gemini', name: 'gemini-3.5-flash' }),
+    "devcrew's own entries stay",
+  );
+
+  const refused = async (table: unknown, why: RegExp) => {
+    await fs.writeFile(file, JSON.stringify(table));
+    assert.throws(
+      () => modelFromEnv(stateDir, { GEMINI_API_KEY: 'k', DEVCREW_PRICE_TABLE: file }),
+      (err: Error) => /DEVCREW_PRICE_TABLE=.*is not a price table/.test(err.message) && why.test(err.message),
+    );
+  };
+  await refused(
+    { 'gemini-3.8-flash': { input_per_million: 1, output_per_million: 1 } },
+    /expected "provider\/model"/,
+  );
+  await refused(
+    { 'gemini/gemini-3.8-flash': { input_per_million: -1, output_per_million: 1 } },
+    /gemini\/gemini-3\.8-flash\.input_per_million: Too small/,
+  );
+});
+
+test('the defaults are current models from the catalog, and the retry window is read and checked', () => {
+  const gemini = modelFromEnv(stateDir, { GEMINI_API_KEY: 'k' });
+  assert.equal(gemini.model.info.name, DEFAULT_MODELS.gemini);
+  assert.equal(gemini.configured, false);
+  assert.match(gemini.description, /\(devcrew's default\)/);
+  assert.ok(rateFor(gemini.prices, gemini.model.info), 'the default model has a price');
+  assert.equal(gemini.retryWindowSeconds, 300);
+  const openai = modelFromEnv(stateDir, { OPENAI_API_KEY: 'k', DEVCREW_MODEL_RETRY_WINDOW_SECONDS: '45' });
+  assert.equal(openai.model.info.name, DEFAULT_MODELS.openai);
+  assert.ok(rateFor(openai.prices, openai.model.info), 'the default model has a price');
+  assert.equal(openai.model.retryWindowSeconds, 45, 'the window reaches the activities with the client');
+  assert.throws(
+    () => modelFromEnv(stateDir, { GEMINI_API_KEY: 'k', DEVCREW_MODEL_RETRY_WINDOW_SECONDS: 'soon' }),
+    /DEVCREW_MODEL_RETRY_WINDOW_SECONDS: expected a number of seconds/,
   );
 });
 

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { z } from 'zod';
 import { geminiClient } from '../../models/gemini';
 import { ModelError } from '../../models/types';
-import { FakeGemini } from '../fakes/fake-gemini';
+import { FakeGemini, GEMINI_NON_TEXT, GEMINI_SERVED } from '../fakes/fake-gemini';
 
 const KEY = 'AIzaFAKE-key-that-must-never-leak-0123456789';
 const Answer = z.strictObject({
@@ -22,7 +22,7 @@ let fake: FakeGemini;
 let client: ReturnType<typeof geminiClient>;
 before(async () => {
   fake = await new FakeGemini().start();
-  client = geminiClient({ apiKey: KEY, model: 'gemini-2.0-flash', baseUrl: fake.url, timeoutMs: 2_000 });
+  client = geminiClient({ apiKey: KEY, model: 'gemini-3.8-flash', baseUrl: fake.url, timeoutMs: 2_000 });
 });
 after(() => fake?.stop());
 
@@ -46,10 +46,15 @@ test('the real SDK asks for JSON with a response schema derived from the contrac
   });
   const answer = await ask(client);
   assert.deepEqual(answer.value, { name: 'SmaCrossover', windows: [5, 20] });
-  assert.deepEqual(answer.usage, { input_tokens: 321, output_tokens: 45 });
+  assert.deepEqual(answer.usage, {
+    input_tokens: 321,
+    output_tokens: 45,
+    thought_tokens: 0,
+    cached_input_tokens: 0,
+  });
 
   const sent = fake.requests.at(-1)!;
-  assert.match(sent.url, /\/v1beta\/models\/gemini-2\.0-flash:generateContent$/);
+  assert.match(sent.url, /\/v1beta\/models\/gemini-3\.8-flash:generateContent$/);
   assert.equal(sent.headers['x-goog-api-key'], KEY, 'the key travels in a header');
   assert.ok(!sent.url.includes(KEY), 'not in the URL, where logs would keep it');
   assert.equal(sent.body.generationConfig?.responseMimeType, 'application/json');
@@ -104,13 +109,80 @@ test('malformed JSON and a wrong shape are INVALID_AGENT_OUTPUT naming what is w
 test('a provider that is down fails fast with a message naming Gemini and the address', async () => {
   const down = geminiClient({
     apiKey: KEY,
-    model: 'gemini-2.0-flash',
+    model: 'gemini-3.8-flash',
     baseUrl: 'http://127.0.0.1:9',
     timeoutMs: 2_000,
   });
   const started = Date.now();
   const err = await failure(ask(down));
   assert.equal(err.code, 'MODEL_UNAVAILABLE');
-  assert.match(err.message, /Gemini \(gemini-2\.0-flash at http:\/\/127\.0\.0\.1:9\) cannot be reached/);
+  assert.match(err.message, /Gemini \(gemini-3\.8-flash at http:\/\/127\.0\.0\.1:9\) cannot be reached/);
   assert.ok(Date.now() - started < 10_000);
+});
+
+test('thinking and cached tokens are read from usageMetadata, and Gemini 3 keeps its default temperature', async () => {
+  fake.reply({
+    kind: 'json',
+    value: { name: 'Sma', windows: [5] },
+    inputTokens: 10_000,
+    outputTokens: 400,
+    thoughtTokens: 7_500,
+    cachedTokens: 6_000,
+  });
+  const answer = await ask(client);
+  assert.deepEqual(answer.usage, {
+    input_tokens: 10_000,
+    output_tokens: 400,
+    thought_tokens: 7_500,
+    cached_input_tokens: 6_000,
+  });
+  assert.equal(
+    fake.requests.at(-1)!.body.generationConfig?.temperature,
+    undefined,
+    'Google asks to leave Gemini 3 at its default temperature',
+  );
+});
+
+test('a model the provider no longer serves fails MODEL_NOT_FOUND, not retryable, naming DEVCREW_MODEL and models it serves', async () => {
+  const retired = geminiClient({
+    apiKey: KEY,
+    model: 'gemini-2.0-flash',
+    baseUrl: fake.url,
+    timeoutMs: 2_000,
+  });
+  const err = await failure(ask(retired));
+  assert.equal(err.code, 'MODEL_NOT_FOUND');
+  assert.equal(err.retryable, false);
+  assert.match(err.message, /does not serve the model "gemini-2\.0-flash"/);
+  assert.match(err.message, /generateContent answered 404/);
+  assert.match(err.message, /set DEVCREW_MODEL to a model it serves, e\.g\. gemini-3\.8-flash, /);
+  assert.ok(!err.message.includes('gemini-embedding'), 'a model that cannot answer text is not suggested');
+});
+
+test("the model lookup is the SDK's models.get and models.list, every page of it", async () => {
+  const lookup = client.lookup!;
+  assert.deepEqual(await lookup.get('gemini-3.8-flash'), {
+    name: 'gemini-3.8-flash',
+    displayName: 'Gemini 3.8 flash',
+    generates: true,
+  });
+  assert.equal(await lookup.get('gemini-2.0-flash'), undefined, 'a 404 means: not served');
+  const listed = await lookup.list();
+  assert.deepEqual(
+    listed.map((m) => m.name),
+    [...GEMINI_SERVED, ...GEMINI_NON_TEXT],
+    'all pages are read (the fake pages by two)',
+  );
+  assert.equal(listed.find((m) => m.name === 'gemini-embedding-2')?.generates, false);
+});
+
+test('a cut connection and a call that never answers are retryable MODEL_UNAVAILABLE', async () => {
+  fake.reply({ kind: 'cut' });
+  const cut = await failure(ask(client));
+  assert.equal(cut.code, 'MODEL_UNAVAILABLE');
+  assert.equal(cut.retryable, true);
+  fake.reply({ kind: 'hang' });
+  const hung = await failure(ask(client));
+  assert.equal(hung.code, 'MODEL_UNAVAILABLE');
+  assert.equal(hung.retryable, true);
 });

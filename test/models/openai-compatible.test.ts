@@ -11,7 +11,7 @@ const Answer = z.strictObject({ files: z.array(z.string()) });
 let fake: FakeOpenAi;
 let client: ReturnType<typeof openAiCompatibleClient>;
 before(async () => {
-  fake = await new FakeOpenAi().start();
+  fake = await new FakeOpenAi({ served: ['llama3.1'] }).start(); // a local server (Ollama)
   client = openAiCompatibleClient({ apiKey: KEY, model: 'llama3.1', baseUrl: fake.url, timeoutMs: 2_000 });
 });
 after(() => fake?.stop());
@@ -34,7 +34,12 @@ test('the real openai SDK sends a json_schema response format and returns the va
   fake.reply({ kind: 'json', value: { files: ['codes/sma_strategy.py'] } });
   const answer = await ask();
   assert.deepEqual(answer.value, { files: ['codes/sma_strategy.py'] });
-  assert.deepEqual(answer.usage, { input_tokens: 120, output_tokens: 30 });
+  assert.deepEqual(answer.usage, {
+    input_tokens: 120,
+    output_tokens: 30,
+    thought_tokens: 0,
+    cached_input_tokens: 0,
+  });
   const sent = fake.requests.at(-1)!;
   assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
   assert.equal((sent.body.response_format as { type: string }).type, 'json_schema');
@@ -56,4 +61,67 @@ test('faults map to codes: 429 with Retry-After, 503, timeout, 400, refusal, mal
   assert.equal((await failure()).code, 'MODEL_SAFETY_BLOCK');
   fake.reply({ kind: 'text', text: 'Sure! Here is the code:' });
   assert.equal((await failure()).code, 'INVALID_AGENT_OUTPUT');
+});
+
+test('reasoning tokens, already inside completion_tokens, are split out and not counted twice; cached tokens are read', async () => {
+  fake.reply({
+    kind: 'json',
+    value: { files: [] },
+    inputTokens: 5_000,
+    outputTokens: 3_000,
+    reasoningTokens: 2_600,
+    cachedTokens: 4_096,
+  });
+  assert.deepEqual((await ask()).usage, {
+    input_tokens: 5_000,
+    output_tokens: 400,
+    thought_tokens: 2_600,
+    cached_input_tokens: 4_096,
+  });
+  // A compatible server counting reasoning outside completion_tokens shows it in total_tokens.
+  fake.reply({
+    kind: 'json',
+    value: { files: [] },
+    inputTokens: 100,
+    outputTokens: 50,
+    reasoningTokens: 900,
+    reasoningOutsideCompletion: true,
+  });
+  assert.deepEqual((await ask()).usage, {
+    input_tokens: 100,
+    output_tokens: 50,
+    thought_tokens: 900,
+    cached_input_tokens: 0,
+  });
+});
+
+test('against OpenAI, a reasoning model gets no temperature, a retired one fails MODEL_NOT_FOUND with served models named', async () => {
+  const openai = await new FakeOpenAi().start();
+  try {
+    const terra = openAiCompatibleClient({ apiKey: KEY, model: 'gpt-6.1-terra', baseUrl: openai.url });
+    openai.reply({ kind: 'json', value: { files: [] } });
+    await terra.generateJson({ role: 'coder', system: 's', prompt: 'p', schema: Answer });
+    assert.equal(openai.requests.at(-1)!.body.temperature, undefined);
+
+    const retired = openAiCompatibleClient({ apiKey: KEY, model: 'gpt-4.1-mini', baseUrl: openai.url });
+    const err = await retired
+      .generateJson({ role: 'coder', system: 's', prompt: 'p', schema: Answer })
+      .then(() => assert.fail('expected MODEL_NOT_FOUND'))
+      .catch((e: unknown) => e as ModelError);
+    assert.ok(err instanceof ModelError);
+    assert.deepEqual([err.code, err.retryable], ['MODEL_NOT_FOUND', false]);
+    assert.match(err.message, /does not serve the model "gpt-4\.1-mini"/);
+    assert.match(err.message, /set DEVCREW_MODEL to a model it serves, e\.g\. gpt-6\.1-terra, /);
+    assert.ok(!err.message.includes(KEY));
+    assert.deepEqual(await retired.lookup!.get('gpt-4.1-mini'), undefined);
+    assert.deepEqual(await retired.lookup!.get('gpt-6-luna'), { name: 'gpt-6-luna' });
+  } finally {
+    await openai.stop();
+  }
+});
+
+test('a cut connection is a retryable MODEL_UNAVAILABLE', async () => {
+  fake.reply({ kind: 'cut' });
+  const err = await failure();
+  assert.deepEqual([err.code, err.retryable], ['MODEL_UNAVAILABLE', true]);
 });

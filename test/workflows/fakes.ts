@@ -1,3 +1,4 @@
+import { converting } from '../../activities/failures';
 import type { AgentActivities, SandboxActivities } from '../../activities/types';
 import {
   NO_USAGE,
@@ -32,7 +33,13 @@ export function fakeActivities(options: {
     commit: (++n).toString(16).padStart(40, '0'),
     paths: [],
   });
-  const timed = async <T>(activity: string, task: string | undefined, fn: () => T): Promise<T> => {
+  /**
+   * A fake step, run the way real ones are (activities/failures.ts `converting`): a retryable failure
+   * stops after the task's max_retries when the workflow's policy leaves the limit to the activity.
+   */
+  const timed = <T>(activity: string, task: string | undefined, fn: () => T, maxRetries = 3): Promise<T> =>
+    converting(() => attempt(activity, task, fn), maxRetries);
+  const attempt = async <T>(activity: string, task: string | undefined, fn: () => T): Promise<T> => {
     const start = Date.now();
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
     const broken = task ? options.broken?.[task] : undefined;
@@ -53,14 +60,19 @@ export function fakeActivities(options: {
   const step =
     (activity: string, extra: Partial<AgentStepResult> = {}) =>
     (input: AgentStepInput) =>
-      timed(activity, input.task.id, () => ({
-        ref: ref(`ai/generated/${input.run_id}/${input.task.id}`),
-        usage: activity === 'checkBuild' || activity === 'runTests' ? NO_USAGE : usage,
-        model: { provider: 'scripted' as const, name: 'scripted' },
-        passed: true,
-        summary: `${activity} done`,
-        ...extra,
-      }));
+      timed(
+        activity,
+        input.task.id,
+        () => ({
+          ref: ref(`ai/generated/${input.run_id}/${input.task.id}`),
+          usage: activity === 'checkBuild' || activity === 'runTests' ? NO_USAGE : usage,
+          model: { provider: 'scripted' as const, name: 'scripted' },
+          passed: true,
+          summary: `${activity} done`,
+          ...extra,
+        }),
+        input.task.max_retries,
+      );
   return {
     calls,
     testRuns,
