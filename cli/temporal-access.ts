@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { openArtifactStore } from '../artifacts';
-import { modelFromEnv } from '../models/config';
-import { autoRollbackFrom, pathsFrom, readEnv } from '../core/config';
+import { createModel } from '../models/config';
+import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings } from '../core/config';
 import { taskQueues } from '../contracts';
 import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
@@ -30,7 +30,7 @@ export async function connectRuns() {
     client,
     rollout,
     ...(prefix ? { queues } : {}),
-    model: modelFromEnv(stateDir).model.info,
+    model: createModel(readModelSettings(), stateDir).model.info,
     artifacts: () => openArtifactStore({ repoDir: pathsFrom(env).artifactsDir, create: false }),
   });
   return {

@@ -75,3 +75,35 @@ export function autoRollbackFrom(env: Env): AutoRollback {
     check_interval_seconds: env.DEVCREW_ROLLOUT_CHECK_SECONDS,
   };
 }
+
+const Url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** The model's settings: which provider and model, keys, cache, timeouts, the retry window, prices. */
+const ModelEnv = z.object({
+  DEVCREW_MODEL_PROVIDER: z.enum(['scripted', 'gemini', 'openai']).optional(),
+  DEVCREW_MODEL: z.string().min(1).optional(),
+  DEVCREW_MODEL_CACHE: z.enum(['on', 'off']).default('on'),
+  DEVCREW_MODEL_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(120),
+  DEVCREW_MODEL_RETRY_WINDOW_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds, e.g. 300' })
+    .int('expected whole seconds')
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(300),
+  DEVCREW_PRICE_TABLE: z.string().min(1).optional(),
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  GEMINI_BASE_URL: Url.optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: Url.optional(),
+});
+
+export type ModelSettings = z.infer<typeof ModelEnv>;
+
+/** Reads and checks the model's settings; the error names each variable and what it expects. */
+export function readModelSettings(source: NodeJS.ProcessEnv = process.env): ModelSettings {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ModelEnv.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+  throw new ConfigError(`model settings:\n${lines.join('\n')}`);
+}

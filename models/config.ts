@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import type { ModelSettings } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { DEFAULT_MODELS } from './catalog';
 import { geminiClient } from './gemini';
@@ -8,26 +8,6 @@ import { loadPrices, type PriceTable } from './prices';
 import { cachedModel, type CacheStats } from './response-cache';
 import { scriptedClient } from './scripted';
 import type { ModelClient } from './types';
-
-const Url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
-
-const ModelEnv = z.object({
-  DEVCREW_MODEL_PROVIDER: z.enum(['scripted', 'gemini', 'openai']).optional(),
-  DEVCREW_MODEL: z.string().min(1).optional(),
-  DEVCREW_MODEL_CACHE: z.enum(['on', 'off']).default('on'),
-  DEVCREW_MODEL_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(120),
-  DEVCREW_MODEL_RETRY_WINDOW_SECONDS: z.coerce
-    .number({ error: 'expected a number of seconds, e.g. 300' })
-    .int('expected whole seconds')
-    .min(0)
-    .max(7 * 24 * 3600)
-    .default(300),
-  DEVCREW_PRICE_TABLE: z.string().min(1).optional(),
-  GEMINI_API_KEY: z.string().min(1).optional(),
-  GEMINI_BASE_URL: Url.optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_BASE_URL: Url.optional(),
-});
 
 export interface ModelSetup {
   model: ModelClient;
@@ -42,17 +22,10 @@ export interface ModelSetup {
 }
 
 /**
- * Chooses and builds the model from the environment, checked once. With no provider chosen and no key
- * set, the scripted test double runs, and the description says so.
+ * Chooses and builds the model from its settings (read from the environment by core/config.ts). With no
+ * provider chosen and no key set, the scripted test double runs, and the description says so.
  */
-export function modelFromEnv(stateDir: string, source: NodeJS.ProcessEnv = process.env): ModelSetup {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = ModelEnv.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`model settings:\n${lines.join('\n')}`);
-  }
-  const env = parsed.data;
+export function createModel(env: ModelSettings, stateDir: string): ModelSetup {
   const provider =
     env.DEVCREW_MODEL_PROVIDER ??
     (env.GEMINI_API_KEY ? 'gemini' : env.OPENAI_API_KEY ? 'openai' : 'scripted');

@@ -3,8 +3,8 @@ import type { Client } from '@temporalio/client';
 import { createRolloutActivities } from '../activities/rollout';
 import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
-import { modelFromEnv, type ModelSetup } from '../models/config';
-import { pathsFrom, readEnv } from '../core/config';
+import { createModel, type ModelSetup } from '../models/config';
+import { pathsFrom, readEnv, readModelSettings } from '../core/config';
 import type { Report } from '../core/report';
 import type { Sandbox } from '../sandbox/types';
 
@@ -30,7 +30,7 @@ export async function productionActivities(options: {
 }): Promise<ProductionActivities> {
   const env = readEnv();
   const { stateDir } = pathsFrom(env);
-  const model = modelFromEnv(stateDir);
+  const model = createModel(readModelSettings(), stateDir);
   options.report(`model: ${model.description}`);
   const repoDir = pathsFrom(env).artifactsDir;
   const artifacts = await openArtifactStore({ repoDir });

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { CATALOG_DATE, DEFAULT_MODELS } from '../../models/catalog';
-import { modelFromEnv } from '../../models/config';
+import { createModel } from '../../models/config';
 import { rateFor, type PriceRate, type PriceTable } from '../../models/prices';
 import type { ServedModel } from '../../models/types';
 import { ModelError } from '../../models/types';
-import { pathsFrom, readEnv } from '../../core/config';
+import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { CliError, EXIT } from '../exit-codes';
 
 /**
@@ -21,7 +21,7 @@ export function registerModels(program: Command): void {
     .option('--all', 'also models that cannot answer text requests (embeddings, images)')
     .option('--json', 'one JSON document')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const setup = modelFromEnv(pathsFrom(readEnv()).stateDir);
+      const setup = createModel(readModelSettings(), pathsFrom(readEnv()).stateDir);
       const { provider, name } = setup.model.info;
       const lookup = setup.model.lookup;
       if (provider === 'scripted' || !lookup) {

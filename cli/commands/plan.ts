@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createAgentActivities } from '../../activities';
 import { openArtifactStore } from '../../artifacts';
-import { modelFromEnv } from '../../models/config';
+import { createModel } from '../../models/config';
 import { checkModelServed } from '../../models/model-check';
-import { pathsFrom, readEnv } from '../../core/config';
+import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { CliError, EXIT } from '../exit-codes';
 
 /** `devcrew plan "<request>" -o plans`: the Planner alone, no Temporal needed; writes the TodoList. */
@@ -18,7 +18,7 @@ export function registerPlan(program: Command): void {
     .option('-o, --output <dir>', 'folder to write the TodoList into', 'plans')
     .action(async (request: string, o: { output: string }) => {
       const { stateDir } = pathsFrom(readEnv());
-      const model = modelFromEnv(stateDir);
+      const model = createModel(readModelSettings(), stateDir);
       process.stderr.write(`model: ${model.description}\n`);
       await checkModelServed(model, (line) => process.stderr.write(`${line}\n`));
       const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-plan-'));

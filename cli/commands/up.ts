@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { modelFromEnv } from '../../models/config';
+import { createModel } from '../../models/config';
 import { checkModelServed } from '../../models/model-check';
-import { pathsFrom, readEnv } from '../../core/config';
+import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { stderrReport } from '../../runtime/provision';
 import { startStack } from '../../runtime/stack';
 import { EXIT } from '../exit-codes';
@@ -29,7 +29,7 @@ export function registerUp(program: Command): void {
         opts: { approvePlan?: boolean; exit?: boolean; headless?: boolean; out?: string; export: boolean },
       ) => {
         const write = (line: string) => process.stdout.write(`${line}\n`);
-        await checkModelServed(modelFromEnv(pathsFrom(readEnv()).stateDir), stderrReport);
+        await checkModelServed(createModel(readModelSettings(), pathsFrom(readEnv()).stateDir), stderrReport);
         const stack = await startStack({ report: stderrReport, headless: opts.headless });
         let stopping = false;
         const stop = async () => {

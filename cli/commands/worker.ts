@@ -4,9 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { taskQueues } from '../../contracts';
 import { temporalRollout } from '../../server/temporal-rollout';
-import { modelFromEnv } from '../../models/config';
+import { createModel } from '../../models/config';
 import { checkModelServed } from '../../models/model-check';
-import { autoRollbackFrom, pathsFrom, readEnv } from '../../core/config';
+import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { provision, stderrReport } from '../../runtime/provision';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../../sandbox';
 import { startWorkers, WORKER_KINDS, type WorkerKind } from '../../workers';
@@ -30,7 +30,7 @@ export function registerWorker(program: Command): void {
       const env = readEnv();
       const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.DEVCREW_TEMPORAL_PORT}`;
       if (kinds.includes('agents'))
-        await checkModelServed(modelFromEnv(pathsFrom(env).stateDir), stderrReport);
+        await checkModelServed(createModel(readModelSettings(), pathsFrom(env).stateDir), stderrReport);
       const p = await provision({
         docker: kinds.includes('sandbox'),
         sandboxImage: kinds.includes('sandbox'),

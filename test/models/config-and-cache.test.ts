@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
-import { modelFromEnv } from '../../models/config';
+import { readModelSettings } from '../../core/config';
+import { createModel } from '../../models/config';
+
+/** The model from an environment, as the assembly builds it. */
+const modelFromEnv = (stateDir: string, env: NodeJS.ProcessEnv) =>
+  createModel(readModelSettings(env), stateDir);
 import { DEFAULT_MODELS } from '../../models/catalog';
 import { costOf, DEFAULT_PRICES, rateFor } from '../../models/prices';
 import { scriptedClient, type Recording } from '../../models/scripted';
