@@ -12,6 +12,12 @@ export interface ActivityDeps {
   sandbox?: Sandbox;
   /** The longest a test command may run in the sandbox (default the sandbox's 300 s). */
   testTimeoutCapSeconds?: number;
+  /**
+   * Fault injection for the reliability tests and `npm run chaos` only (DEVCREW_FAULT_STEP_DELAYS): the
+   * named activities wait this many milliseconds (heartbeating) after their work, before they return,
+   * so a test can kill a worker while a step is between its effect and its completion.
+   */
+  stepDelaysMs?: Record<string, number>;
   /** Planner repair rounds after an invalid plan (default 1). */
   plannerRepairRounds?: number;
 }

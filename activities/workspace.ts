@@ -26,6 +26,8 @@ export const isContract = (p: string) => p.startsWith('contracts/') && p.endsWit
 export function taskHeader(input: AgentStepInput): string {
   const t = input.task;
   return [
+    // The whole request too: an agent does its task better knowing what it is for.
+    ...(input.request ? [`Request: ${input.request}`] : []),
     `Task id: ${t.id}`,
     `Role: ${t.agent_role}`,
     ...(input.round ? [`Round: ${input.round}`] : []),

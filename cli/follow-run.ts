@@ -71,7 +71,8 @@ export async function followRun(o: FollowOptions): Promise<Run> {
 
 /** The closing report: where the code, the tests, the test report and the run in the Web UI are. */
 export function finalReport(view: Run, webUi?: string, exported?: string): string {
-  const lines = [``, `run ${view.run_id} ${view.status}${view.error ? `: ${view.error}` : ''}`];
+  const error = 'error' in view && view.error ? `: ${view.error}` : '';
+  const lines = [``, `run ${view.run_id} ${view.status}${error}`];
   if (!('usage' in view)) return lines.join('\n'); // it failed before it could report anything else
   const run = view;
   const r = run.result;

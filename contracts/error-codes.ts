@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   INVALID_REQUEST: code(false, 400, 'a request body or query that does not match its contract'),
   INVALID_JSON: code(false, 400, 'a request body that is not JSON'),
   BODY_TOO_LARGE: code(false, 413, 'a request body over the size limit'),
+  HEADERS_TOO_LARGE: code(false, 431, 'a request line and headers over the size limit'),
+  BAD_HTTP_REQUEST: code(false, 400, 'a request that is not valid HTTP'),
   INVALID_TODO_LIST: code(false, 400, 'a TodoList that does not pass its checks; nothing ran'),
   INVALID_DECISION: code(false, 400, 'a gate decision without a valid decision or approver'),
   UNAUTHORIZED: code(false, 401, 'a missing or wrong bearer token'),

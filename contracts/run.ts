@@ -201,6 +201,29 @@ export const GateOutcome = z.strictObject({
 });
 export type GateOutcome = z.infer<typeof GateOutcome>;
 
+/**
+ * A running run that cannot answer because no worker runs: what it last recorded in its search
+ * attributes, flagged so nobody mistakes it for live progress.
+ */
+export interface LastKnownRun {
+  run_id: string;
+  mode: RunMode | null;
+  status: string;
+  request: string | null;
+  todo_list_id: string | null;
+  workers_down: true;
+  message: string;
+  result: null;
+}
+
+/** A gate decision sent while no worker could apply it: durable, applied when workers return. */
+export interface GateRecorded {
+  gate_id: string;
+  decision: 'approve' | 'reject';
+  status: 'recorded';
+  message: string;
+}
+
 /** One line of `GET /v1/runs`: what visibility knows without asking the run. */
 export const RunSummary = z.strictObject({
   run_id: z.string(),
@@ -242,4 +265,5 @@ export type ProviderWait = z.infer<typeof ProviderWait>;
  */
 export type RunView =
   | (RunProgress & { result: RunResult | null; waiting_for?: ProviderWait | null })
+  | LastKnownRun
   | { run_id: string; mode: RunMode | null; status: 'failed' | 'cancelled'; error: string; result: null };

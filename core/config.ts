@@ -26,6 +26,11 @@ const Env = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" and "." only')
     .default(''),
+  /** Testing only: `activity=ms,...`, a delay after those activities' work (activities/deps.ts). */
+  DEVCREW_FAULT_STEP_DELAYS: z
+    .string()
+    .regex(/^\w+=\d+(,\w+=\d+)*$/, 'expected activity=milliseconds pairs, e.g. "integrate=3000,plan=2000"')
+    .optional(),
   /** Auto-rollback settings of a rollout created now (later changes go through PUT /v1/rollout). */
   DEVCREW_ROLLOUT_FAILURE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.2),
   DEVCREW_ROLLOUT_MIN_RUNS: z.coerce.number().int().min(1).default(5),

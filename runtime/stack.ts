@@ -7,6 +7,7 @@ import { openArtifactStore } from '../artifacts';
 import { taskQueues } from '../contracts';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../sandbox';
 import { createApp } from '../server/app';
+import { answerClientErrors } from '../server/http-error';
 import { checkReadiness } from '../server/readiness';
 import type { RolloutService } from '../server/rollout-service';
 import { temporalRollout } from '../server/temporal-rollout';
@@ -147,6 +148,7 @@ export async function startStack(options: {
       const port = options.apiPort ?? env.DEVCREW_API_PORT;
       const server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(port, '127.0.0.1', () => resolve(s));
+        answerClientErrors(s);
         s.once('error', (err: NodeJS.ErrnoException) =>
           reject(
             err.code === 'EADDRINUSE'

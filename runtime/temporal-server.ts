@@ -40,6 +40,8 @@ export interface EmbeddedServer {
   dbFile: string;
   logFile: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a power cut would: for the reliability tests. */
+  crash(): Promise<void>;
 }
 
 /**
@@ -99,6 +101,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     dbFile,
     logFile,
     stop: () => stopProcess(child, exited),
+    crash: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 

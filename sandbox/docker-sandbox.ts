@@ -233,9 +233,11 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       const state = await container.inspect();
       const code = info.ExitCode ?? null;
       if (signal?.aborted) return result('sandbox_error', code);
+      // The container itself died under the command (docker kill, the engine restarting): not the code's
+      // doing, so the sandbox failed, and the step is tried again.
+      if (!state.State.Running && !state.State.OOMKilled) return result('sandbox_error', code);
       // SIGKILL (137) that devcrew did not send comes from the kernel's OOM killer: the cgroup is at its limit.
       if (state.State.OOMKilled || code === 137) return result('oom', code);
-      if (!state.State.Running) return result('sandbox_error', code);
       return result(code === 0 ? 'ok' : 'failed', code);
     } catch (err) {
       out.stderr.push(Buffer.from(`\n[sandbox] ${(err as Error).message}`));

@@ -127,7 +127,9 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.post('/v1/runs/:id/approvals/:gate_id', auth, async (req, res) => {
     const decision = parseBody(GateDecisionRequest, req.body);
-    res.json(await options.runs.decide(param(req, 'id'), param(req, 'gate_id'), decision));
+    const outcome = await options.runs.decide(param(req, 'id'), param(req, 'gate_id'), decision);
+    // 202: no worker could apply it now; the decision is recorded and applied when the workers return.
+    res.status('status' in outcome ? 202 : 200).json(outcome);
   });
   app.post('/v1/runs/:id/cancel', auth, async (req, res) => {
     await options.runs.cancel(param(req, 'id'));

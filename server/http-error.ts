@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ERROR_CODES, isErrorCode, type Problem } from '../contracts';
 import { DevcrewError } from '../core/errors';
 
@@ -32,4 +34,28 @@ export function toHttpError(err: unknown): HttpError | undefined {
 /** The body of every error response: `{ error: { code, message, problems? } }`, never a stack trace. */
 export function errorBody(code: string, message: string, problems?: Problem[]) {
   return { error: { code, message, ...(problems ? { problems } : {}) } };
+}
+
+/**
+ * Requests Node refuses before the app sees them (headers too large, a malformed request line) still
+ * get a JSON error, then the connection closes.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify(
+      errorBody(
+        tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST',
+        tooLarge
+          ? 'the request line and headers are over the size limit (16 KB); send less in the URL and headers'
+          : `the request is not valid HTTP (${err.code ?? 'parse error'})`,
+      ),
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
 }

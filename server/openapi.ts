@@ -147,6 +147,10 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, ...json({ $ref: '#/components/schemas/GateDecisionRequest' }) },
           responses: {
             200: { description: 'the outcome' },
+            202: {
+              description:
+                'no worker could apply it now: recorded (as a signal) and applied when the workers return; `{ gate_id, decision, status: "recorded", message }`',
+            },
             400: error('invalid body'),
             401: error('missing or wrong bearer token'),
             404: error('no such run or gate'),

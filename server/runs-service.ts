@@ -1,6 +1,7 @@
 import type {
   GateDecisionRequest,
   GateOutcome,
+  GateRecorded,
   ProviderWait,
   RunEvent,
   RunMode,
@@ -20,7 +21,8 @@ export interface RunsService {
   list(filter: { status?: string; mode?: RunMode; limit: number }): Promise<RunSummary[]>;
   /** The progress query's answer and, once finished, the result. */
   get(runId: string): Promise<RunView>;
-  decide(runId: string, gateId: string, decision: GateDecisionRequest): Promise<GateOutcome>;
+  /** The gate's outcome, or, while no worker can apply it, the decision recorded for when one returns. */
+  decide(runId: string, gateId: string, decision: GateDecisionRequest): Promise<GateOutcome | GateRecorded>;
   cancel(runId: string): Promise<void>;
   /**
    * The run's events after `after` (a `seq`), as they happen, ending with `run_finished`; the same

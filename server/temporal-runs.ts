@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Client, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { optionalTsToDate } from '@temporalio/common';
+import {
+  isGrpcDeadlineError,
+  type Client,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import { isArtifactStoreError, type GitArtifactStore } from '../artifacts';
 import {
   decideMode,
@@ -7,6 +13,8 @@ import {
   taskQueues,
   type GateDecisionRequest,
   type GateOutcome,
+  type GateRecorded,
+  type LastKnownRun,
   type ModelInfo,
   type RunInput,
   type RunResult,
@@ -16,10 +24,10 @@ import {
   type TaskQueues,
 } from '../contracts';
 import { DevcrewError } from '../core/errors';
-import { decideGateUpdate, eventsQuery, progressQuery } from '../workflows/definitions';
+import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from '../workflows/definitions';
 import type { developWorkflow } from '../workflows/develop';
 import { runIdFor } from '../workflows/run-id';
-import { COST_USD, MODE, REQUEST, RUN_STATUS } from '../workflows/search-attributes';
+import { COST_USD, MODE, REQUEST, RUN_STATUS, TODO_LIST_ID } from '../workflows/search-attributes';
 import type { singleAgentWorkflow } from '../workflows/single-agent';
 import type { RolloutService } from './rollout-service';
 import { providerWait } from './provider-wait';
@@ -60,6 +68,47 @@ export function temporalRuns(deps: {
     }
   }
 
+  /** Whether a worker polls the runs queue now (Temporal keeps a dead poller listed for about a minute). */
+  async function runsWorkerPolls(): Promise<boolean> {
+    const res = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: queues.runs },
+      taskQueueType: 1, // workflow
+    });
+    const fresh = Date.now() - POLLER_FRESH_MS;
+    return (res.pollers ?? []).some((p) => (optionalTsToDate(p.lastAccessTime)?.getTime() ?? 0) > fresh);
+  }
+
+  /**
+   * A query or an update, given a deadline: undefined when no worker polls or none answers in time (the
+   * run's workers are down), so callers fall back instead of hanging.
+   */
+  async function answered<T>(call: () => Promise<T>, ms = QUERY_WAIT_MS): Promise<T | undefined> {
+    if (!(await runsWorkerPolls())) return undefined;
+    try {
+      return await client.connection.withDeadline(Date.now() + ms, call);
+    } catch (err) {
+      if (isGrpcDeadlineError(err) || isGrpcDeadlineError((err as { cause?: unknown }).cause))
+        return undefined;
+      throw err;
+    }
+  }
+
+  /** What a run recorded in its search attributes: the state to show while its workers are down. */
+  function lastKnown(d: WorkflowExecutionDescription): LastKnownRun {
+    return {
+      run_id: d.workflowId,
+      mode: modeOf(d),
+      status: d.typedSearchAttributes.get(RUN_STATUS) ?? 'running',
+      request: d.typedSearchAttributes.get(REQUEST) ?? null,
+      todo_list_id: d.typedSearchAttributes.get(TODO_LIST_ID) ?? null,
+      workers_down: true,
+      message:
+        'no devcrew worker answers, so this is the last state the run recorded; it carries on where it was when the workers return (devcrew up, or devcrew worker)',
+      result: null,
+    };
+  }
+
   const service: RunsService = {
     async start(body: StartRunRequest) {
       const request = body.request ?? body.todo_list!.request;
@@ -91,6 +140,8 @@ export function temporalRuns(deps: {
     async list({ status, mode, limit }) {
       const query = [
         `(${RUN_TYPES.map((t) => `WorkflowType = '${t}'`).join(' OR ')})`,
+        // This deployment's runs only (several may share a namespace, each with its own queues).
+        `TaskQueue = '${queues.runs}'`,
         ...(status ? [`${RUN_STATUS.name} = '${status}'`] : []),
         ...(mode ? [`${MODE.name} = '${mode}'`] : []),
       ].join(' AND ');
@@ -115,7 +166,8 @@ export function temporalRuns(deps: {
       const d = await describe(id);
       const h = handle(id);
       if (d.status.name === 'RUNNING') {
-        const progress = await h.query(progressQuery);
+        const progress = await answered(() => h.query(progressQuery));
+        if (progress === undefined) return lastKnown(d);
         // The run has decided its outcome and is closing: answer with its result, not a half-way view.
         if (['running', 'awaiting_approval'].includes(progress.status)) {
           return { ...progress, result: null, waiting_for: providerWait(d) };
@@ -138,15 +190,33 @@ export function temporalRuns(deps: {
       };
     },
 
-    async decide(id: string, gateId: string, decision: GateDecisionRequest): Promise<GateOutcome> {
+    async decide(
+      id: string,
+      gateId: string,
+      decision: GateDecisionRequest,
+    ): Promise<GateOutcome | GateRecorded> {
       const d = await describe(id);
       if (d.status.name !== 'RUNNING')
         throw new DevcrewError(
           'GATE_NOT_PENDING',
           `run ${id} is ${d.status.name.toLowerCase()}; its gates are closed`,
         );
-      // A refusal by the workflow's validator (GATE_NOT_FOUND, GATE_NOT_PENDING) keeps its type as the cause.
-      return handle(id).executeUpdate(decideGateUpdate, { args: [{ ...decision, gate_id: gateId }] });
+      const full = { ...decision, gate_id: gateId };
+      // An Update answers with the outcome (or the validator's refusal, GATE_NOT_FOUND / GATE_NOT_PENDING,
+      // as the cause's type), but needs a worker; without one the decision goes as a signal, which the
+      // server keeps until a worker applies it.
+      const outcome = await answered(
+        () => handle(id).executeUpdate(decideGateUpdate, { args: [full] }),
+        UPDATE_WAIT_MS,
+      );
+      if (outcome !== undefined) return outcome;
+      await handle(id).signal(decideGateSignal, full);
+      return {
+        gate_id: gateId,
+        decision: decision.decision,
+        status: 'recorded',
+        message: `no worker answered within ${UPDATE_WAIT_MS / 1000} s; the decision is recorded and applied when the workers return (a gate that is no longer pending ignores it)`,
+      };
     },
 
     async *events(id, { after, signal, onWait }) {
@@ -163,7 +233,8 @@ export function temporalRuns(deps: {
           waiting = key;
         }
         if (d.status.name === 'RUNNING') {
-          const fresh = await h.query(eventsQuery, last);
+          // Without a worker the run cannot answer: keep the stream open and ask again.
+          const fresh = (await answered(() => h.query(eventsQuery, last))) ?? [];
           for (const e of fresh) {
             yield e;
             last = e.seq;
@@ -182,7 +253,7 @@ export function temporalRuns(deps: {
               seq: last + 1,
               at: (d.closeTime ?? new Date()).toISOString(),
               type: 'run_finished',
-              message: `run ${view.status}${view.error ? `: ${view.error}` : ''}`,
+              message: `run ${view.status}${'error' in view && view.error ? `: ${view.error}` : ''}`,
               status: view.status,
             };
           }
@@ -213,6 +284,12 @@ export function temporalRuns(deps: {
 
 /** How often a live event stream asks the run for news. */
 const EVENT_POLL_MS = 300;
+/** How long a query may take before the run counts as unreachable (its workers down). */
+const QUERY_WAIT_MS = 4_000;
+/** How long a gate decision waits for a worker to apply it before it is recorded as a signal. */
+const UPDATE_WAIT_MS = 8_000;
+/** A poller seen this recently is alive (workers poll with a one-minute long poll). */
+const POLLER_FRESH_MS = 75_000;
 
 /** The run page's details in the Web UI (Markdown): the request, the mode and why, the options. */
 function runDetails(input: RunInput, request: string): string {

@@ -12,6 +12,9 @@ import { provision } from '../runtime/provision';
 import { TEST_ENV, startTestServer } from './support/env';
 import { freePort } from './support/ports';
 
+/** Tests that disturb everything else on the machine (they restart the Docker engine): run alone, last. */
+const DISRUPTIVE = `test${path.sep}disruptive${path.sep}`;
+
 async function testFiles(patterns: string[]): Promise<string[]> {
   if (patterns.length > 0) return patterns;
   const out: string[] = [];
@@ -32,40 +35,31 @@ async function main(): Promise<number> {
   const uiPort = await freePort();
   const env = await startTestServer({ uiPort });
   const files = await testFiles(process.argv.slice(2));
-  const tapFile = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'devcrew-test-')), 'results.tap');
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'devcrew-test-'));
   process.stderr.write(
     `devcrew test: Temporal dev server at ${env.address} (Web UI http://127.0.0.1:${uiPort}); ${files.length} test files\n`,
   );
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--test',
-        '--test-concurrency=2',
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        '--test-reporter=tap',
-        `--test-reporter-destination=${tapFile}`,
-        ...files,
-      ],
-      {
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          [TEST_ENV.temporalAddress]: env.address,
-          [TEST_ENV.webUiUrl]: `http://127.0.0.1:${uiPort}`,
-          [TEST_ENV.temporalCli]: provisioned.temporalCli ?? '',
-          [TEST_ENV.chromium]: provisioned.chromium ?? '',
-        },
-      },
-    );
-    child.on('exit', (c) => resolve(c ?? 1));
-  });
+  const phases = [
+    {
+      files: files.filter((f) => !f.startsWith(DISRUPTIVE)),
+      concurrency: 2,
+      tap: path.join(dir, 'main.tap'),
+    },
+    {
+      files: files.filter((f) => f.startsWith(DISRUPTIVE)),
+      concurrency: 1,
+      tap: path.join(dir, 'disruptive.tap'),
+    },
+  ].filter((p) => p.files.length > 0);
+  let code = 0;
+  for (const phase of phases) {
+    code = Math.max(code, await runPhase(phase, provisioned, env.address, uiPort));
+  }
   await env.teardown();
-  const tap = fs.existsSync(tapFile) ? await fsp.readFile(tapFile, 'utf8') : '';
-  const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  let tap = '';
+  for (const phase of phases) tap += fs.existsSync(phase.tap) ? await fsp.readFile(phase.tap, 'utf8') : '';
+  const count = (name: string) =>
+    [...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
   const passed = count('pass');
   const failed = count('fail') + count('cancelled');
   process.stdout.write(
@@ -74,6 +68,42 @@ async function main(): Promise<number> {
   process.stdout.write(`${passed} passed, ${failed} failed, ${count('skipped')} skipped\n`);
   if (passed + failed === 0) return 1;
   return code === 0 && failed === 0 ? 0 : 1;
+}
+
+/** One `node --test` over some files, reporting to the terminal and to a TAP file for the totals. */
+function runPhase(
+  phase: { files: string[]; concurrency: number; tap: string },
+  provisioned: Awaited<ReturnType<typeof provision>>,
+  address: string,
+  uiPort: number,
+): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${phase.concurrency}`,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${phase.tap}`,
+        ...phase.files,
+      ],
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          [TEST_ENV.temporalAddress]: address,
+          [TEST_ENV.webUiUrl]: `http://127.0.0.1:${uiPort}`,
+          [TEST_ENV.temporalCli]: provisioned.temporalCli ?? '',
+          [TEST_ENV.chromium]: provisioned.chromium ?? '',
+        },
+      },
+    );
+    child.on('exit', (c) => resolve(c ?? 1));
+  });
 }
 
 main().then(

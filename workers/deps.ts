@@ -35,7 +35,14 @@ export async function productionActivities(options: {
   const repoDir = pathsFrom(env).artifactsDir;
   const artifacts = await openArtifactStore({ repoDir });
   const sandbox = options.withSandbox && options.makeSandbox ? await options.makeSandbox() : undefined;
-  const deps = { model: model.model, prices: model.prices, artifacts, sandbox };
+  const stepDelaysMs = env.DEVCREW_FAULT_STEP_DELAYS
+    ? Object.fromEntries(
+        env.DEVCREW_FAULT_STEP_DELAYS.split(',').map((p) => [p.split('=')[0]!, Number(p.split('=')[1])]),
+      )
+    : undefined;
+  if (stepDelaysMs)
+    options.report(`fault injection: steps wait after their work: ${env.DEVCREW_FAULT_STEP_DELAYS}`);
+  const deps = { model: model.model, prices: model.prices, artifacts, sandbox, stepDelaysMs };
   return {
     agents: { ...createAgentActivities(deps), ...createRolloutActivities({ client: options.client }) },
     sandbox: createSandboxActivities(deps),

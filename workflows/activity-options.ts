@@ -11,7 +11,7 @@ export const PLANNING: Limits = { timeout_seconds: 600, max_retries: 3 };
  * that dies mid-step is noticed after this long, and the step runs again elsewhere, reusing what the
  * dead one finished (the response cache, idempotent commits).
  */
-export const HEARTBEAT_TIMEOUT = '10 seconds';
+export const HEARTBEAT_TIMEOUT = '6 seconds';
 
 /** Exponential backoff from one second to a minute; codes the catalogue marks final are never retried. */
 function backoff(): NonNullable<ActivityOptions['retry']> {

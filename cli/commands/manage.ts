@@ -33,6 +33,10 @@ export function registerManage(program: Command): void {
       const view = await withRuns((r) => r.get(run));
       if (o.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
       else if ('usage' in view) process.stdout.write(`${statusView(view)}\n`);
+      else if ('workers_down' in view)
+        process.stdout.write(
+          `run ${view.run_id}: ${view.status} (last known; WORKERS DOWN: ${view.message})\n`,
+        );
       else process.stdout.write(`run ${view.run_id}: ${view.status} (${view.error})\n`);
     });
   program
@@ -102,6 +106,7 @@ export function registerManage(program: Command): void {
           }),
         );
         process.stdout.write(`${JSON.stringify(outcome)}\n`);
+        if ('status' in outcome) process.stderr.write(`devcrew: ${outcome.message}\n`);
       });
   }
   program

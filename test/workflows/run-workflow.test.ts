@@ -69,7 +69,7 @@ test('a diamond runs its two middle tasks at the same time and integrates every 
       coder.history.map((h) => h.agent),
       ['coder', 'build-checker', 'tester'],
     );
-    await saveHistory(run.handle, 'diamond');
+    await saveHistory(run.handle, 'fake-diamond');
   } finally {
     await run.stop();
   }
@@ -130,7 +130,6 @@ test('failing tests get debugger rounds until they pass, each round recorded', a
         'tester#2:ok',
       ],
     );
-    await saveHistory(run.handle, 'debugger-rounds');
   } finally {
     await run.stop();
   }
@@ -192,7 +191,6 @@ test('the plan waits at its gate; an update approves it once, and bad decisions 
     const result = await run.handle.result();
     assert.equal(result.status, 'completed');
     assert.deepEqual(result.model, { provider: 'scripted', name: 'scripted' });
-    await saveHistory(run.handle, 'plan-gate-update');
   } finally {
     await run.stop();
   }
@@ -212,7 +210,6 @@ test('a rejected plan is planned again with the comment, and a signal can approv
     assert.equal(acts.calls.filter((c) => c.activity === 'plan').length, 2);
     await run.handle.signal(decideGateSignal, { gate_id: 'plan-2', decision: 'approve', approver: 'bo' });
     assert.equal((await run.handle.result()).status, 'completed');
-    await saveHistory(run.handle, 'plan-rejected-then-signal');
   } finally {
     await run.stop();
   }
@@ -278,7 +275,7 @@ test('over budget, the run waits at an extend-budget gate instead of spending', 
     const result = await run.handle.result();
     assert.equal(result.status, 'completed');
     assert.equal(result.budget_usd, 5);
-    await saveHistory(run.handle, 'budget-gate');
+    await saveHistory(run.handle, 'fake-budget-gate');
   } finally {
     await run.stop();
   }
@@ -293,7 +290,6 @@ test('cancelling a run mid-way ends it cancelled', async () => {
     const result = await run.handle.result();
     assert.equal(result.status, 'cancelled');
     assert.ok(result.tasks.some((t) => t.status === 'cancelled'));
-    await saveHistory(run.handle, 'cancelled');
   } finally {
     await run.stop();
   }
