@@ -24,6 +24,20 @@ export function searchAttributeArgs(): string[] {
   return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${FLAG_TYPE[key.type]}`]);
 }
 
+/**
+ * The dev server's history service reads its task queues at most 20 times a second by default
+ * (`history.*ProcessorMaxPollRPS`), so every workflow and activity task waited about 25 ms before any
+ * worker could have it: most of devcrew's per-step overhead (bench/workflows.ts). On one machine there
+ * is nothing to protect with that limit. What it changes and risks is in the README ("Performance").
+ */
+export function fastDispatchArgs(): string[] {
+  return [
+    'history.transferProcessorMaxPollRPS=10000',
+    'history.timerProcessorMaxPollRPS=10000',
+    'history.visibilityProcessorMaxPollRPS=10000',
+  ].flatMap((v) => ['--dynamic-config-value', v]);
+}
+
 export interface EmbeddedServerOptions {
   cli: string;
   stateDir: string;
@@ -81,6 +95,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     'warn',
     ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
     ...searchAttributeArgs(),
+    ...fastDispatchArgs(),
   ];
   const out = fs.openSync(logFile, 'a');
   const child = spawn(options.cli, args, { stdio: ['ignore', out, out] });

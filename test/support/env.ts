@@ -5,6 +5,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { pathsFrom, readEnv } from '../../core/config';
 import { ensureTemporalCli } from '../../runtime/provision/temporal-cli';
 import { silentReport } from '../../core/report';
+import { fastDispatchArgs } from '../../runtime/temporal-server';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 // Workers log every state change at INFO; tests show warnings and errors only.
@@ -35,7 +36,7 @@ export async function startTestServer(options: { uiPort?: number } = {}): Promis
       executable: { type: 'existing-path', path: path.resolve(cli) },
       searchAttributes: [...SEARCH_ATTRIBUTES],
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
-      extraArgs: ['--log-level', 'warn'],
+      extraArgs: ['--log-level', 'warn', ...fastDispatchArgs()],
     },
   });
 }
