@@ -1,5 +1,6 @@
-import { Contract, type AgentStepInput, type AgentStepResult } from '../contracts';
+import { Contract, type AgentStepResult } from '../contracts';
 import type { ActivityDeps } from './deps';
+import type { StepInput } from './types';
 import { convertingTask } from './failures';
 import { askModel } from './model-step';
 import { provenance } from './provenance';
@@ -8,7 +9,7 @@ import { fileBlock, isContract, readFiles, taskHeader, withoutDuplicates } from 
 /** Architect: a task to its Contract (interfaces, data models, test skeletons), committed. */
 export function createArchitect(deps: ActivityDeps) {
   return {
-    async architect(input: AgentStepInput): Promise<AgentStepResult> {
+    async architect(input: StepInput): Promise<AgentStepResult> {
       return convertingTask(input.task, async () => {
         const known = await readFiles(deps.artifacts, input.base.commit, isContract);
         const prompt = [

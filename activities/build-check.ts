@@ -1,13 +1,7 @@
 import { log } from '@temporalio/activity';
-import {
-  NO_USAGE,
-  type AgentStepInput,
-  type AgentStepResult,
-  type BuildReport,
-  type Finding,
-  type ToolRun,
-} from '../contracts';
+import { NO_USAGE, type AgentStepResult, type BuildReport, type Finding, type ToolRun } from '../contracts';
 import type { ActivityDeps } from './deps';
+import type { StepInput } from './types';
 import { converting } from './failures';
 import { provenance, toolStep } from './provenance';
 import { parseBanditReport, parseFlake8, parseMypy } from './reports/build-findings';
@@ -29,7 +23,7 @@ export const TOOL_ERROR = 'TOOL_ERROR';
  */
 export function createBuildCheck(deps: ActivityDeps) {
   return {
-    async checkBuild(input: AgentStepInput): Promise<AgentStepResult> {
+    async checkBuild(input: StepInput): Promise<AgentStepResult> {
       return converting(async () => {
         const files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
         const started = Date.now();

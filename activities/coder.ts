@@ -1,5 +1,6 @@
-import { CodeArtifacts, type AgentStepInput, type AgentStepResult } from '../contracts';
+import { CodeArtifacts, type AgentStepResult } from '../contracts';
 import type { ActivityDeps } from './deps';
+import type { StepInput } from './types';
 import { convertingTask } from './failures';
 import { askModel } from './model-step';
 import { provenance } from './provenance';
@@ -12,8 +13,8 @@ import { fileBlock, isContract, isPython, readFiles, taskHeader, withoutDuplicat
  */
 export function createCoder(deps: ActivityDeps) {
   return {
-    code: (input: AgentStepInput) => writeCode(deps, input, 'coder'),
-    debug: (input: AgentStepInput) => writeCode(deps, input, 'debugger'),
+    code: (input: StepInput) => writeCode(deps, input, 'coder'),
+    debug: (input: StepInput) => writeCode(deps, input, 'debugger'),
   };
 }
 
@@ -23,7 +24,7 @@ export function createCoder(deps: ActivityDeps) {
  */
 export async function writeCode(
   deps: ActivityDeps,
-  input: AgentStepInput,
+  input: StepInput,
   role: 'coder' | 'debugger' | 'single-agent',
 ): Promise<AgentStepResult> {
   return convertingTask(input.task, async () => {

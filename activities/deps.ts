@@ -10,8 +10,6 @@ export interface ActivityDeps {
   artifacts: ArtifactStore;
   /** Only the sandbox-bound activities need it. */
   sandbox?: Sandbox;
-  /** The longest a test command may run in the sandbox (default the sandbox's 300 s). */
-  testTimeoutCapSeconds?: number;
   /**
    * Fault injection for the reliability tests and `npm run chaos` only (DEVCREW_FAULT_STEP_DELAYS): the
    * named activities wait this many milliseconds (heartbeating) after their work, before they return,

@@ -7,7 +7,9 @@ import { createSingleAgent } from './single-agent';
 import { createStoreSteps } from './store-steps';
 import { createBuildCheck } from './build-check';
 import { createTester } from './tester';
-import type { AgentActivities, SandboxActivities } from './types';
+import type { AgentStepInput, AgentStepResult } from '../contracts';
+import { converting } from './failures';
+import type { AgentActivities, SandboxActivities, StepInput } from './types';
 
 export type { ActivityDeps } from './deps';
 export * from './types';
@@ -15,19 +17,51 @@ export * from './types';
 /** The model-bound activities (queue `devcrew-agents`), built from their clients. */
 export function createAgentActivities(deps: ActivityDeps): AgentActivities {
   const coder = createCoder(deps);
+  const bounded = withTaskBoundaries(deps);
   return withStepDelays(deps, {
     ...createPlanner(deps),
-    ...createArchitect(deps),
-    code: coder.code,
-    debug: coder.debug,
-    ...createSingleAgent(deps),
+    architect: bounded(createArchitect(deps).architect),
+    code: bounded(coder.code),
+    debug: bounded(coder.debug),
+    singleAgent: bounded(createSingleAgent(deps).singleAgent),
     ...createStoreSteps(deps),
   });
 }
 
 /** The sandbox-bound activities (queue `devcrew-sandbox`): the Coder's build checks and the Tester. */
 export function createSandboxActivities(deps: ActivityDeps): SandboxActivities {
-  return withStepDelays(deps, { ...createBuildCheck(deps), ...createTester(deps) });
+  const bounded = withTaskBoundaries(deps);
+  return withStepDelays(deps, {
+    checkBuild: bounded(createBuildCheck(deps).checkBuild),
+    runTests: bounded(createTester(deps).runTests),
+  });
+}
+
+/**
+ * A task's first step may start its branch (`prepare`) and its last step tag the result (`finish`), so a
+ * task costs one activity per agent step and no store steps around them. Both are idempotent: a retried
+ * step finds the same branch start and the same tag.
+ */
+function withTaskBoundaries(deps: ActivityDeps) {
+  return (step: (input: StepInput) => Promise<AgentStepResult>) =>
+    async (input: AgentStepInput): Promise<AgentStepResult> => {
+      const base = input.prepare
+        ? await converting(() =>
+            deps.artifacts.prepareTask({
+              runId: input.run_id,
+              taskId: input.task.id,
+              dependencies: input.prepare!.dependency_refs,
+            }),
+          )
+        : input.base;
+      if (!base) throw new Error(`step of ${input.task.id} has neither a base commit nor a prepare`);
+      const result = await step({ ...input, base });
+      if (!input.finish || !result.passed) return result;
+      const tagged = await converting(() =>
+        deps.artifacts.finishTask({ runId: input.run_id, taskId: input.task.id, commit: result.ref.commit }),
+      );
+      return { ...result, ref: tagged, finished: true };
+    };
 }
 
 /** Fault injection (tests and `npm run chaos` only): a pause after the named steps' work. */

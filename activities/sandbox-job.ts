@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { DevcrewError } from '../core/errors';
 import type { Sandbox, SandboxJob, SandboxResult } from '../sandbox/types';
 
 /**
@@ -23,7 +24,17 @@ export async function runSandboxJob(sandbox: Sandbox | undefined, job: SandboxJo
   }
   const timer = context ? setInterval(() => context.heartbeat(), 2_000) : undefined;
   try {
-    return await sandbox.run({ ...job, signal: context?.cancellationSignal ?? job.signal });
+    const result = await sandbox.run({ ...job, signal: context?.cancellationSignal ?? job.signal });
+    const broken = result.commands.find((r) => r.status === 'sandbox_error');
+    if (broken) {
+      // The sandbox failed, not the code or a tool: Temporal tries the step again.
+      throw new DevcrewError(
+        'SANDBOX_ERROR',
+        `the sandbox could not run "${String(broken.cmd)}": ${`${broken.stderr}`.trim().slice(-500)}`,
+        'check the Docker engine (devcrew setup); the step is retried',
+      );
+    }
+    return result;
   } finally {
     clearInterval(timer);
   }

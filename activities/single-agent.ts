@@ -1,6 +1,7 @@
-import type { AgentStepInput, AgentStepResult } from '../contracts';
+import type { AgentStepResult } from '../contracts';
 import { writeCode } from './coder';
 import type { ActivityDeps } from './deps';
+import type { StepInput } from './types';
 
 /**
  * The single agent (the baseline): the whole request to code and tests in one model call; from the
@@ -8,6 +9,6 @@ import type { ActivityDeps } from './deps';
  */
 export function createSingleAgent(deps: ActivityDeps) {
   return {
-    singleAgent: (input: AgentStepInput): Promise<AgentStepResult> => writeCode(deps, input, 'single-agent'),
+    singleAgent: (input: StepInput): Promise<AgentStepResult> => writeCode(deps, input, 'single-agent'),
   };
 }

@@ -16,6 +16,9 @@ import type {
  * The activities the workflows call, by the task queue that hosts them (contracts/task-queues.ts).
  * Model-bound ones scale with API quotas, sandbox-bound ones with Docker hosts.
  */
+/** What a step's own code sees: the base commit is always there (prepared, or given). */
+export type StepInput = AgentStepInput & { base: ArtifactRef };
+
 export interface AgentActivities {
   /** Request (and a reviewer's feedback) to a checked TodoList, committed. */
   plan(input: PlanInput): Promise<PlanResult>;

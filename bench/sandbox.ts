@@ -1,7 +1,7 @@
 /**
  * Sandbox job latency, side by side in one run: cold (a new container per job), warm (taken from the
  * pool), and the floor (a bare exec into a container that is already running), as ratios; then jobs per
- * minute at concurrency 1, 2 and 4. Run: node --import tsx bench/sandbox.ts
+ * minute at concurrency 1, 2 and 4. Run: node --import tsx bench/sandbox.ts [--json]
  */
 import Docker from 'dockerode';
 import { baseImageTag } from '../runtime/provision';
@@ -57,11 +57,14 @@ async function main() {
   }
   await running.remove({ force: true });
 
+  const throughput: Record<string, number> = {};
   const line = (name: string, xs: number[]) =>
     `${name.padEnd(6)} p50 ${String(pct(xs, 0.5)).padStart(5)} ms  p95 ${String(pct(xs, 0.95)).padStart(5)} ms  (${(pct(xs, 0.5) / pct(floorMs, 0.5)).toFixed(1)}x the floor)`;
-  process.stdout.write(
-    `${line('cold', coldMs)}\n${line('warm', warmMs)}  [${warmHits}/${N} from the pool]\n${line('floor', floorMs)}\n`,
-  );
+  if (!json) {
+    process.stdout.write(
+      `${line('cold', coldMs)}\n${line('warm', warmMs)}  [${warmHits}/${N} from the pool]\n${line('floor', floorMs)}\n`,
+    );
+  }
 
   for (const concurrency of [1, 2, 4]) {
     const box = createDockerSandbox({ docker, image, maxConcurrency: concurrency, poolSize: 0 });
@@ -70,10 +73,25 @@ async function main() {
     await Promise.all(Array.from({ length: jobs }, () => box.run(job)));
     const ms = Date.now() - t;
     await box.close();
-    process.stdout.write(
-      `concurrency ${concurrency}: ${Math.round((jobs / ms) * 60_000)} jobs per minute (${jobs} cold jobs in ${ms} ms)\n`,
-    );
+    throughput[`jobs_per_minute_at_${concurrency}`] = Math.round((jobs / ms) * 60_000);
+    if (!json) {
+      process.stdout.write(
+        `concurrency ${concurrency}: ${Math.round((jobs / ms) * 60_000)} jobs per minute (${jobs} cold jobs in ${ms} ms)\n`,
+      );
+    }
   }
+  const p50 = { cold: pct(coldMs, 0.5), warm: pct(warmMs, 0.5), floor: pct(floorMs, 0.5) };
+  const figures = {
+    p4_warm_over_exec_floor: Math.round((p50.warm / p50.floor) * 100) / 100,
+    p4_cold_over_warm: Math.round((p50.cold / p50.warm) * 100) / 100,
+    warm_p50_ms: p50.warm,
+    cold_p50_ms: p50.cold,
+    exec_floor_p50_ms: p50.floor,
+    warm_from_pool: `${warmHits}/${N}`,
+    ...throughput,
+  };
+  if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
+const json = process.argv.includes('--json');
 void main();

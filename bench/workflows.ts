@@ -1,14 +1,16 @@
 /**
- * Orchestration figures on the embedded server, side by side in one run:
- * 1. overhead per task: a 200-task chain with zero-latency fake agents;
- * 2. a width-10 DAG with 200 ms fake agents: wall time over the critical path, and the speedup over
- *    the same tasks run one after another;
- * 3. agent steps per minute with many runs at once, and where latency starts to climb.
- * Run: node --import tsx bench/workflows.ts
+ * Orchestration figures on the embedded server (the same dev server and flags `devcrew up` starts), side
+ * by side in one run, with fake agents so only devcrew and Temporal are measured:
+ *   P1 overhead per task: a 200-task chain with zero-latency agents;
+ *   P2 a width-10, depth-3 DAG whose agent steps take 200 ms: wall time over the critical path (3 x 200
+ *      ms), and the speed-up over the same plan done one task after another (the single agent's way);
+ *   P3 single-task runs per second, agent steps per minute with 200 runs in flight, and how many runs
+ *      can be in flight with no timeout (50, 100, 200).
+ * Run: node --import tsx bench/workflows.ts [--json]
  */
 import type { TodoList } from '../contracts';
 import { fakeActivities } from '../test/workflows/fakes';
-import { startRun } from '../test/workflows/harness';
+import { startFleet } from '../test/workflows/harness';
 import { startTestServer } from '../test/support/env';
 import { todoList } from '../test/support/todo-lists';
 
@@ -21,67 +23,96 @@ const chains = (width: number, depth: number) =>
     })),
   ) as unknown as TodoList;
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
 async function main() {
+  const json = process.argv.includes('--json');
+  const out = (line: string) => !json && process.stdout.write(`${line}\n`);
   const env = await startTestServer();
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const figures: Record<string, number | string> = {};
   try {
-    // 1. Overhead per task.
+    // Two sets of workers for the whole benchmark (zero-latency agents, and 200 ms agents): workers started
+    // per run leave long polls behind, and the dev server caps concurrent polls per namespace.
+    const instant = fakeActivities({});
+    const fleet = await startFleet(env, instant);
+    const slowAgents = fakeActivities({ agentDelayMs: 200 });
+    const slowFleet = await startFleet(env, slowAgents);
+    // P1: overhead per task.
     {
-      const acts = fakeActivities({});
-      const run = await startRun(env, acts, { todo_list: chains(1, 200), options: { parallelism: 1 } });
+      const handle = await fleet.start({ todo_list: chains(1, 200), options: { parallelism: 1 } });
       const t = Date.now();
-      await run.handle.result();
+      await handle.result();
       const ms = Date.now() - t;
-      await run.stop();
-      const steps = acts.calls.length;
+      figures.p1_overhead_ms_per_task = Math.round((ms / 200) * 10) / 10;
       out(
-        `chain of 200 tasks, zero-latency agents: ${ms} ms, ${(ms / 200).toFixed(1)} ms per task (${steps} activities, ${(ms / steps).toFixed(1)} ms each)`,
+        `P1 chain of 200 tasks, zero-latency agents: ${ms} ms, ${figures.p1_overhead_ms_per_task} ms per task`,
       );
     }
-    // 2. Parallel DAG against its critical path and against serial.
+    // P2: the DAG at its critical path, and against serial.
     {
       const width = 10;
       const depth = 3;
-      const delay = 200;
-      const perTask = 3 * delay; // prepareTask, architect, finishTask
-      const critical = depth * perTask;
+      const agentMs = 200;
+      const critical = depth * agentMs;
       const timed = async (parallelism: number) => {
-        const acts = fakeActivities({ delayMs: delay });
-        const run = await startRun(env, acts, { todo_list: chains(width, depth), options: { parallelism } });
+        const handle = await slowFleet.start({ todo_list: chains(width, depth), options: { parallelism } });
         const t = Date.now();
-        await run.handle.result();
-        const ms = Date.now() - t;
-        await run.stop();
-        return ms;
+        await handle.result();
+        return Date.now() - t;
       };
-      const parallel = await timed(width);
+      const parallel = median([await timed(width), await timed(width), await timed(width)]);
       const serial = await timed(1);
+      figures.p2_wall_over_critical_path = Math.round((parallel / critical) * 100) / 100;
+      figures.p2_speedup_vs_single_agent = Math.round((serial / parallel) * 10) / 10;
+      figures.p2_wall_ms = parallel;
+      figures.p2_critical_path_ms = critical;
+      figures.p2_serial_ms = serial;
       out(
-        `width-${width} DAG (${width * depth} tasks, ${delay} ms agents): wall ${parallel} ms, critical path ${critical} ms, ratio ${(parallel / critical).toFixed(2)}; ` +
-          `serial ${serial} ms, speedup ${(serial / parallel).toFixed(1)}x`,
+        `P2 width-${width} DAG (${width * depth} tasks, ${agentMs} ms agents): wall ${parallel} ms (median of 3), critical path ${critical} ms, ratio ${figures.p2_wall_over_critical_path}; serial ${serial} ms, speed-up ${figures.p2_speedup_vs_single_agent}x`,
       );
     }
-    // 3. Throughput with many runs at once.
-    for (const runsAtOnce of [1, 4, 16]) {
-      const acts = fakeActivities({});
-      const runs = await Promise.all(
-        Array.from({ length: runsAtOnce }, () =>
-          startRun(env, acts, { todo_list: chains(1, 20), options: {} }),
-        ),
-      );
+    // P3: runs per second, steps per minute, runs in flight.
+    {
+      const n = 100;
       const t = Date.now();
-      const latencies = await Promise.all(runs.map(async (r) => (await r.handle.result(), Date.now() - t)));
-      const ms = Date.now() - t;
-      await Promise.all(runs.map((r) => r.stop()));
-      latencies.sort((a, b) => a - b);
-      out(
-        `${String(runsAtOnce).padStart(2)} runs at once (20-task chains): ${Math.round((acts.calls.length / ms) * 60_000)} agent steps per minute, ` +
-          `run latency p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms`,
+      const runs = await Promise.all(
+        Array.from({ length: n }, () => fleet.start({ todo_list: chains(1, 1) })),
       );
+      await Promise.all(runs.map((r) => r.result()));
+      const seconds = (Date.now() - t) / 1000;
+      figures.p3_runs_per_second = Math.round((n / seconds) * 10) / 10;
+      out(`P3 ${n} single-task runs: ${figures.p3_runs_per_second} runs per second`);
     }
+    for (const inFlight of [50, 100, 200]) {
+      const before = instant.calls.filter((c) => c.activity === 'architect').length;
+      const t = Date.now();
+      const runs = await Promise.all(
+        Array.from({ length: inFlight }, () => fleet.start({ todo_list: chains(1, 10) })),
+      );
+      const outcomes = await Promise.allSettled(runs.map((r) => r.result()));
+      const ms = Date.now() - t;
+      let timeouts = 0;
+      for (const r of runs.slice(0, 20)) {
+        const history = await r.fetchHistory();
+        timeouts += (history.events ?? []).filter(
+          (e) => e.workflowTaskTimedOutEventAttributes || e.activityTaskTimedOutEventAttributes,
+        ).length;
+      }
+      const failed = outcomes.filter((o) => o.status === 'rejected').length;
+      const agentSteps = instant.calls.filter((c) => c.activity === 'architect').length - before;
+      const steps = Math.round((agentSteps / ms) * 60_000);
+      out(
+        `P3 ${inFlight} runs in flight (10-task chains): ${steps} agent steps per minute, ${failed} failed, ${timeouts} timeouts in the first 20 histories, ${ms} ms`,
+      );
+      if (failed === 0 && timeouts === 0) figures.p3_max_concurrent_runs_without_timeout = inFlight;
+      if (inFlight === 200) figures.p3_agent_steps_per_minute = steps;
+    }
+    await fleet.stop();
+    await slowFleet.stop();
   } finally {
     await env.teardown();
   }
+  if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
 void main().then(() => process.exit(0));

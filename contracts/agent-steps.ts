@@ -42,31 +42,7 @@ export const ModelUsage = z.strictObject({
 });
 export type ModelUsage = z.infer<typeof ModelUsage>;
 
-export const NO_USAGE: ModelUsage = {
-  calls: 0,
-  cache_hits: 0,
-  input_tokens: 0,
-  output_tokens: 0,
-  thought_tokens: 0,
-  cached_input_tokens: 0,
-  cost_usd: 0,
-  unpriced_calls: 0,
-};
-
-/** Two usages added up, field by field (a usage recorded before a field existed counts it as 0). */
-export function sumUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
-  const add = (k: keyof ModelUsage) => (a[k] ?? 0) + (b[k] ?? 0);
-  return {
-    calls: add('calls'),
-    cache_hits: add('cache_hits'),
-    input_tokens: add('input_tokens'),
-    output_tokens: add('output_tokens'),
-    thought_tokens: add('thought_tokens'),
-    cached_input_tokens: add('cached_input_tokens'),
-    cost_usd: add('cost_usd'),
-    unpriced_calls: add('unpriced_calls'),
-  };
-}
+export { NO_USAGE, sumUsage } from './usage';
 
 /**
  * Identifies the run an agent works for. The run id is the Temporal workflow id, the `{run_id}` of the
@@ -107,7 +83,14 @@ export const AgentStepInput = StepContext.extend({
   request: z.string().optional(),
   task: TodoItem,
   /** The commit the agent starts from: the task branch's head. */
-  base: ArtifactRef,
+  base: ArtifactRef.optional(),
+  /**
+   * The task's first step starts the task branch itself, from its dependencies' results (an idempotent
+   * merge), instead of a separate store step: one activity fewer per task.
+   */
+  prepare: z.strictObject({ dependency_refs: z.array(ArtifactRef) }).optional(),
+  /** The task's last step, if it passes, also tags its commit as the task's final one. */
+  finish: z.boolean().optional(),
   /** Debugger rounds: which round this is (1-based) and the test report that failed. */
   round: z.number().int().positive().optional(),
   failing_report_path: z.string().optional(),
@@ -123,6 +106,8 @@ export const AgentStepResult = z.strictObject({
   summary: z.string(),
   /** Coder: did lint, type and security checks pass; Tester: did every acceptance test pass. */
   passed: z.boolean(),
+  /** The step was asked to finish the task and did: `ref` is the tagged final commit. */
+  finished: z.boolean().optional(),
   /** Path (in `ref`) of the build or test report, if the step made one. */
   report_path: z.string().optional(),
   /** Build checks only: the error findings (at most 20), for a BUILD_FAILED message and the next fix. */

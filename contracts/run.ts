@@ -3,7 +3,6 @@ import { ArtifactRef } from './artifact-metadata';
 import { ModelInfo, ModelUsage } from './agent-steps';
 import { RunOptions } from './api';
 import { ModeDecision, RunMode } from './rollout';
-import { TaskQueues } from './task-queues';
 import { AgentRole, TodoList } from './todo-list';
 
 export const TestSummary = z.strictObject({
@@ -115,7 +114,7 @@ export const RunInput = z.strictObject({
   /** The mode the starter decided (and why); runs started before modes existed are crew. */
   mode: ModeDecision.optional(),
   /** The activity task queues, overridable so tests and side-by-side deployments stay apart. */
-  task_queues: TaskQueues.omit({ runs: true }).optional(),
+  task_queues: z.strictObject({ agents: z.string().min(1), sandbox: z.string().min(1) }).optional(),
   /** Set by continue-as-new only: where the previous run of this chain left off. */
   resume: z
     .strictObject({

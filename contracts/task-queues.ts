@@ -1,9 +1,7 @@
-import { z } from 'zod';
-
 /**
  * The task queues, defined once. Each kind of worker polls one (ARCHITECTURE.md, "two kinds of workers"):
  * the run workflows are light decisions, model-bound activities scale with API quotas, sandbox-bound
- * activities with Docker hosts.
+ * activities with Docker hosts. Pure data: workflow code imports it.
  */
 export const TASK_QUEUES = {
   /** The run workflows themselves. */
@@ -16,12 +14,12 @@ export const TASK_QUEUES = {
 
 export type QueueKind = keyof typeof TASK_QUEUES;
 
-export const TaskQueues = z.strictObject({
-  runs: z.string().min(1),
-  agents: z.string().min(1),
-  sandbox: z.string().min(1),
-});
-export type TaskQueues = z.infer<typeof TaskQueues>;
+/** One deployment's queue names. */
+export interface TaskQueues {
+  runs: string;
+  agents: string;
+  sandbox: string;
+}
 
 /** The queue names with a prefix, so several deployments (or tests) can share one Temporal namespace. */
 export function taskQueues(prefix = ''): TaskQueues {

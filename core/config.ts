@@ -26,6 +26,9 @@ const Env = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" and "." only')
     .default(''),
+  /** The sandbox's caps, whatever a plan asks (sandbox/docker-sandbox.ts): a command's time, a job's memory. */
+  DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  DEVCREW_SANDBOX_MAX_MEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).default(2048),
   /** Testing only: `activity=ms,...`, a delay after those activities' work (activities/deps.ts). */
   DEVCREW_FAULT_STEP_DELAYS: z
     .string()
@@ -111,4 +114,12 @@ export function readModelSettings(source: NodeJS.ProcessEnv = process.env): Mode
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
   throw new ConfigError(`model settings:\n${lines.join('\n')}`);
+}
+
+/** The sandbox's caps from the environment (an operator raises them there). */
+export function sandboxCapsFrom(env: Env): { timeoutSeconds: number; memoryBytes: number } {
+  return {
+    timeoutSeconds: env.DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS,
+    memoryBytes: env.DEVCREW_SANDBOX_MAX_MEMORY_MB * 1024 ** 2,
+  };
 }

@@ -14,7 +14,7 @@ import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
 import { startWorkers, type RunningWorkers, type WorkerKind } from '../workers';
 import { productionActivities } from '../workers/deps';
-import { autoRollbackFrom, pathsFrom, readEnv } from '../core/config';
+import { autoRollbackFrom, pathsFrom, readEnv, sandboxCapsFrom } from '../core/config';
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
 
@@ -98,6 +98,8 @@ export async function startStack(options: {
           docker: p.docker!,
           image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
           poolSize: 2,
+          maxLimits: sandboxCapsFrom(env),
+          log: options.report,
         });
       },
     });

@@ -34,22 +34,51 @@ export interface SandboxOptions {
   image: string;
   /** Jobs running at once on this host; more wait their turn. */
   maxConcurrency?: number;
-  /** Ceilings a job's own limits may not pass. */
+  /**
+   * Caps no job passes, whatever it asks (an operator raises them: DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS,
+   * DEVCREW_SANDBOX_MAX_MEMORY_MB); a capped request is said so in the result. Default: the defaults.
+   */
   maxLimits?: SandboxLimits;
   /** Containers kept started (with the default limits) for jobs to take at once; 0 starts each cold. */
   poolSize?: number;
+  /** Where the sandbox says what went wrong beside a job (a pool container that failed to start). */
+  log?: (message: string) => void;
 }
+
+/** What the sandbox has done so far, for logs and metrics. */
+export interface SandboxStats {
+  jobs: number;
+  /** Jobs that took a started container from the pool. */
+  warm: number;
+  /** Jobs that started a container of their own (pool empty, other limits, or the pool failing). */
+  cold: number;
+  /** Pool containers that failed to start (each logged; the job went cold). */
+  poolFailures: number;
+}
+
+/** The code `sh` exits with when the files could not be put in place: the sandbox failed, not the job. */
+const UNPACK_FAILED = 219;
 
 /**
  * Runs untrusted code in a fresh, locked-down container per job: no network, every capability dropped,
  * no new privileges, read-only root with size-limited tmpfs work dirs, memory without swap, CPU, pids and
- * ulimits, a non-root user, an init, no logs. Files go in and out as tar through exec. The container is
- * always removed, also on timeout, cancellation or error.
+ * ulimits, a non-root user, an init, no logs. The files go in through the first command's own exec (a tar
+ * on its stdin), result files come out as tar through one more. A used container is removed in the
+ * background; `close()` waits for every removal, and the janitor removes what a crash left.
  */
-export function createDockerSandbox(options: SandboxOptions): Sandbox {
+export interface DockerSandbox extends Sandbox {
+  stats(): SandboxStats;
+  /** Resolves once every used container is removed (removal runs in the background after a job). */
+  settled(): Promise<void>;
+}
+
+export function createDockerSandbox(options: SandboxOptions): DockerSandbox {
   const { docker } = options;
   const max = { ...DEFAULT_LIMITS, ...options.maxLimits };
   const live = new Set<Docker.Container>();
+  const removals = new Set<Promise<void>>();
+  const stats: SandboxStats = { jobs: 0, warm: 0, cold: 0, poolFailures: 0 };
+  const log = options.log ?? (() => undefined);
   let slots = options.maxConcurrency ?? 2;
   const waiting: (() => void)[] = [];
   const acquire = () =>
@@ -106,29 +135,54 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       },
     });
     live.add(container);
-    await container.start();
-    await verifyLimits(container, limits);
+    try {
+      await container.start();
+      await verifyLimits(container, limits);
+    } catch (err) {
+      dispose(container);
+      throw err;
+    }
     return container;
+  }
+
+  /** Removes a container in the background; `close()` waits for it. */
+  function dispose(container: Docker.Container): void {
+    const removal = removeContainer(container).finally(() => {
+      live.delete(container);
+      removals.delete(removal);
+    });
+    removals.add(removal);
   }
 
   /** Pre-started single-use containers with the default limits; a job takes one, a new one replaces it. */
   const pool: Promise<Docker.Container | undefined>[] = [];
   const refill = () => {
     while (!closed && pool.length < (options.poolSize ?? 0)) {
-      pool.push(startContainer(DEFAULT_LIMITS).catch(() => undefined));
+      pool.push(
+        startContainer(DEFAULT_LIMITS).catch((err: unknown) => {
+          stats.poolFailures++;
+          log(
+            `sandbox: a pool container failed to start, jobs start cold meanwhile: ${(err as Error).message}`,
+          );
+          return undefined;
+        }),
+      );
     }
   };
   let closed = false;
   refill();
 
   async function run(job: SandboxJob): Promise<SandboxResult> {
+    const capped: NonNullable<SandboxResult['capped']> = [];
     const limits = { ...DEFAULT_LIMITS, ...job.limits };
     for (const key of Object.keys(limits) as (keyof SandboxLimits)[]) {
+      if (!(limits[key] > 0))
+        throw new SandboxError('SANDBOX_BAD_INPUT', `${key} must be positive, not ${limits[key]}`);
       if (limits[key] > max[key]) {
-        throw new SandboxError(
-          'SANDBOX_BAD_INPUT',
-          `${key} ${limits[key]} is over the configured maximum ${max[key]}; ask for less`,
-        );
+        // What the job asked for is reported when lowered; a default above a lower cap just follows it.
+        if (job.limits?.[key] !== undefined)
+          capped.push({ limit: key, asked: limits[key], applied: max[key] });
+        limits[key] = max[key];
       }
     }
     const files = packFiles(job.files); // refuses unsafe paths before any container exists
@@ -139,68 +193,114 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
     let warm = false;
     const onAbort = () => void container?.kill().catch(() => undefined);
     job.signal?.addEventListener('abort', onAbort);
+    stats.jobs++;
     try {
       const canUseWarm = pool.length > 0 && sameLimits(limits, DEFAULT_LIMITS);
       container = canUseWarm ? await pool.shift() : undefined;
       warm = container !== undefined;
       if (canUseWarm) refill();
+      if (warm) stats.warm++;
+      else stats.cold++;
       container ??= await startContainer(limits, job.labels);
       if (job.labels?.runId) {
-        // Labels are fixed at creation, so a pooled container is named after the job it now serves.
+        // Labels are fixed at creation, so a container is named after the job it serves (in the background).
         const name = `devcrew-${job.labels.runId}-${job.labels.taskId ?? 'job'}-${container.id.slice(0, 8)}`;
-        await container
+        void container
           .rename({ name: name.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 200) })
           .catch(() => undefined);
       }
-      await execWithInput(container, ['tar', '-x', '-f', '-', '-C', WORKDIR], files);
-
       const results: CommandResult[] = [];
-      for (const command of job.commands) {
+      let oomKills = 0;
+      let unpacked = false;
+      for (const command of job.commands.length ? job.commands : [undefined]) {
         if (job.signal?.aborted) throw new SandboxError('SANDBOX_CANCELLED', 'the job was cancelled');
+        const asked = command?.timeoutSeconds ?? limits.timeoutSeconds;
+        const seconds = Math.min(asked, max.timeoutSeconds);
+        // The first exec also puts the files in place (a tar on its stdin): one round trip fewer.
+        const input = unpacked ? undefined : files;
+        unpacked = true;
+        if (!command) {
+          const r = await runCommand(
+            container,
+            undefined,
+            seconds * 1000,
+            limits,
+            input,
+            job.signal,
+            oomKills,
+          );
+          if (r.status !== 'ok')
+            throw new SandboxError('SANDBOX_ERROR', `putting the files in place failed: ${r.stderr.trim()}`);
+          break;
+        }
         const result = await runCommand(
           container,
           command.cmd,
-          (command.timeoutSeconds ?? limits.timeoutSeconds) * 1000,
-          limits.outputBytes,
+          seconds * 1000,
+          limits,
+          input,
           job.signal,
+          oomKills,
         );
+        if (asked > seconds) result.capped = { asked, applied: seconds };
+        if (result.status === 'oom') oomKills++;
         results.push(result);
-        if (result.status !== 'ok' && result.status !== 'failed') break; // the container is gone
+        if (result.status !== 'ok' && result.status !== 'failed' && result.status !== 'killed') break; // the container is gone
         if (job.stopOnFailure && result.status !== 'ok') break;
       }
-      const alive = (await container.inspect()).State.Running;
-      const collected = alive && job.collect?.length ? await collect(container, job.collect) : [];
-      return { commands: results, files: collected, containerId: container.id, warm };
+      const collected =
+        job.collect?.length && (await container.inspect()).State.Running
+          ? await collect(container, job.collect)
+          : [];
+      return {
+        commands: results,
+        files: collected,
+        containerId: container.id,
+        warm,
+        ...(capped.length ? { capped } : {}),
+      };
     } finally {
       job.signal?.removeEventListener('abort', onAbort);
-      if (container) {
-        await removeContainer(container);
-        live.delete(container);
-      }
+      if (container) dispose(container);
       release();
     }
   }
 
+  /**
+   * One exec: `cmd` (a string for `sh -c`, or argv), after unpacking `input` (a tar stream) into the work
+   * dir when given. The result says how it ended, with evidence for a timeout, an OOM kill or a SIGKILL.
+   */
   async function runCommand(
     container: Docker.Container,
-    cmd: string | string[],
+    cmd: string | string[] | undefined,
     timeoutMs: number,
-    outputBytes: number,
-    signal?: AbortSignal,
+    limits: Required<SandboxLimits>,
+    input: NodeJS.ReadableStream | undefined,
+    signal: AbortSignal | undefined,
+    oomKillsBefore: number,
   ): Promise<CommandResult> {
     const started = Date.now();
-    const argv = typeof cmd === 'string' ? ['sh', '-c', cmd] : cmd;
-    const out = { stdout: capture(outputBytes), stderr: capture(outputBytes) };
-    let timedOut = false;
+    const unpack = `tar -x -f - -C ${WORKDIR} || exit ${UNPACK_FAILED}`;
+    const argv = !input
+      ? typeof cmd === 'string'
+        ? ['sh', '-c', cmd]
+        : cmd!
+      : cmd === undefined
+        ? ['sh', '-c', unpack]
+        : typeof cmd === 'string'
+          ? ['sh', '-c', `${unpack}; exec sh -c "$1"`, 'sh', cmd]
+          : ['sh', '-c', `${unpack}; exec "$@"`, 'sh', ...cmd];
+    const out = { stdout: capture(limits.outputBytes), stderr: capture(limits.outputBytes) };
     let overflow = false;
     try {
       const exec = await container.exec({
         Cmd: argv,
+        AttachStdin: input !== undefined,
         AttachStdout: true,
         AttachStderr: true,
         WorkingDir: WORKDIR,
       });
-      const stream = await exec.start({ hijack: true, stdin: false });
+      const stream = await exec.start({ hijack: true, stdin: input !== undefined });
       const finished = new Promise<void>((resolve) => {
         stream.on('end', resolve);
         stream.on('close', resolve);
@@ -211,6 +311,7 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       so.on('data', (c: Buffer) => (overflow = out.stdout.push(c) || overflow));
       se.on('data', (c: Buffer) => (overflow = out.stderr.push(c) || overflow));
       docker.modem.demuxStream(stream, so, se);
+      if (input) input.pipe(stream);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>(
         (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),
@@ -223,30 +324,48 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
       const outcome = await Promise.race([finished.then(() => 'done' as const), timeout, outputWatch]);
       clearTimeout(timer);
       if (outcome !== 'done') {
-        timedOut = outcome === 'timeout';
         await container.kill().catch(() => undefined);
         stream.destroy();
-        const state = await container.inspect().catch(() => undefined);
-        return result(timedOut ? 'timeout' : 'output_limit', state?.State.ExitCode ?? null);
+        return result(outcome === 'timeout' ? 'timeout' : 'output_limit', null, {
+          limit_seconds: Math.round(timeoutMs / 1000),
+        });
       }
-      const info = await exec.inspect();
-      const state = await container.inspect();
-      const code = info.ExitCode ?? null;
+      const code = (await exec.inspect()).ExitCode ?? null;
       if (signal?.aborted) return result('sandbox_error', code);
-      // The container itself died under the command (docker kill, the engine restarting): not the code's
-      // doing, so the sandbox failed, and the step is tried again.
-      if (!state.State.Running && !state.State.OOMKilled) return result('sandbox_error', code);
-      // SIGKILL (137) that devcrew did not send comes from the kernel's OOM killer: the cgroup is at its limit.
-      if (state.State.OOMKilled || code === 137) return result('oom', code);
-      return result(code === 0 ? 'ok' : 'failed', code);
+      if (input && code === UNPACK_FAILED && /tar:/.test(out.stderr.text()))
+        return result('sandbox_error', code);
+      if (code === 0) return result('ok', code);
+      // A command that ended with its container (docker kill, the engine stopping or restarting) did not
+      // fail: the sandbox did. The engine not answering any more says the same.
+      const state = await container.inspect().catch(() => undefined);
+      if (!state?.State.Running && !state?.State.OOMKilled) {
+        out.stderr.push(Buffer.from(`\n[sandbox] the container ended under the command (exit ${code})`));
+        return result('sandbox_error', code);
+      }
+      if (code === 137) {
+        // SIGKILL: the kernel's OOM killer counts in the cgroup; anything else is a plain kill (`kill -9`).
+        const memory = await memoryCounters(container);
+        if (state?.State.OOMKilled || memory.oomKills > oomKillsBefore) {
+          return result('oom', code, {
+            memory_limit_bytes: limits.memoryBytes,
+            ...(memory.peakBytes !== undefined ? { peak_memory_bytes: memory.peakBytes } : {}),
+          });
+        }
+        return result('killed', code);
+      }
+      return result('failed', code);
     } catch (err) {
       out.stderr.push(Buffer.from(`\n[sandbox] ${(err as Error).message}`));
       return result('sandbox_error', null);
     }
 
-    function result(status: CommandStatus, exitCode: number | null): CommandResult {
+    function result(
+      status: CommandStatus,
+      exitCode: number | null,
+      evidence?: CommandResult['evidence'],
+    ): CommandResult {
       return {
-        cmd,
+        cmd: cmd ?? 'unpack files',
         status,
         exitCode,
         stdout: out.stdout.text(),
@@ -254,37 +373,31 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
         stdoutTruncated: out.stdout.truncated,
         stderrTruncated: out.stderr.truncated,
         durationMs: Date.now() - started,
+        ...(evidence ? { evidence } : {}),
       };
     }
   }
 
-  async function execWithInput(
+  /** The cgroup's OOM-kill count and peak memory, read from inside (cgroup v1 or v2). */
+  async function memoryCounters(
     container: Docker.Container,
-    argv: string[],
-    input: NodeJS.ReadableStream,
-  ): Promise<void> {
-    const exec = await container.exec({
-      Cmd: argv,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-    });
-    const stream = await exec.start({ hijack: true, stdin: true });
-    const err = capture(64 * 1024);
-    const sink = new PassThrough();
-    const se = new PassThrough();
-    se.on('data', (c: Buffer) => err.push(c));
-    docker.modem.demuxStream(stream, sink, se);
-    sink.resume();
-    const done = new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-    });
-    input.pipe(stream);
-    await done;
-    const info = await exec.inspect();
-    if (info.ExitCode !== 0)
-      throw new SandboxError('SANDBOX_ERROR', `copying the files in failed: ${err.text().trim()}`);
+  ): Promise<{ oomKills: number; peakBytes?: number }> {
+    const read = await runCommand(
+      container,
+      'cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.peak /sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null; true',
+      5_000,
+      DEFAULT_LIMITS,
+      undefined,
+      undefined,
+      0,
+    ).catch(() => undefined);
+    const text = read?.stdout ?? '';
+    const kills = /^oom_kill (\d+)$/m.exec(text)?.[1];
+    const peak = text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /^\d+$/.test(l));
+    return { oomKills: kills ? Number(kills) : 0, ...(peak ? { peakBytes: Number(peak) } : {}) };
   }
 
   async function collect(
@@ -310,11 +423,16 @@ export function createDockerSandbox(options: SandboxOptions): Sandbox {
 
   return {
     run,
+    stats: () => ({ ...stats }),
+    async settled() {
+      while (removals.size > 0) await Promise.all([...removals]);
+    },
     async close() {
       closed = true;
       const pooled = await Promise.all(pool.splice(0));
-      await Promise.all(pooled.map((c) => c && removeContainer(c)));
-      await Promise.all([...live].map((c) => removeContainer(c)));
+      for (const c of pooled) if (c) dispose(c);
+      for (const c of live) dispose(c);
+      while (removals.size > 0) await Promise.all([...removals]);
       live.clear();
     },
   };
@@ -336,20 +454,39 @@ async function removeContainer(container: Docker.Container): Promise<void> {
 
 /** Refuses to run when the engine did not apply the limits asked for. */
 async function verifyLimits(container: Docker.Container, limits: Required<SandboxLimits>): Promise<void> {
-  const { HostConfig: h } = await container.inspect();
-  const wrong: string[] = [];
-  if (h.NetworkMode !== 'none') wrong.push(`network ${h.NetworkMode}`);
-  if (!h.ReadonlyRootfs) wrong.push('root is writable');
-  if (h.Memory !== limits.memoryBytes) wrong.push(`memory ${h.Memory}`);
-  if (h.MemorySwap !== limits.memoryBytes) wrong.push(`memory+swap ${h.MemorySwap}`);
-  if (h.PidsLimit !== limits.pids) wrong.push(`pids ${h.PidsLimit}`);
-  if (!(h.CapDrop ?? []).includes('ALL')) wrong.push('capabilities kept');
+  const wrong = limitProblems(await container.inspect(), limits);
   if (wrong.length > 0) {
     throw new SandboxError(
       'SANDBOX_LIMITS_NOT_APPLIED',
       `the Docker engine did not apply: ${wrong.join(', ')}; refusing to run untrusted code`,
     );
   }
+}
+
+/**
+ * What a container's inspect shows against the limits it must have: memory, memory+swap (no swap), CPUs,
+ * pids, no network, a read-only root, every capability dropped, no new privileges, the non-root user.
+ */
+export function limitProblems(
+  inspect: Pick<Docker.ContainerInspectInfo, 'HostConfig' | 'Config'>,
+  limits: Required<SandboxLimits>,
+): string[] {
+  const h = inspect.HostConfig;
+  const wrong: string[] = [];
+  if (h.NetworkMode !== 'none') wrong.push(`network ${h.NetworkMode}`);
+  if (!h.ReadonlyRootfs) wrong.push('root is writable');
+  if (h.Memory !== limits.memoryBytes) wrong.push(`memory ${h.Memory} (want ${limits.memoryBytes})`);
+  if (h.MemorySwap !== limits.memoryBytes) wrong.push(`memory+swap ${h.MemorySwap} (swap allowed)`);
+  if (h.NanoCpus !== Math.round(limits.cpus * 1e9))
+    wrong.push(`cpus ${(h.NanoCpus ?? 0) / 1e9} (want ${limits.cpus})`);
+  if (h.PidsLimit !== limits.pids) wrong.push(`pids ${h.PidsLimit}`);
+  if (!(h.CapDrop ?? []).includes('ALL')) wrong.push('capabilities kept');
+  if ((h.CapAdd ?? []).length > 0) wrong.push(`capabilities added: ${(h.CapAdd ?? []).join(', ')}`);
+  if (!(h.SecurityOpt ?? []).includes('no-new-privileges')) wrong.push('new privileges allowed');
+  if (h.Privileged) wrong.push('privileged');
+  if (inspect.Config.User !== SANDBOX_USER)
+    wrong.push(`user ${inspect.Config.User || 'root'} (want ${SANDBOX_USER})`);
+  return wrong;
 }
 
 function capture(limit: number) {

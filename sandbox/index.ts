@@ -5,7 +5,10 @@ export {
   janitor,
   OWNER_LABEL,
   SANDBOX_LABEL,
+  limitProblems,
+  type DockerSandbox,
   type SandboxOptions,
+  type SandboxStats,
 } from './docker-sandbox';
 export { SandboxError, unsafePath } from './paths';
 export type * from './types';

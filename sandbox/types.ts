@@ -3,8 +3,13 @@
  * container. It knows nothing of Temporal; activities wrap it.
  */
 
-/** How a command ended. */
-export type CommandStatus = 'ok' | 'failed' | 'timeout' | 'oom' | 'output_limit' | 'sandbox_error';
+/**
+ * How a command ended: `ok` (exit 0), `failed` (another exit code), `timeout` (it ran past its limit and
+ * the sandbox killed it), `oom` (the kernel's OOM killer, at the memory limit), `killed` (a SIGKILL that
+ * was neither: the code killed itself), `output_limit` (it wrote more than the cap), `sandbox_error` (the
+ * sandbox or the Docker engine failed, not the code).
+ */
+export type CommandStatus = 'ok' | 'failed' | 'timeout' | 'oom' | 'killed' | 'output_limit' | 'sandbox_error';
 
 export interface SandboxFile {
   /** Relative POSIX path inside the work dir; absolute paths, `..` and links are refused. */
@@ -57,6 +62,10 @@ export interface CommandResult {
   stdoutTruncated: boolean;
   stderrTruncated: boolean;
   durationMs: number;
+  /** The command asked for a longer time limit than the sandbox allows: what it asked, what it got. */
+  capped?: { asked: number; applied: number };
+  /** What a timeout or an OOM kill was measured against. */
+  evidence?: { limit_seconds?: number; memory_limit_bytes?: number; peak_memory_bytes?: number };
 }
 
 export interface SandboxResult {
@@ -66,6 +75,8 @@ export interface SandboxResult {
   containerId: string;
   /** Whether the job took a pre-started container from the warm pool. */
   warm: boolean;
+  /** Job limits the sandbox's caps lowered. */
+  capped?: { limit: keyof SandboxLimits; asked: number; applied: number }[];
 }
 
 export interface Sandbox {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { taskQueues, type TaskQueues } from '../contracts';
@@ -44,6 +45,9 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       // A run's next decision goes back to the shared queue 3 s after its worker stops answering (the
       // default is 10 s): a crashed worker's runs move on quickly.
       stickyQueueScheduleToStartTimeout: '3s' as const,
+      // Decisions beyond what the cores can take wait on the server, where no timeout runs, instead of
+      // queueing in the worker past their 10 s task timeout (200 runs at once on 2 cores, bench/).
+      maxConcurrentWorkflowTaskExecutions: Math.max(4, 4 * os.cpus().length),
     }),
     agents: () => ({
       activities: required(options.agents, 'agents'),

@@ -1,5 +1,6 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_ERROR_TYPES, type TodoItem } from '../contracts';
+import type { TodoItem } from '../contracts';
+import { NON_RETRYABLE_ERROR_TYPES } from '../contracts/error-codes';
 
 type Limits = Pick<TodoItem, 'timeout_seconds' | 'max_retries'>;
 

@@ -9,7 +9,8 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/types';
-import { TASK_QUEUES, type ArtifactRef, type RunInput, type RunResult, type TodoList } from '../contracts';
+import type { ArtifactRef, RunInput, RunResult, TodoList } from '../contracts';
+import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, PLANNING, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';

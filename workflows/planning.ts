@@ -6,7 +6,9 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/types';
-import { checkDocument, formatProblems, TodoList, type Problem, type RunInput } from '../contracts';
+import type { Problem, RunInput } from '../contracts';
+import { formatProblems, problemsFromZod } from '../contracts/problems';
+import { checkTodoListSemantics, TodoList } from '../contracts/todo-list';
 import type { Budget } from './budget';
 import type { Gates } from './gates';
 import type { RunState } from './run-state';
@@ -93,7 +95,7 @@ export function planMarkdown(list: TodoList, budgetUsd: number): string {
 
 /** The workflow never runs a TodoList its checks refuse: INVALID_TODO_LIST with every problem, before any work. */
 export function checkedTodoList(value: unknown, what: string): TodoList {
-  const checked = checkDocument('todo', value);
+  const checked = checkTodoList(value);
   if (!checked.ok && onlyMissingTests(checked.problems) && !patched(NO_TESTS_NO_PASS)) {
     // This run started before plans had to carry tests: it keeps the rules it started with.
     return TodoList.parse(value);
@@ -117,3 +119,11 @@ export const NO_TESTS_NO_PASS = 'no-tests-no-pass';
 
 const onlyMissingTests = (problems: Problem[]) =>
   problems.length > 0 && problems.every((p) => p.path.endsWith('.acceptance_criteria.tests'));
+
+/** The TodoList's shape and meaning, checked with only the schema it needs (not every document's). */
+function checkTodoList(value: unknown): { ok: true; value: TodoList } | { ok: false; problems: Problem[] } {
+  const parsed = TodoList.safeParse(value);
+  if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error) };
+  const problems = checkTodoListSemantics(parsed.data);
+  return problems.length ? { ok: false, problems } : { ok: true, value: parsed.data };
+}

@@ -11,15 +11,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RolloutActivities } from '../activities/types';
-import {
-  initialRollout,
-  RollbackRequest,
-  RolloutChange,
-  TASK_QUEUES,
-  type AutoRollback,
-  type RolloutAuditEntry,
-  type RolloutState,
-} from '../contracts';
+import type { AutoRollback, RolloutAuditEntry, RolloutState } from '../contracts';
+import { initialRollout, RollbackRequest, RolloutChange } from '../contracts/rollout';
+import { TASK_QUEUES } from '../contracts/task-queues';
 import type { z } from 'zod';
 import { changeRolloutUpdate, rollbackSignal, rollbackUpdate, rolloutQuery } from './definitions';
 

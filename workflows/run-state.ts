@@ -1,17 +1,16 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import {
-  NO_USAGE,
-  sumUsage,
-  type ModelInfo,
-  type ModelUsage,
-  type PendingGate,
-  type RunInput,
-  type RunEvent,
-  type RunProgress,
-  type RunResult,
-  type RunStatus,
-  type TestSummary,
+import type {
+  ModelInfo,
+  ModelUsage,
+  PendingGate,
+  RunInput,
+  RunEvent,
+  RunProgress,
+  RunResult,
+  RunStatus,
+  TestSummary,
 } from '../contracts';
+import { NO_USAGE, sumUsage } from '../contracts/usage';
 import { COST_USD, FIX_ITERATIONS, RUN_STATUS } from './search-attributes';
 
 const ENDED: RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];

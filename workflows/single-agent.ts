@@ -7,15 +7,15 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
-import {
-  TASK_QUEUES,
-  type AgentStepInput,
-  type AgentStepResult,
-  type RoundRecord,
-  type RunInput,
-  type RunResult,
-  type TodoItem,
+import type {
+  AgentStepInput,
+  AgentStepResult,
+  RoundRecord,
+  RunInput,
+  RunResult,
+  TodoItem,
 } from '../contracts';
+import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';

@@ -1,4 +1,9 @@
-import { ApplicationFailure, proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  type ActivityFunctionWithOptions,
+} from '@temporalio/workflow';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
 import type {
   AgentStepInput,
@@ -55,22 +60,30 @@ export async function runTask(
   const store = proxyActivities<AgentActivities>(storeStep(task, ctx.queues.agents));
   const sandbox = proxyActivities<SandboxActivities>(sandboxRun(task, ctx.queues.sandbox));
   const runId = input.run_id;
-  let base = await store.prepareTask.executeWithOptions(
-    { summary: `Store: start ${task.id} from ${dependencies.length} dependency result(s)` },
-    [{ run_id: runId, task_id: task.id, dependency_refs: dependencies }],
-  );
+  // Runs started before it replay the old way: a store step before and after the task's agent steps.
+  const oneStep = patched(ONE_STEP_TASKS);
+  let base: ArtifactRef | undefined = oneStep
+    ? undefined
+    : await store.prepareTask.executeWithOptions(
+        { summary: `Store: start ${task.id} from ${dependencies.length} dependency result(s)` },
+        [{ run_id: runId, task_id: task.id, dependency_refs: dependencies }],
+      );
+  let finished: ArtifactRef | undefined;
 
-  const step = (round?: number, failing?: string): AgentStepInput => ({
+  /** The next step's input: the first one starts the task branch, a last one (if it passes) tags it. */
+  const step = (round?: number, failing?: string, last = false): AgentStepInput => ({
     run_id: runId,
     request: run.progress.request,
     task,
-    base,
+    ...(base ? { base } : { prepare: { dependency_refs: dependencies } }),
+    ...(oneStep && last ? { finish: true } : {}),
     ...(round ? { round } : {}),
     ...(failing ? { failing_report_path: failing } : {}),
   });
   const record = (agent: RoundRecord['agent'], r: AgentStepResult, round = 0) => {
     run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
     base = r.ref;
+    if (r.finished) finished = r.ref;
     board.record(task.id, agent, r, round);
     if (r.test_summary) run.finalTests = { summary: r.test_summary, path: r.report_path ?? null };
   };
@@ -84,19 +97,24 @@ export async function runTask(
     round?: number,
     failing?: string,
     what = '',
+    last = false,
   ) => {
     await ctx.budget.ensure(task.id);
     const name = agent === 'coder' ? 'Coder' : agent === 'debugger' ? 'Debugger' : 'Architect';
     const r = await run_(
       fn,
       `${name}: ${task.id}${round ? `, round ${round}` : ''}${what}`,
-      step(round, failing),
+      step(round, failing, last),
     );
     record(agent, r, round);
     return r;
   };
   const tester = (round?: number) =>
-    run_(sandbox.runTests, `Tester: ${task.id}${round ? `, round ${round}` : ''}`, step(round));
+    run_(
+      sandbox.runTests,
+      `Tester: ${task.id}${round ? `, round ${round}` : ''}`,
+      step(round, undefined, true),
+    );
   const buildCheck = () =>
     run_(sandbox.checkBuild, `Build checks: ${task.id} (flake8, mypy, bandit)`, step());
   const testAndDebug = async (): Promise<void> => {
@@ -121,7 +139,7 @@ export async function runTask(
 
   switch (task.agent_role) {
     case 'architect':
-      await model(agents.architect, 'architect');
+      await model(agents.architect, 'architect', undefined, undefined, '', true);
       break;
     case 'coder': {
       await model(agents.code, 'coder');
@@ -156,9 +174,18 @@ export async function runTask(
       await testAndDebug();
       break;
   }
-  const tagged = await store.finishTask.executeWithOptions({ summary: `Store: tag ${task.id}` }, [
-    { run_id: runId, task_id: task.id, ref: base },
-  ]);
+  const tagged =
+    finished ??
+    (await store.finishTask.executeWithOptions({ summary: `Store: tag ${task.id}` }, [
+      { run_id: runId, task_id: task.id, ref: base! },
+    ]));
   board.complete(task.id, tagged);
   return tagged;
 }
+
+/**
+ * The patch that folded a task's store steps into its first and last agent steps (workflows started
+ * before it replay with a prepareTask and a finishTask activity around the agents). See the README,
+ * "Changing a workflow safely".
+ */
+export const ONE_STEP_TASKS = 'one-step-tasks';

@@ -6,7 +6,7 @@ import { taskQueues } from '../../contracts';
 import { temporalRollout } from '../../server/temporal-rollout';
 import { createModel } from '../../models/config';
 import { checkModelServed } from '../../models/model-check';
-import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings } from '../../core/config';
+import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings, sandboxCapsFrom } from '../../core/config';
 import { provision, stderrReport } from '../../runtime/provision';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../../sandbox';
 import { startWorkers, WORKER_KINDS, type WorkerKind } from '../../workers';
@@ -56,6 +56,8 @@ export function registerWorker(program: Command): void {
             docker: p.docker!,
             image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
             poolSize: 2,
+            maxLimits: sandboxCapsFrom(env),
+            log: stderrReport,
           });
         },
       });

@@ -123,7 +123,7 @@ test('a long plan continues as new, and callers see one run', { timeout: 300_000
       todo_list_id: 'todo_long_chain',
       schema_version: '1.0',
       request: 'Create simple SMA crossover strategy',
-      tasks: Array.from({ length: 40 }, (_, i) => architect(i)) as never,
+      tasks: Array.from({ length: 120 }, (_, i) => architect(i)) as never,
     },
     options: { mode: 'crew', history_event_limit: 500, parallelism: 1 },
   });

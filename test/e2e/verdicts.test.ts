@@ -224,7 +224,7 @@ test(
     assert.equal(blown.name, 'tests/test_memory.py::test_window_sums');
     assert.match(
       blown.message!,
-      /\[SANDBOX_OOM\] "pytest -q tests\/test_memory.py" ran out of memory \(limit 2048 MiB\)/,
+      /\[SANDBOX_OOM\] "pytest -q tests\/test_memory.py" ran out of memory \(limit 2048 MiB(, peak \d+ MiB)?\)/,
     );
   },
 );

@@ -51,7 +51,7 @@ for (const [point, activity, settle] of [
   ['planning', 'plan', 700],
   ['a model call (the Architect)', 'architect', 700],
   ['a sandbox job (the build checks)', 'checkBuild', 0],
-  ['a merge (starting a task from its dependencies)', 'prepareTask', 300],
+  ["a merge (the Coder's first step starting its branch from the contract)", 'code', 700],
   ['the final merge (integration)', 'integrate', 300],
 ] as const) {
   test(

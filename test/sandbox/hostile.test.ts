@@ -11,7 +11,7 @@ import {
   OWNER_LABEL,
   SANDBOX_LABEL,
   SandboxError,
-  type Sandbox,
+  type DockerSandbox,
   type SandboxJob,
 } from '../../sandbox';
 
@@ -20,7 +20,7 @@ import {
  * written by a model and is treated as hostile; small limits keep the suite fast.
  */
 const docker = new Docker();
-let box: Sandbox;
+let box: DockerSandbox;
 const HOST_SECRET = 'host-secret-value-91a7c3';
 before(() => {
   process.env.DEVCREW_TEST_HOST_SECRET = HOST_SECRET;
@@ -29,6 +29,7 @@ before(() => {
 after(() => box?.close());
 afterEach(async () => {
   await docker.ping();
+  await box.settled(); // used containers are removed in the background
   // Only this process's containers: other test files may be running sandbox jobs at the same time.
   const mine = `${OWNER_LABEL}=${os.hostname()}:${process.pid}`;
   const left = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL, mine] } });
@@ -250,6 +251,7 @@ test('with a warm pool, a job takes a pre-started container that is destroyed af
     });
     assert.equal(first.warm, true);
     assert.equal(first.commands[0]!.stdout, 'one' + 'a.txt\n');
+    await pooled.settled();
     await assert.rejects(
       docker.getContainer(first.containerId).inspect(),
       /no such container/i,
@@ -262,6 +264,7 @@ test('with a warm pool, a job takes a pre-started container that is destroyed af
     assert.equal(second.commands[0]!.stdout, '', 'nothing of the first job is left');
     const custom = await pooled.run({ files: [], commands: [{ cmd: 'true' }], limits: SMALL });
     assert.equal(custom.warm, false, 'other limits start cold');
+    assert.deepEqual(pooled.stats(), { jobs: 3, warm: 2, cold: 1, poolFailures: 0 });
   } finally {
     await pooled.close();
   }

@@ -24,6 +24,8 @@ export function fakeActivities(options: {
   /** Steps of these tasks throw (a non-retryable failure unless `retryable`). */
   broken?: Record<string, { retryable?: boolean; message: string }>;
   costPerCall?: number;
+  /** Latency of the agents' own steps only (model calls, sandbox jobs); store steps stay instant. */
+  agentDelayMs?: number;
 }): { agents: AgentActivities; sandbox: SandboxActivities; calls: Call[]; testRuns: Map<string, number> } {
   const calls: Call[] = [];
   const testRuns = new Map<string, number>();
@@ -42,6 +44,8 @@ export function fakeActivities(options: {
   const attempt = async <T>(activity: string, task: string | undefined, fn: () => T): Promise<T> => {
     const start = Date.now();
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    const storeStep = activity === 'prepareTask' || activity === 'finishTask' || activity === 'integrate';
+    if (options.agentDelayMs && !storeStep) await new Promise((r) => setTimeout(r, options.agentDelayMs));
     const broken = task ? options.broken?.[task] : undefined;
     if (broken && activity !== 'prepareTask') {
       calls.push({ activity: `${activity}:failed`, task, start, end: Date.now() });
@@ -57,10 +61,12 @@ export function fakeActivities(options: {
     return out;
   };
   const usage = { ...NO_USAGE, calls: 1, cost_usd: options.costPerCall ?? 0 };
+  /** A fake agent step; like the real ones, a first step may start the task and a last one tag it. */
   const step =
     (activity: string, extra: Partial<AgentStepResult> = {}) =>
-    (input: AgentStepInput) =>
-      timed(
+    async (input: AgentStepInput): Promise<AgentStepResult> => {
+      if (input.prepare) await timed('prepareTask', input.task.id, () => undefined);
+      const result = await timed(
         activity,
         input.task.id,
         () => ({
@@ -73,6 +79,10 @@ export function fakeActivities(options: {
         }),
         input.task.max_retries,
       );
+      if (!input.finish || !result.passed) return result;
+      await timed('finishTask', input.task.id, () => undefined);
+      return { ...result, finished: true };
+    };
   return {
     calls,
     testRuns,

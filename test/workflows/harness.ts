@@ -51,6 +51,57 @@ export async function startRun(
   };
 }
 
+/**
+ * Workers for many runs at once (benchmarks): the run workflow and both activity queues started once;
+ * `start` starts a run on them.
+ */
+export async function startFleet(
+  env: TestWorkflowEnvironment,
+  acts: { agents: AgentActivities; sandbox: SandboxActivities },
+) {
+  const queue = uniqueTaskQueue('fleet');
+  const task_queues = { agents: `${queue}-agents`, sandbox: `${queue}-sandbox` };
+  const workers = await Promise.all([
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: queue,
+      workflowsPath: require.resolve('../../workflows'),
+      maxCachedWorkflows: 1000,
+      // Decisions wait on the server rather than in the worker, where they would time out under load.
+      maxConcurrentWorkflowTaskExecutions: 8,
+      // The dev server caps concurrent polls per namespace; a few pollers keep many runs busy.
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 8 },
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: task_queues.agents,
+      activities: acts.agents,
+      maxConcurrentActivityTaskExecutions: 200,
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 8 },
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: task_queues.sandbox,
+      activities: acts.sandbox,
+    }),
+  ]);
+  const running = workers.map((w) => w.run());
+  return {
+    start(input: Omit<RunInput, 'run_id' | 'options' | 'task_queues'> & { options?: RunInput['options'] }) {
+      const run_id = `bench-${randomUUID().slice(0, 8)}`;
+      return env.client.workflow.start(developWorkflow, {
+        taskQueue: queue,
+        workflowId: run_id,
+        args: [{ run_id, options: {}, task_queues, ...input }],
+      });
+    },
+    async stop() {
+      workers.forEach((w) => w.shutdown());
+      await Promise.allSettled(running);
+    },
+  };
+}
+
 /** a → (b, c) → d */
 export function diamond(extra: Record<string, unknown> = {}): TodoList {
   return todoList([

@@ -25,7 +25,7 @@ test(
     const acts = fakeActivities({});
     const run = await startRun(env, acts, {
       todo_list: todoList(tasks) as unknown as TodoList,
-      options: { parallelism: 25, history_event_limit: 3000 },
+      options: { parallelism: 25, history_event_limit: 1500 },
     });
     try {
       const firstRunId = run.handle.firstExecutionRunId;
