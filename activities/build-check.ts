@@ -27,7 +27,7 @@ export function createBuildCheck(deps: ActivityDeps) {
       return converting(async () => {
         const files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
         const started = Date.now();
-        const result = await runSandboxJob(deps.sandbox, {
+        const result = await runSandboxJob(deps, {
           files,
           labels: { runId: input.run_id, taskId: input.task.id },
           limits: { timeoutSeconds: Math.min(input.task.timeout_seconds, 300) },
@@ -50,6 +50,11 @@ export function createBuildCheck(deps: ActivityDeps) {
           findings.push(...verdictOf(tool, run));
         });
         const passed = !findings.some((f) => f.severity === 'error');
+        for (const tool of TOOLS)
+          deps.metrics?.buildFindings(tool, findings.filter((f) => f.tool === tool).length);
+        for (const f of findings)
+          if (f.tool === 'bandit' && f.code !== TOOL_ERROR)
+            deps.metrics?.securityFindings(banditSeverity(f), 1);
         const report: BuildReport = { task_id: input.task.id, passed, tools, findings };
         const reportPath = `reports/${input.task.id}/build_report.json`;
         const ref = await deps.artifacts.commit({
@@ -91,6 +96,12 @@ export function createBuildCheck(deps: ActivityDeps) {
       });
     },
   };
+}
+
+/** A bandit finding's own severity (parseBandit keeps it in the finding's severity and message). */
+function banditSeverity(f: Finding): 'low' | 'medium' | 'high' {
+  if (f.severity !== 'error') return 'low';
+  return f.message.startsWith('[high severity]') ? 'high' : 'medium';
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ArtifactStore } from '../artifacts/types';
+import type { ActivityMetrics } from '../core/metrics';
 import type { PriceTable } from '../models/prices';
 import type { ModelClient } from '../models/types';
 import type { Sandbox } from '../sandbox/types';
@@ -16,6 +17,8 @@ export interface ActivityDeps {
    * so a test can kill a worker while a step is between its effect and its completion.
    */
   stepDelaysMs?: Record<string, number>;
+  /** Where the activities' metrics go (workers/metrics.ts); none when absent. */
+  metrics?: ActivityMetrics;
   /** Planner repair rounds after an invalid plan (default 1). */
   plannerRepairRounds?: number;
 }

@@ -45,6 +45,7 @@ export function createSandboxActivities(deps: ActivityDeps): SandboxActivities {
 function withTaskBoundaries(deps: ActivityDeps) {
   return (step: (input: StepInput) => Promise<AgentStepResult>) =>
     async (input: AgentStepInput): Promise<AgentStepResult> => {
+      deps.metrics?.stepAttempt({ role: input.task.agent_role, attempt: attemptNow() });
       const base = input.prepare
         ? await converting(() =>
             deps.artifacts.prepareTask({
@@ -62,6 +63,15 @@ function withTaskBoundaries(deps: ActivityDeps) {
       );
       return { ...result, ref: tagged, finished: true };
     };
+}
+
+/** This execution's attempt number (1 outside an activity). */
+function attemptNow(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
 }
 
 /** Fault injection (tests and `npm run chaos` only): a pause after the named steps' work. */

@@ -53,6 +53,12 @@ export async function askModel<S extends z.ZodType>(
     ? { cost_usd: 0, price_known: true }
     : costOf(deps.prices, model, answer.usage);
   const billed = !answer.cached;
+  deps.metrics?.modelCall({
+    role: call.role,
+    provider: model.provider,
+    cached: !billed,
+    costUsd: priced.cost_usd,
+  });
   return {
     value: answer.value,
     model,

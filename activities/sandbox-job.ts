@@ -1,13 +1,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DevcrewError } from '../core/errors';
-import type { Sandbox, SandboxJob, SandboxResult } from '../sandbox/types';
+import type { SandboxJob, SandboxResult } from '../sandbox/types';
+import type { ActivityDeps } from './deps';
 
 /**
  * Runs a sandbox job from inside an activity: heartbeats while it runs, and hands the activity's
  * cancellation (a cancelled run, a missed heartbeat) to the job, which kills its container.
  */
-export async function runSandboxJob(sandbox: Sandbox | undefined, job: SandboxJob): Promise<SandboxResult> {
+export async function runSandboxJob(
+  { sandbox, metrics }: Pick<ActivityDeps, 'sandbox' | 'metrics'>,
+  job: SandboxJob,
+): Promise<SandboxResult> {
   if (!sandbox) {
     throw ApplicationFailure.create({
       type: 'SANDBOX_UNAVAILABLE',
@@ -23,8 +27,11 @@ export async function runSandboxJob(sandbox: Sandbox | undefined, job: SandboxJo
     context = undefined; // outside an activity
   }
   const timer = context ? setInterval(() => context.heartbeat(), 2_000) : undefined;
+  const started = Date.now();
+  let status = 'sandbox_error';
   try {
     const result = await sandbox.run({ ...job, signal: context?.cancellationSignal ?? job.signal });
+    status = result.commands.find((r) => r.status !== 'ok')?.status ?? 'ok';
     const broken = result.commands.find((r) => r.status === 'sandbox_error');
     if (broken) {
       // The sandbox failed, not the code or a tool: Temporal tries the step again.
@@ -37,5 +44,7 @@ export async function runSandboxJob(sandbox: Sandbox | undefined, job: SandboxJo
     return result;
   } finally {
     clearInterval(timer);
+    if (status === 'sandbox_error' && context?.cancellationSignal.aborted) status = 'cancelled';
+    metrics?.sandboxJob({ status, seconds: (Date.now() - started) / 1000 });
   }
 }

@@ -42,7 +42,7 @@ export function createTester(deps: ActivityDeps) {
         tests.forEach((t, i) =>
           commands.push({ cmd: instrument(t.cmd, i), timeoutSeconds: t.timeout_seconds }),
         );
-        const result = await runSandboxJob(deps.sandbox, {
+        const result = await runSandboxJob(deps, {
           files: [...files, { path: `${RESULTS}/${PLUGIN}.py`, content: PLUGIN_SOURCE }],
           commands,
           labels: { runId: input.run_id, taskId: input.task.id },
@@ -65,6 +65,7 @@ export function createTester(deps: ActivityDeps) {
         });
         const coverage = tests.map((_, i) => collected.get(`${RESULTS}/coverage-${i}.xml`)).find(Boolean);
         const report = testReport(cases, runs.reduce((s, r) => s + r.durationMs, 0) / 1000, coverage);
+        if (report.coverage_percent !== null) deps.metrics?.coverage(report.coverage_percent / 100);
         report.notes = notes;
         const ran = report.summary.passed + report.summary.failed + report.summary.errors;
         const passed =

@@ -3,6 +3,7 @@
  * workflow inputs and results) is one of these zod schemas. Pure: no I/O, safe to import in workflows.
  */
 export * from './agent-steps';
+export * from './alerts';
 export * from './api';
 export * from './artifact-metadata';
 export * from './build-report';
@@ -10,6 +11,7 @@ export * from './code-artifacts';
 export * from './contract';
 export * from './documents';
 export * from './error-codes';
+export * from './evaluation';
 export * from './json-syntax';
 export * from './problems';
 export * from './rollout';

@@ -233,6 +233,8 @@ export const RunSummary = z.strictObject({
   request: z.string().nullable(),
   /** Set when the run ended (the DevcrewCostUsd search attribute). */
   cost_usd: z.number().nullable(),
+  /** Set when the run ended (DevcrewFixIterations): Debugger rounds, or single-agent attempts after the first. */
+  fix_iterations: z.number().nullable(),
   started_at: z.string(),
   closed_at: z.string().nullable(),
 });

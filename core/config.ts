@@ -39,6 +39,22 @@ const Env = z.object({
   DEVCREW_ROLLOUT_MIN_RUNS: z.coerce.number().int().min(1).default(5),
   DEVCREW_ROLLOUT_WINDOW_HOURS: z.coerce.number().positive().default(24),
   DEVCREW_ROLLOUT_CHECK_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Where a worker process serves Prometheus metrics (the Temporal SDK's runtime: its own metrics and
+   * devcrew's, contracts/metrics.ts): a port, or "off". Bound to DEVCREW_METRICS_HOST.
+   */
+  DEVCREW_METRICS_PORT: z
+    .union([z.literal('off'), Port])
+    .default(9464)
+    .describe('a port, or "off"'),
+  DEVCREW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The embedded Temporal dev server's own metrics (`--metrics-port`; 0: any free port). */
+  DEVCREW_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
+  /** `devcrew up --monitoring`: where Prometheus and Alertmanager listen. */
+  DEVCREW_PROMETHEUS_PORT: Port.default(9090),
+  DEVCREW_ALERTMANAGER_PORT: Port.default(9093),
+  /** The spend alert's line: model spend over any 24 hours above this fires DevcrewSpendOverDailyBudget. */
+  DEVCREW_DAILY_BUDGET_USD: z.coerce.number().positive().default(20),
   XDG_CACHE_HOME: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof Env>;

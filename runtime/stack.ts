@@ -1,4 +1,4 @@
-import { installWorkerLogging } from '../core/logging';
+import { installRuntime } from '../core/telemetry';
 import type { Server } from 'node:http';
 import fs from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -17,12 +17,20 @@ import { productionActivities } from '../workers/deps';
 import { autoRollbackFrom, pathsFrom, readEnv, sandboxCapsFrom } from '../core/config';
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
+import { startMonitoring, type Monitoring } from './monitoring';
+import { alertReceiver } from '../server/alerts';
+import { createApiMetrics, type QueuePollers } from '../server/metrics';
+import { ConfigError } from '../core/errors';
 
 export interface Stack {
   address: string;
   namespace: string;
   webUiUrl?: string;
   apiUrl?: string;
+  /** Where this process's workers serve their metrics (host:port), unless DEVCREW_METRICS_PORT=off. */
+  metricsAddress?: string;
+  /** Prometheus and Alertmanager, with `monitoring`. */
+  monitoring?: Monitoring;
   client: Client;
   runs: ReturnType<typeof temporalRuns>;
   rollout: RolloutService;
@@ -45,19 +53,29 @@ export async function startStack(options: {
   /** Prefix for the task queue names and the rollout's id, so several stacks can share one server
    * (tests); default DEVCREW_TASK_QUEUE_PREFIX. */
   queuePrefix?: string;
+  /** Prometheus and Alertmanager beside the stack (`devcrew up --monitoring`); tests shorten the intervals. */
+  monitoring?: boolean | MonitoringPacing;
 }): Promise<Stack> {
-  installWorkerLogging();
   const env = readEnv();
+  const telemetry = installRuntime(env);
+  if (telemetry.metricsAddress)
+    options.report(`worker metrics at http://${telemetry.metricsAddress}/metrics`);
   const { stateDir } = pathsFrom(env);
   await fs.mkdir(stateDir, { recursive: true });
   const kinds = options.workers ?? ['runs', 'agents', 'sandbox'];
   const prefix = options.queuePrefix ?? env.DEVCREW_TASK_QUEUE_PREFIX;
   const queues = taskQueues(prefix);
+  if (options.monitoring && !telemetry.metricsAddress) {
+    throw new ConfigError(
+      'monitoring needs the workers\' metrics; set DEVCREW_METRICS_PORT to a port (it is "off")',
+    );
+  }
   const p = await provision(
     {
       temporal: !options.temporalAddress,
       docker: kinds.includes('sandbox'),
       sandboxImage: kinds.includes('sandbox'),
+      monitoring: Boolean(options.monitoring),
     },
     { env, report: options.report },
   );
@@ -69,6 +87,7 @@ export async function startStack(options: {
       stateDir,
       port: env.DEVCREW_TEMPORAL_PORT,
       uiPort: env.DEVCREW_UI_PORT,
+      metricsPort: env.DEVCREW_TEMPORAL_METRICS_PORT,
       namespace: env.TEMPORAL_NAMESPACE,
       headless: options.headless,
     });
@@ -128,8 +147,18 @@ export async function startStack(options: {
       ...(prefix ? { queues } : {}),
     });
     let apiUrl: string | undefined;
+    let monitoring: Monitoring | undefined;
+    const alerts = alertReceiver(rollout);
+    const metrics = createApiMetrics({
+      dailyBudgetUsd: env.DEVCREW_DAILY_BUDGET_USD,
+      rollout: () => rollout.state(),
+      pollers: () => queuePollers(connection, env.TEMPORAL_NAMESPACE, queues),
+    });
     if (options.api !== false) {
       const app = createApp({
+        metrics,
+        alerts,
+        prometheusUrl: () => monitoring?.prometheusUrl,
         runs,
         rollout,
         token: process.env.DEVCREW_API_TOKEN,
@@ -166,11 +195,35 @@ export async function startStack(options: {
         `HTTP API at ${apiUrl}${process.env.DEVCREW_API_TOKEN ? '' : ' (read-only: set DEVCREW_API_TOKEN to allow changes)'}`,
       );
     }
+    if (options.monitoring) {
+      if (!apiUrl) throw new ConfigError('monitoring needs the HTTP API (it scrapes its /metrics)');
+      const pacing = typeof options.monitoring === 'object' ? options.monitoring : {};
+      monitoring = await startMonitoring({
+        tools: p.monitoring!,
+        stateDir,
+        prometheusPort: pacing.prometheusPort ?? env.DEVCREW_PROMETHEUS_PORT,
+        alertmanagerPort: pacing.alertmanagerPort ?? env.DEVCREW_ALERTMANAGER_PORT,
+        targets: {
+          workers: [telemetry.metricsAddress!],
+          api: apiUrl.replace(/^http:\/\//, ''),
+          ...(embedded ? { temporal: embedded.metricsAddress } : {}),
+        },
+        apiUrl,
+        apiToken: process.env.DEVCREW_API_TOKEN,
+        ...pacing,
+      });
+      cleanups.push(() => monitoring!.stop());
+      options.report(
+        `Prometheus at ${monitoring.prometheusUrl}, Alertmanager at ${monitoring.alertmanagerUrl}`,
+      );
+    }
     return {
       address: target,
       namespace: env.TEMPORAL_NAMESPACE,
       webUiUrl,
       apiUrl,
+      metricsAddress: telemetry.metricsAddress,
+      monitoring,
       client,
       runs,
       rollout,
@@ -181,4 +234,45 @@ export async function startStack(options: {
     await stop();
     throw err;
   }
+}
+
+/** Test pacing for `monitoring`: short intervals and `for`, ports of the test's own. */
+export interface MonitoringPacing {
+  prometheusPort?: number;
+  alertmanagerPort?: number;
+  scrapeInterval?: string;
+  evaluationInterval?: string;
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  alertFor?: string;
+}
+
+/** How many workers poll each devcrew task queue now (Temporal's DescribeTaskQueue). */
+async function queuePollers(
+  connection: Connection,
+  namespace: string,
+  queues: ReturnType<typeof taskQueues>,
+): Promise<QueuePollers[]> {
+  const asked = [
+    { task_queue: queues.runs, kind: 'runs', type: 1 },
+    { task_queue: queues.agents, kind: 'agents', type: 2 },
+    { task_queue: queues.sandbox, kind: 'sandbox', type: 2 },
+  ];
+  return Promise.all(
+    asked.map(async (q) => {
+      const res = await connection.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: q.task_queue },
+        taskQueueType: q.type,
+      });
+      // The server lists a poller for a while after its last poll; one that has not polled for longer
+      // than a long poll (about a minute) is gone.
+      const recent = (res.pollers ?? []).filter((p) => {
+        const at = p.lastAccessTime?.seconds;
+        return at === undefined || at === null || Date.now() / 1000 - Number(at) < 90;
+      });
+      return { task_queue: q.task_queue, kind: q.kind, pollers: recent.length };
+    }),
+  );
 }

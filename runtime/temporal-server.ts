@@ -43,6 +43,8 @@ export interface EmbeddedServerOptions {
   stateDir: string;
   port: number;
   uiPort: number;
+  /** Where the server serves its own Prometheus metrics (`--metrics-port`); 0 or absent: a free port. */
+  metricsPort?: number;
   namespace: string;
   /** No Web UI. */
   headless?: boolean;
@@ -51,6 +53,8 @@ export interface EmbeddedServerOptions {
 export interface EmbeddedServer {
   address: string;
   webUiUrl?: string;
+  /** host:port of the server's /metrics. */
+  metricsAddress: string;
   dbFile: string;
   logFile: string;
   stop(): Promise<void>;
@@ -68,6 +72,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   await fsp.mkdir(path.dirname(logFile), { recursive: true });
   for (const [port, variable] of [
     [options.port, 'DEVCREW_TEMPORAL_PORT'],
+    ...(options.metricsPort ? [[options.metricsPort, 'DEVCREW_TEMPORAL_METRICS_PORT']] : []),
     ...(options.headless ? [] : [[options.uiPort, 'DEVCREW_UI_PORT']]),
   ] as [number, string][]) {
     if (!(await portIsFree(port))) {
@@ -78,6 +83,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       );
     }
   }
+  const metricsPort = options.metricsPort || (await freePortNumber());
   const args = [
     'server',
     'start-dev',
@@ -93,6 +99,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     'journal_mode=wal',
     '--log-level',
     'warn',
+    '--metrics-port',
+    String(metricsPort),
     ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
     ...searchAttributeArgs(),
     ...fastDispatchArgs(),
@@ -113,6 +121,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   return {
     address,
     webUiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort}`,
+    metricsAddress: `127.0.0.1:${metricsPort}`,
     dbFile,
     logFile,
     stop: () => stopProcess(child, exited),
@@ -147,6 +156,18 @@ async function stopProcess(child: ChildProcess, exited: Promise<number | null>):
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** A port the system says is free now. */
+export function freePortNumber(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
 }
 
 export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -1,5 +1,16 @@
+import path from 'node:path';
 import express, { type Request } from 'express';
-import { GateDecisionRequest, RollbackRequest, RolloutChange, RunMode, StartRunRequest } from '../contracts';
+import {
+  AlertmanagerWebhook,
+  GateDecisionRequest,
+  RollbackRequest,
+  RolloutChange,
+  RunMode,
+  StartRunRequest,
+} from '../contracts';
+import type { AlertReceiver } from './alerts';
+import { dashboardData } from './dashboard';
+import type { ApiMetrics } from './metrics';
 import { HttpError, toHttpError } from './http-error';
 import { errorHandler, notFound, parseBody, requireToken } from './middleware';
 import { openApiDocument } from './openapi';
@@ -17,7 +28,30 @@ export interface AppOptions {
   webUiUrl?: string;
   namespace: string;
   log?: (message: string) => void;
+  /** The API's own Prometheus metrics, served on `/metrics`. */
+  metrics?: ApiMetrics;
+  /** Alertmanager's webhook (`POST /v1/alerts`). */
+  alerts?: AlertReceiver;
+  /** Prometheus's base URL when it runs beside the API (the dashboard's metric figures and alerts). */
+  prometheusUrl?: () => string | undefined;
 }
+
+/** The dashboard's page and scripts, and Chart.js from node_modules: nothing is fetched from elsewhere. */
+const DASHBOARD_FILES: Record<string, { file: string; type: string }> = {
+  '/dashboard': { file: path.join(__dirname, 'dashboard-page', 'index.html'), type: 'text/html' },
+  '/dashboard/dashboard.js': {
+    file: path.join(__dirname, 'dashboard-page', 'dashboard.js'),
+    type: 'text/javascript',
+  },
+  '/dashboard/dashboard.css': {
+    file: path.join(__dirname, 'dashboard-page', 'dashboard.css'),
+    type: 'text/css',
+  },
+  '/dashboard/chart.js': {
+    file: path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'),
+    type: 'text/javascript',
+  },
+};
 
 const RUN_STATUSES = ['running', 'awaiting_approval', 'completed', 'failed', 'cancelled', 'rejected'];
 
@@ -39,7 +73,32 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   app.disable('x-powered-by');
+  if (options.metrics) app.use(options.metrics.middleware);
   app.use(express.json({ limit: '1mb' }));
+
+  if (options.metrics) {
+    const { registry } = options.metrics;
+    app.get('/metrics', async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+  }
+  for (const [route, { file, type }] of Object.entries(DASHBOARD_FILES)) {
+    app.get(route, (_req, res) => {
+      res.type(type).sendFile(file);
+    });
+  }
+  app.get('/v1/dashboard', async (_req, res) => {
+    res.json(
+      await dashboardData({
+        runs: options.runs,
+        rollout: options.rollout,
+        namespace: options.namespace,
+        ...(options.webUiUrl ? { webUiUrl: options.webUiUrl } : {}),
+        prometheusUrl: options.prometheusUrl?.(),
+        ...(options.alerts ? { notifiedAlerts: options.alerts.recent } : {}),
+      }),
+    );
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -155,6 +214,13 @@ export function createApp(options: AppOptions): express.Express {
       state,
       ...(applied ? {} : { message: 'recorded; applied when a runs worker is back' }),
     });
+  });
+
+  // Alertmanager's webhook: a firing crew failure-rate alert rolls the rollout back.
+  app.post('/v1/alerts', auth, async (req, res) => {
+    if (!options.alerts) throw new HttpError(404, 'NOT_FOUND', 'this API has no alert receiver');
+    const payload = parseBody(AlertmanagerWebhook, req.body);
+    res.json({ actions: await options.alerts.receive(payload) });
   });
 
   app.use(notFound);

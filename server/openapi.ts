@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   GateDecisionRequest,
   RollbackRequest,
+  AlertmanagerWebhook,
   RolloutChange,
   RolloutView,
   RunEvent,
@@ -59,6 +60,7 @@ export function openApiDocument(): Record<string, unknown> {
         RolloutChange: schema(RolloutChange),
         RunEvent: z.toJSONSchema(RunEvent, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }),
         RollbackRequest: schema(RollbackRequest),
+        AlertmanagerWebhook: schema(AlertmanagerWebhook),
         RolloutView: z.toJSONSchema(RolloutView, {
           io: 'output',
           target: 'openapi-3.0',
@@ -202,6 +204,39 @@ export function openApiDocument(): Record<string, unknown> {
             400: error('no reason given'),
             401: error('missing or wrong bearer token'),
           },
+        },
+      },
+      '/v1/alerts': {
+        post: {
+          summary:
+            "Alertmanager's webhook: DevcrewRunFailureRateHigh firing for mode=crew rolls the rollout back to 0% with the alert as the reason; other alerts are noted for the dashboard",
+          security: secured,
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/AlertmanagerWebhook' }) },
+          responses: {
+            200: { description: '`{ actions: [{ alertname, status, action, detail }] }`' },
+            400: error('not an Alertmanager webhook payload (version "4")'),
+            401: error('missing or wrong bearer token'),
+          },
+        },
+      },
+      '/v1/dashboard': {
+        get: {
+          summary:
+            "What /dashboard draws: the rollout and both modes' figures, a 24 h timeline, the last runs, Prometheus's figures and alerts",
+          responses: { 200: { description: 'the dashboard data' } },
+        },
+      },
+      '/dashboard': {
+        get: {
+          summary: 'The dashboard page (HTML; charts by Chart.js served from /dashboard/chart.js)',
+          responses: { 200: { description: 'HTML' } },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary:
+            "The API's Prometheus metrics: requests by route, task queue pollers, the rollout percent, the daily budget",
+          responses: { 200: { description: 'Prometheus text format' } },
         },
       },
       '/v1/runs/{id}/artifacts': {

@@ -27,7 +27,14 @@ import { DevcrewError } from '../core/errors';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from '../workflows/definitions';
 import type { developWorkflow } from '../workflows/develop';
 import { runIdFor } from '../workflows/run-id';
-import { COST_USD, MODE, REQUEST, RUN_STATUS, TODO_LIST_ID } from '../workflows/search-attributes';
+import {
+  COST_USD,
+  FIX_ITERATIONS,
+  MODE,
+  REQUEST,
+  RUN_STATUS,
+  TODO_LIST_ID,
+} from '../workflows/search-attributes';
 import type { singleAgentWorkflow } from '../workflows/single-agent';
 import type { RolloutService } from './rollout-service';
 import { providerWait } from './provider-wait';
@@ -154,6 +161,7 @@ export function temporalRuns(deps: {
           temporal_status: w.status.name,
           request: w.typedSearchAttributes.get(REQUEST) ?? null,
           cost_usd: w.typedSearchAttributes.get(COST_USD) ?? null,
+          fix_iterations: w.typedSearchAttributes.get(FIX_ITERATIONS) ?? null,
           started_at: w.startTime.toISOString(),
           closed_at: w.closeTime?.toISOString() ?? null,
         });

@@ -31,7 +31,13 @@ async function testFiles(patterns: string[]): Promise<string[]> {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const provisioned = await provision({ temporal: true, docker: true, sandboxImage: true, chromium: true });
+  const provisioned = await provision({
+    temporal: true,
+    docker: true,
+    sandboxImage: true,
+    chromium: true,
+    monitoring: true,
+  });
   const uiPort = await freePort();
   const env = await startTestServer({ uiPort });
   const files = await testFiles(process.argv.slice(2));
@@ -94,6 +100,10 @@ function runPhase(
       {
         stdio: 'inherit',
         env: {
+          // Test files run side by side: no process serves metrics on the fixed default ports unless
+          // its test asks for a port of its own (test/monitoring/).
+          DEVCREW_METRICS_PORT: 'off',
+          DEVCREW_TEMPORAL_METRICS_PORT: '0',
           ...process.env,
           [TEST_ENV.temporalAddress]: address,
           [TEST_ENV.webUiUrl]: `http://127.0.0.1:${uiPort}`,

@@ -1,5 +1,7 @@
 import { createAgentActivities, createSandboxActivities } from '../activities';
 import type { Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import { meterMetrics } from '../core/metrics';
 import { createRolloutActivities } from '../activities/rollout';
 import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
@@ -42,7 +44,8 @@ export async function productionActivities(options: {
     : undefined;
   if (stepDelaysMs)
     options.report(`fault injection: steps wait after their work: ${env.DEVCREW_FAULT_STEP_DELAYS}`);
-  const deps = { model: model.model, prices: model.prices, artifacts, sandbox, stepDelaysMs };
+  const metrics = meterMetrics(Runtime.instance().metricMeter, model.model.info.provider);
+  const deps = { model: model.model, prices: model.prices, artifacts, sandbox, stepDelaysMs, metrics };
   return {
     agents: { ...createAgentActivities(deps), ...createRolloutActivities({ client: options.client }) },
     sandbox: createSandboxActivities(deps),

@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { zeroRunSeries } from '../core/metrics';
 import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { taskQueues, type TaskQueues } from '../contracts';
 
@@ -68,6 +69,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       ...specs[kind](),
     });
     created.push({ kind, taskQueue, worker });
+    if (kind === 'runs')
+      zeroRunSeries(Runtime.instance().metricMeter, { namespace: options.namespace, taskQueue });
   }
   const done = Promise.all(created.map((c) => c.worker.run())).then(() => undefined);
   return {

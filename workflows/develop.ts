@@ -114,7 +114,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   } catch (err) {
     if (!isCancellation(err)) throw err;
     run.fail('cancelled', 'cancelled');
-    cancelOpenTasks(run.progress.tasks);
+    cancelOpenTasks(run.progress.tasks, run);
     gates.closeAll('cancellation');
     return run.result(gates.pending());
   }

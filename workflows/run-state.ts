@@ -11,6 +11,7 @@ import type {
   TestSummary,
 } from '../contracts';
 import { NO_USAGE, sumUsage } from '../contracts/usage';
+import { recordRunEvent } from './metrics';
 import { COST_USD, FIX_ITERATIONS, RUN_STATUS } from './search-attributes';
 
 const ENDED: RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
@@ -62,6 +63,7 @@ export class RunState {
     const seq = this.progress.last_event_seq + 1;
     this.progress.last_event_seq = seq;
     this.events.push({ seq, at: now(), type, message, ...extra });
+    recordRunEvent({ type, ...extra }, this.progress.mode, this.progress.tasks, () => this.fixIterations());
     if (this.events.length > EVENTS_KEPT) this.events.splice(0, this.events.length - EVENTS_KEPT);
   }
 

@@ -127,7 +127,7 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
   } catch (err) {
     if (isCancellation(err)) {
       run.fail('cancelled', 'cancelled');
-      cancelOpenTasks(run.progress.tasks);
+      cancelOpenTasks(run.progress.tasks, run);
       gates.closeAll('cancellation');
       return run.result(gates.pending());
     }

@@ -17,13 +17,15 @@ import { now, type RunState } from './run-state';
  *   pending ─▶ skipped        (a dependency did not complete, or fail_fast stopped the run)
  *   pending | running | awaiting_approval ─▶ cancelled
  */
+type TaskEvents = Pick<RunState, 'emit'>;
+
 export class TaskBoard {
   private readonly byId: Map<string, TaskProgress>;
 
   /** `tasks` is the run's own progress array: the board changes it in place, and tells `events`. */
   constructor(
     readonly tasks: TaskProgress[],
-    private readonly events?: Pick<RunState, 'emit'>,
+    private readonly events?: TaskEvents,
   ) {
     this.byId = new Map(tasks.map((t) => [t.id, t]));
   }
@@ -162,16 +164,19 @@ export class TaskBoard {
       if (p.status === 'pending') {
         p.status = 'skipped';
         p.error = error;
+        this.events?.emit('task_finished', `${p.id} ${error}`, { task_id: p.id, status: 'skipped' });
       }
     }
   }
 }
 
 /** A cancelled run: whatever had not ended is cancelled (the board may not exist yet). */
-export function cancelOpenTasks(tasks: TaskProgress[]): void {
+export function cancelOpenTasks(tasks: TaskProgress[], events?: TaskEvents): void {
   for (const t of tasks)
-    if (t.status === 'running' || t.status === 'pending' || t.status === 'awaiting_approval')
+    if (t.status === 'running' || t.status === 'pending' || t.status === 'awaiting_approval') {
       t.status = 'cancelled';
+      events?.emit('task_finished', `${t.id} cancelled`, { task_id: t.id, status: 'cancelled' });
+    }
 }
 
 /** One line for the progress view: the innermost cause and its type. */

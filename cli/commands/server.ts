@@ -26,6 +26,7 @@ export function registerServer(program: Command): void {
         stateDir,
         port: env.DEVCREW_TEMPORAL_PORT,
         uiPort: env.DEVCREW_UI_PORT,
+        metricsPort: env.DEVCREW_TEMPORAL_METRICS_PORT,
         namespace: env.TEMPORAL_NAMESPACE,
         headless: opts.headless,
       });

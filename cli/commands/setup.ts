@@ -9,15 +9,22 @@ export function registerSetup(program: Command): void {
       'install or find what devcrew runs on: the Temporal CLI, a Docker engine, the sandbox base image',
     )
     .option('--no-docker', 'skip the Docker engine and the sandbox image')
-    .action(async (opts: { docker: boolean }) => {
+    .option('--monitoring', 'also Prometheus, promtool and Alertmanager (for `devcrew up --monitoring`)')
+    .action(async (opts: { docker: boolean; monitoring?: boolean }) => {
       const started = Date.now();
-      const p = await provision({ temporal: true, docker: opts.docker, sandboxImage: opts.docker });
+      const p = await provision({
+        temporal: true,
+        docker: opts.docker,
+        sandboxImage: opts.docker,
+        monitoring: opts.monitoring,
+      });
       process.stdout.write(
         [
           `state dir:     ${p.paths.stateDir}`,
           `tool cache:    ${p.paths.cacheDir}`,
           `temporal CLI:  ${p.temporalCli ?? `not needed (TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS})`}`,
           `sandbox image: ${p.sandboxBaseImage ?? 'skipped'}`,
+          `monitoring:    ${p.monitoring ? `${p.monitoring.prometheus}, ${p.monitoring.alertmanager}` : 'skipped (--monitoring)'}`,
           `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         ].join('\n') + '\n',
       );

@@ -21,16 +21,31 @@ export function registerUp(program: Command): void {
     .option('--approve-plan', 'approve the plan without asking')
     .option('--exit', 'stop everything once the run ends (exit code 0 only if it completed)')
     .option('--headless', 'without the Temporal Web UI')
+    .option(
+      '--monitoring',
+      'also run Prometheus and Alertmanager (deploy/monitoring/ rules; alerts reach POST /v1/alerts)',
+    )
     .option('--out <dir>', "where the run's files go (default ./devcrew-output/<run>/)")
     .option('--no-export', "leave the run's files in the artifact repository only")
     .action(
       async (
         request: string | undefined,
-        opts: { approvePlan?: boolean; exit?: boolean; headless?: boolean; out?: string; export: boolean },
+        opts: {
+          approvePlan?: boolean;
+          exit?: boolean;
+          headless?: boolean;
+          monitoring?: boolean;
+          out?: string;
+          export: boolean;
+        },
       ) => {
         const write = (line: string) => process.stdout.write(`${line}\n`);
         await checkModelServed(createModel(readModelSettings(), pathsFrom(readEnv()).stateDir), stderrReport);
-        const stack = await startStack({ report: stderrReport, headless: opts.headless });
+        const stack = await startStack({
+          report: stderrReport,
+          headless: opts.headless,
+          monitoring: opts.monitoring,
+        });
         let stopping = false;
         const stop = async () => {
           if (stopping) return;
@@ -43,6 +58,11 @@ export function registerUp(program: Command): void {
           `devcrew is up. Temporal ${stack.address}${stack.webUiUrl ? `, Web UI ${stack.webUiUrl}` : ''}, API ${stack.apiUrl}`,
         );
         write(`model: ${stack.modelDescription}`);
+        write(`dashboard: ${stack.apiUrl}/dashboard`);
+        if (stack.monitoring)
+          write(
+            `Prometheus: ${stack.monitoring.prometheusUrl}, Alertmanager: ${stack.monitoring.alertmanagerUrl}`,
+          );
         const stopped = new Promise<void>((resolve) => {
           const onSignal = () => void stop().then(resolve);
           process.once('SIGINT', onSignal);

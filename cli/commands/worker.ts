@@ -1,4 +1,4 @@
-import { installWorkerLogging } from '../../core/logging';
+import { installRuntime } from '../../core/telemetry';
 import type { Command } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -26,8 +26,9 @@ export function registerWorker(program: Command): void {
       const unknown = kinds.filter((k) => !WORKER_KINDS.includes(k));
       if (unknown.length)
         throw new CliError(`unknown --kind ${unknown.join(', ')}; use ${WORKER_KINDS.join(', ')}`);
-      installWorkerLogging();
       const env = readEnv();
+      const telemetry = installRuntime(env);
+      if (telemetry.metricsAddress) stderrReport(`metrics at http://${telemetry.metricsAddress}/metrics`);
       const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.DEVCREW_TEMPORAL_PORT}`;
       if (kinds.includes('agents'))
         await checkModelServed(createModel(readModelSettings(), pathsFrom(env).stateDir), stderrReport);

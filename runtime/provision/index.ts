@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { pathsFrom, readEnv, type Env, type Paths } from '../../core/config';
 import { ensureChromium } from './chromium';
 import { ensureDockerEngine } from './docker-engine';
+import { ensureMonitoringTools, type MonitoringTools } from './monitoring';
 import { stderrReport, type Report } from '../../core/report';
 import { ensureSandboxBaseImage } from './sandbox-image';
 import { ensureTemporalCli } from './temporal-cli';
@@ -20,6 +21,8 @@ export interface Provisioned {
   sandboxBaseImage?: string;
   /** Path of a Chromium for browser checks of the Web UI. */
   chromium?: string;
+  /** Prometheus, promtool and Alertmanager (`devcrew up --monitoring`, the rule tests). */
+  monitoring?: MonitoringTools;
 }
 
 /**
@@ -27,7 +30,13 @@ export interface Provisioned {
  * answers in about a second.
  */
 export async function provision(
-  needs: { temporal?: boolean; docker?: boolean; sandboxImage?: boolean; chromium?: boolean },
+  needs: {
+    temporal?: boolean;
+    docker?: boolean;
+    sandboxImage?: boolean;
+    chromium?: boolean;
+    monitoring?: boolean;
+  },
   options: { env?: Env; report?: Report } = {},
 ): Promise<Provisioned> {
   const env = options.env ?? readEnv();
@@ -44,5 +53,6 @@ export async function provision(
     });
   }
   if (needs.chromium) out.chromium = await ensureChromium(report);
+  if (needs.monitoring) out.monitoring = await ensureMonitoringTools(report);
   return out;
 }

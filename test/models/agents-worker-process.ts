@@ -6,13 +6,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { taskQueues } from '../../contracts';
 import { readEnv } from '../../core/config';
-import { installWorkerLogging } from '../../core/logging';
+import { installRuntime } from '../../core/telemetry';
 import { startWorkers } from '../../workers';
 import { productionActivities } from '../../workers/deps';
 
 async function main(): Promise<void> {
-  installWorkerLogging();
   const env = readEnv();
+  installRuntime(env);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS! });
   const client = new Client({
     connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS! }),

@@ -34,6 +34,7 @@ const runs: RunsService = {
         cost_usd: null,
         started_at: '2026-11-25T00:00:00.000Z',
         closed_at: null,
+        fix_iterations: null,
       },
     ];
   },
