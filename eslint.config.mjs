@@ -10,7 +10,7 @@ const LAYERS = [
   ['prompts', 'models', 'artifacts', 'sandbox'],
   ['activities', 'workflows'],
   ['server', 'workers'],
-  ['runtime'],
+  ['runtime', 'evaluation'],
   ['cli'],
 ];
 /** A folder may not import a folder of its own layer or above (workflows' type imports are checked below). */

@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json';
 import { ConfigError } from '../core/config';
 import { ProvisionError } from '../runtime/provision';
+import { registerApi } from './commands/api';
 import { registerArtifacts } from './commands/artifacts';
+import { registerEval } from './commands/eval';
 import { registerManage } from './commands/manage';
 import { registerModels } from './commands/models';
 import { registerPlan } from './commands/plan';
@@ -29,11 +31,13 @@ for (const register of [
   registerRun,
   registerManage,
   registerRollout,
+  registerEval,
   registerPlan,
   registerValidate,
   registerSchema,
   registerArtifacts,
   registerWorker,
+  registerApi,
   registerModels,
   registerSandbox,
   registerServer,

@@ -53,6 +53,10 @@ const Env = z.object({
   /** `devcrew up --monitoring`: where Prometheus and Alertmanager listen. */
   DEVCREW_PROMETHEUS_PORT: Port.default(9090),
   DEVCREW_ALERTMANAGER_PORT: Port.default(9093),
+  /** `devcrew up --temporal postgres`: PostgreSQL's port, and the first of the 10 ports the Temporal
+   * server's internal services use (history, matching, worker, membership, HTTP, metrics). */
+  DEVCREW_POSTGRES_PORT: Port.default(5433),
+  DEVCREW_TEMPORAL_INTERNAL_PORT_BASE: Port.default(7300),
   /** The spend alert's line: model spend over any 24 hours above this fires DevcrewSpendOverDailyBudget. */
   DEVCREW_DAILY_BUDGET_USD: z.coerce.number().positive().default(20),
   XDG_CACHE_HOME: z.string().min(1).optional(),

@@ -18,6 +18,7 @@ import { autoRollbackFrom, pathsFrom, readEnv, sandboxCapsFrom } from '../core/c
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
 import { startMonitoring, type Monitoring } from './monitoring';
+import { startProductionTemporal, type ProductionTemporal } from './production';
 import { alertReceiver } from '../server/alerts';
 import { createApiMetrics, type QueuePollers } from '../server/metrics';
 import { ConfigError } from '../core/errors';
@@ -55,6 +56,9 @@ export async function startStack(options: {
   queuePrefix?: string;
   /** Prometheus and Alertmanager beside the stack (`devcrew up --monitoring`); tests shorten the intervals. */
   monitoring?: boolean | MonitoringPacing;
+  /** Which Temporal to start when no address is given: the dev server (SQLite), or the production-shaped
+   * server on PostgreSQL (`devcrew up --temporal postgres`). */
+  temporal?: 'dev' | 'postgres';
 }): Promise<Stack> {
   const env = readEnv();
   const telemetry = installRuntime(env);
@@ -72,7 +76,8 @@ export async function startStack(options: {
   }
   const p = await provision(
     {
-      temporal: !options.temporalAddress,
+      temporal: !options.temporalAddress && options.temporal !== 'postgres',
+      production: !options.temporalAddress && !env.TEMPORAL_ADDRESS && options.temporal === 'postgres',
       docker: kinds.includes('sandbox'),
       sandboxImage: kinds.includes('sandbox'),
       monitoring: Boolean(options.monitoring),
@@ -80,8 +85,25 @@ export async function startStack(options: {
     { env, report: options.report },
   );
   let embedded: EmbeddedServer | undefined;
-  const address = options.temporalAddress ?? env.TEMPORAL_ADDRESS ?? undefined;
-  if (!address) {
+  let production: ProductionTemporal | undefined;
+  let address = options.temporalAddress ?? env.TEMPORAL_ADDRESS ?? undefined;
+  if (!address && options.temporal === 'postgres') {
+    production = await startProductionTemporal({
+      tools: p.production!,
+      stateDir,
+      namespace: env.TEMPORAL_NAMESPACE,
+      ports: {
+        frontend: env.DEVCREW_TEMPORAL_PORT,
+        postgres: env.DEVCREW_POSTGRES_PORT,
+        internalBase: env.DEVCREW_TEMPORAL_INTERNAL_PORT_BASE,
+      },
+      report: options.report,
+    });
+    address = production.address;
+    options.report(
+      `Temporal server at ${address} on PostgreSQL (port ${env.DEVCREW_POSTGRES_PORT}), state in ${production.dir}`,
+    );
+  } else if (!address) {
     embedded = await startEmbeddedServer({
       cli: p.temporalCli!,
       stateDir,
@@ -99,6 +121,7 @@ export async function startStack(options: {
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await embedded?.stop();
+    await production?.stop();
   };
   try {
     const native = await NativeConnection.connect({ address: target });
@@ -207,6 +230,7 @@ export async function startStack(options: {
           workers: [telemetry.metricsAddress!],
           api: apiUrl.replace(/^http:\/\//, ''),
           ...(embedded ? { temporal: embedded.metricsAddress } : {}),
+          ...(production ? { temporal: production.metricsAddress } : {}),
         },
         apiUrl,
         apiToken: process.env.DEVCREW_API_TOKEN,

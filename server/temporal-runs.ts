@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { optionalTsToDate } from '@temporalio/common';
 import {
   isGrpcDeadlineError,
+  ServiceError,
   type Client,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
@@ -97,6 +98,9 @@ export function temporalRuns(deps: {
     } catch (err) {
       if (isGrpcDeadlineError(err) || isGrpcDeadlineError((err as { cause?: unknown }).cause))
         return undefined;
+      // A query the server could not deliver (the worker it went to died under it) is the workers being
+      // down too: the caller shows the last known state, labelled as such.
+      if (err instanceof ServiceError && /Failed to query Workflow/.test(err.message)) return undefined;
       throw err;
     }
   }

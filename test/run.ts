@@ -37,6 +37,7 @@ async function main(): Promise<number> {
     sandboxImage: true,
     chromium: true,
     monitoring: true,
+    eval: true,
   });
   const uiPort = await freePort();
   const env = await startTestServer({ uiPort });

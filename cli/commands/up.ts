@@ -4,7 +4,7 @@ import { checkModelServed } from '../../models/model-check';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { stderrReport } from '../../runtime/provision';
 import { startStack } from '../../runtime/stack';
-import { EXIT } from '../exit-codes';
+import { CliError, EXIT } from '../exit-codes';
 import { defaultOutDir, exportRun } from '../export-run';
 import { finalReport, followRun } from '../follow-run';
 
@@ -22,6 +22,11 @@ export function registerUp(program: Command): void {
     .option('--exit', 'stop everything once the run ends (exit code 0 only if it completed)')
     .option('--headless', 'without the Temporal Web UI')
     .option(
+      '--temporal <kind>',
+      'dev: the embedded dev server on SQLite; postgres: the Temporal server on PostgreSQL (devcrew setup --production)',
+      'dev',
+    )
+    .option(
       '--monitoring',
       'also run Prometheus and Alertmanager (deploy/monitoring/ rules; alerts reach POST /v1/alerts)',
     )
@@ -35,16 +40,20 @@ export function registerUp(program: Command): void {
           exit?: boolean;
           headless?: boolean;
           monitoring?: boolean;
+          temporal: string;
           out?: string;
           export: boolean;
         },
       ) => {
         const write = (line: string) => process.stdout.write(`${line}\n`);
         await checkModelServed(createModel(readModelSettings(), pathsFrom(readEnv()).stateDir), stderrReport);
+        if (opts.temporal !== 'dev' && opts.temporal !== 'postgres')
+          throw new CliError(`--temporal ${opts.temporal}: use dev or postgres`);
         const stack = await startStack({
           report: stderrReport,
           headless: opts.headless,
           monitoring: opts.monitoring,
+          temporal: opts.temporal,
         });
         let stopping = false;
         const stop = async () => {

@@ -3,6 +3,8 @@ import { pathsFrom, readEnv, type Env, type Paths } from '../../core/config';
 import { ensureChromium } from './chromium';
 import { ensureDockerEngine } from './docker-engine';
 import { ensureMonitoringTools, type MonitoringTools } from './monitoring';
+import { ensureHumanEval } from './humaneval';
+import { ensureProductionTools, type ProductionTools } from './production';
 import { stderrReport, type Report } from '../../core/report';
 import { ensureSandboxBaseImage } from './sandbox-image';
 import { ensureTemporalCli } from './temporal-cli';
@@ -23,6 +25,10 @@ export interface Provisioned {
   chromium?: string;
   /** Prometheus, promtool and Alertmanager (`devcrew up --monitoring`, the rule tests). */
   monitoring?: MonitoringTools;
+  /** HumanEval's data file in the cache dir (`devcrew eval`). */
+  humanEval?: string;
+  /** The Temporal server, its SQL tool and PostgreSQL (`devcrew up --temporal postgres`). */
+  production?: ProductionTools;
 }
 
 /**
@@ -36,6 +42,8 @@ export async function provision(
     sandboxImage?: boolean;
     chromium?: boolean;
     monitoring?: boolean;
+    eval?: boolean;
+    production?: boolean;
   },
   options: { env?: Env; report?: Report } = {},
 ): Promise<Provisioned> {
@@ -54,5 +62,7 @@ export async function provision(
   }
   if (needs.chromium) out.chromium = await ensureChromium(report);
   if (needs.monitoring) out.monitoring = await ensureMonitoringTools(report);
+  if (needs.eval) out.humanEval = await ensureHumanEval(paths.cacheDir, report);
+  if (needs.production) out.production = await ensureProductionTools(paths.cacheDir, report);
   return out;
 }

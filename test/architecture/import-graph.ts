@@ -12,7 +12,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['prompts', 'models', 'artifacts', 'sandbox'],
   ['activities', 'workflows'],
   ['server', 'workers'],
-  ['runtime'],
+  ['runtime', 'evaluation'],
   ['cli'],
 ];
 

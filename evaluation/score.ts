@@ -1,0 +1,89 @@
+import type { Sandbox } from '../sandbox/types';
+import { problemPaths, type HumanEvalProblem } from '../models/humaneval';
+import type { Scored } from './harness';
+
+const PASSED = 'DEVCREW-HIDDEN-TESTS-PASSED';
+const NO_FUNCTION = 'DEVCREW-NO-FUNCTION';
+/** Inside the sandbox only: never committed, never in a prompt. */
+const CHECK_FILE = '_devcrew_hidden/check_problem.py';
+
+/** The program that runs a problem's hidden check() against the run's function. */
+export function hiddenCheck(p: HumanEvalProblem): string {
+  const where = problemPaths(p);
+  return [
+    'import sys',
+    'sys.path.insert(0, ".")',
+    'try:',
+    `    from ${where.module} import ${p.entry_point} as candidate`,
+    'except BaseException as err:  # noqa: B902',
+    `    print("${NO_FUNCTION}:", type(err).__name__, err)`,
+    '    sys.exit(3)',
+    '',
+    p.test,
+    '',
+    'check(candidate)',
+    `print("${PASSED}")`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Scores a run's final files in the sandbox with the problem's hidden tests: `passed` only when check()
+ * ran to completion and said so. A sandbox that fails twice gives `not_run`, never a pass.
+ */
+export function sandboxScorer(sandbox: Sandbox, timeoutSeconds = 60) {
+  return async (p: HumanEvalProblem, files: { path: string; content: string }[]): Promise<Scored> => {
+    const job = {
+      files: [
+        ...files.filter((f) => !f.path.startsWith('_devcrew_hidden/')),
+        { path: CHECK_FILE, content: hiddenCheck(p) },
+      ],
+      commands: [{ cmd: `python3 ${CHECK_FILE}`, timeoutSeconds }],
+      labels: { taskId: `eval-${p.task_id.replace('/', '-')}` },
+    };
+    let last = '';
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const started = Date.now();
+      let result;
+      try {
+        result = await sandbox.run(job);
+      } catch (err) {
+        last = (err as Error).message;
+        continue;
+      }
+      const run = result.commands[0];
+      const seconds = (Date.now() - started) / 1000;
+      if (!run || run.status === 'sandbox_error') {
+        last = run ? run.stderr.trim().slice(-300) : 'no command ran';
+        continue;
+      }
+      const out = `${run.stdout}\n${run.stderr}`;
+      if (run.status === 'ok' && run.stdout.includes(PASSED))
+        return { verdict: 'passed', detail: 'hidden tests passed', seconds };
+      if (out.includes(NO_FUNCTION)) {
+        return {
+          verdict: 'no_function',
+          detail: out.slice(out.indexOf(NO_FUNCTION)).split('\n')[0]!,
+          seconds,
+        };
+      }
+      const why =
+        run.status === 'timeout'
+          ? `hidden tests timed out after ${timeoutSeconds} s`
+          : run.status === 'oom'
+            ? 'hidden tests ran out of memory'
+            : lastLines(out) || `exit ${String(run.exitCode)}`;
+      return { verdict: 'failed', detail: why, seconds };
+    }
+    return { verdict: 'not_run', detail: `the sandbox could not run the hidden tests: ${last}`, seconds: 0 };
+  };
+}
+
+const lastLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-2)
+    .join(' | ')
+    .slice(0, 300);
