@@ -8,20 +8,10 @@
  *      can be in flight with no timeout (50, 100, 200).
  * Run: node --import tsx bench/workflows.ts [--json]
  */
-import type { TodoList } from '../contracts';
 import { fakeActivities } from '../test/workflows/fakes';
 import { startFleet } from '../test/workflows/harness';
 import { startTestServer } from '../test/support/env';
-import { todoList } from '../test/support/todo-lists';
-
-const chains = (width: number, depth: number) =>
-  todoList(
-    Array.from({ length: width * depth }, (_, i) => ({
-      id: `t${i}`,
-      agent_role: 'architect',
-      dependencies: i % depth === 0 ? [] : [`t${i - 1}`],
-    })),
-  ) as unknown as TodoList;
+import { chains, measureP3 } from './p3';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
@@ -71,42 +61,8 @@ async function main() {
         `P2 width-${width} DAG (${width * depth} tasks, ${agentMs} ms agents): wall ${parallel} ms (median of 3), critical path ${critical} ms, ratio ${figures.p2_wall_over_critical_path}; serial ${serial} ms, speed-up ${figures.p2_speedup_vs_single_agent}x`,
       );
     }
-    // P3: runs per second, steps per minute, runs in flight.
-    {
-      const n = 100;
-      const t = Date.now();
-      const runs = await Promise.all(
-        Array.from({ length: n }, () => fleet.start({ todo_list: chains(1, 1) })),
-      );
-      await Promise.all(runs.map((r) => r.result()));
-      const seconds = (Date.now() - t) / 1000;
-      figures.p3_runs_per_second = Math.round((n / seconds) * 10) / 10;
-      out(`P3 ${n} single-task runs: ${figures.p3_runs_per_second} runs per second`);
-    }
-    for (const inFlight of [50, 100, 200]) {
-      const before = instant.calls.filter((c) => c.activity === 'architect').length;
-      const t = Date.now();
-      const runs = await Promise.all(
-        Array.from({ length: inFlight }, () => fleet.start({ todo_list: chains(1, 10) })),
-      );
-      const outcomes = await Promise.allSettled(runs.map((r) => r.result()));
-      const ms = Date.now() - t;
-      let timeouts = 0;
-      for (const r of runs.slice(0, 20)) {
-        const history = await r.fetchHistory();
-        timeouts += (history.events ?? []).filter(
-          (e) => e.workflowTaskTimedOutEventAttributes || e.activityTaskTimedOutEventAttributes,
-        ).length;
-      }
-      const failed = outcomes.filter((o) => o.status === 'rejected').length;
-      const agentSteps = instant.calls.filter((c) => c.activity === 'architect').length - before;
-      const steps = Math.round((agentSteps / ms) * 60_000);
-      out(
-        `P3 ${inFlight} runs in flight (10-task chains): ${steps} agent steps per minute, ${failed} failed, ${timeouts} timeouts in the first 20 histories, ${ms} ms`,
-      );
-      if (failed === 0 && timeouts === 0) figures.p3_max_concurrent_runs_without_timeout = inFlight;
-      if (inFlight === 200) figures.p3_agent_steps_per_minute = steps;
-    }
+    // P3: runs per second, steps per minute, runs in flight (bench/p3.ts).
+    Object.assign(figures, await measureP3(fleet, instant, out));
     await fleet.stop();
     await slowFleet.stop();
   } finally {

@@ -13,6 +13,8 @@ const Env = z.object({
   DEVCREW_STATE_DIR: z.string().min(1).default('.devcrew'),
   DEVCREW_CACHE_DIR: z.string().min(1).optional(),
   DEVCREW_API_PORT: Port.default(3000),
+  /** Where the API listens: loopback unless a container or a load balancer needs 0.0.0.0. */
+  DEVCREW_API_HOST: z.string().min(1).default('127.0.0.1'),
   DEVCREW_TEMPORAL_PORT: Port.default(7233),
   DEVCREW_UI_PORT: Port.default(8233),
   DEVCREW_SANDBOX_IMAGE_PULL: z.enum(['auto', 'never']).default('auto'),
@@ -56,7 +58,13 @@ const Env = z.object({
   /** `devcrew up --temporal postgres`: PostgreSQL's port, and the first of the 10 ports the Temporal
    * server's internal services use (history, matching, worker, membership, HTTP, metrics). */
   DEVCREW_POSTGRES_PORT: Port.default(5433),
-  DEVCREW_TEMPORAL_INTERNAL_PORT_BASE: Port.default(7300),
+  // The server stores membership ports in a PostgreSQL smallint: every one must be below 32768.
+  DEVCREW_TEMPORAL_INTERNAL_PORT_BASE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(32_758, 'the Temporal server keeps its ports in a smallint: base + 9 must stay below 32768')
+    .default(7300),
   /** The spend alert's line: model spend over any 24 hours above this fires DevcrewSpendOverDailyBudget. */
   DEVCREW_DAILY_BUDGET_USD: z.coerce.number().positive().default(20),
   XDG_CACHE_HOME: z.string().min(1).optional(),
@@ -143,3 +151,6 @@ export function sandboxCapsFrom(env: Env): { timeoutSeconds: number; memoryBytes
     memoryBytes: env.DEVCREW_SANDBOX_MAX_MEMORY_MB * 1024 ** 2,
   };
 }
+
+/** Every environment variable devcrew reads through this module (the compose file is checked against it). */
+export const ENV_VARIABLES: readonly string[] = [...Object.keys(Env.shape), ...Object.keys(ModelEnv.shape)];

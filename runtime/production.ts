@@ -115,6 +115,8 @@ export const DYNAMIC_CONFIG = YAML.stringify({
 
 export interface ProductionTemporal {
   address: string;
+  /** The Temporal Web UI, unless headless. */
+  webUiUrl?: string;
   namespace: string;
   dir: string;
   ports: ProductionPorts;
@@ -139,6 +141,8 @@ export async function startProductionTemporal(o: {
   stateDir: string;
   namespace: string;
   ports?: ProductionPorts;
+  /** The Web UI's port; none when headless. */
+  uiPort?: number;
   report: Report;
 }): Promise<ProductionTemporal> {
   const ports = o.ports ?? DEFAULT_PRODUCTION_PORTS;
@@ -245,13 +249,16 @@ export async function startProductionTemporal(o: {
     );
     await startServer();
     await ensureNamespace(o.tools, address, o.namespace);
+    const ui = o.uiPort ? await startUi(o.tools, dir, address, o.namespace, o.uiPort, logs) : undefined;
     return {
       address,
+      ...(ui ? { webUiUrl: ui.url } : {}),
       namespace: o.namespace,
       dir,
       ports,
       metricsAddress: `127.0.0.1:${ports.internalBase + 9}`,
       stop: async () => {
+        await ui?.stop();
         await stopServer();
         await stopPostgres();
       },
@@ -269,6 +276,61 @@ export async function startProductionTemporal(o: {
     await stopPostgres().catch(() => undefined);
     throw err;
   }
+}
+
+/** The Temporal Web UI server in front of the frontend. */
+async function startUi(
+  tools: ProductionTools,
+  dir: string,
+  address: string,
+  namespace: string,
+  port: number,
+  logs: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const configDir = path.join(dir, 'ui-config');
+  await fsp.mkdir(configDir, { recursive: true });
+  await fsp.writeFile(
+    path.join(configDir, 'production.yaml'),
+    YAML.stringify({
+      temporalGrpcAddress: address,
+      host: '127.0.0.1',
+      port,
+      enableUi: true,
+      defaultNamespace: namespace,
+      cors: { allowOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`] },
+      refreshInterval: '1m',
+      notifyOnNewVersion: false,
+    }),
+  );
+  const out = fs.openSync(path.join(logs, 'temporal-ui.log'), 'a');
+  const child = spawn(tools.ui, ['--root', dir, '--config', 'ui-config', '--env', 'production', 'start'], {
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    if (
+      await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (child.exitCode !== null)
+    throw new ProvisionError(
+      `the Temporal Web UI did not start on port ${port} (see ${logs}/temporal-ui.log)`,
+    );
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 async function frontendAnswers(address: string): Promise<boolean> {

@@ -97,6 +97,7 @@ export async function startStack(options: {
         postgres: env.DEVCREW_POSTGRES_PORT,
         internalBase: env.DEVCREW_TEMPORAL_INTERNAL_PORT_BASE,
       },
+      ...(options.headless ? {} : { uiPort: env.DEVCREW_UI_PORT }),
       report: options.report,
     });
     address = production.address;
@@ -116,7 +117,7 @@ export async function startStack(options: {
     options.report(`Temporal dev server at ${embedded.address}, history in ${embedded.dbFile}`);
   }
   const target = address ?? embedded!.address;
-  const webUiUrl = embedded?.webUiUrl;
+  const webUiUrl = embedded?.webUiUrl ?? production?.webUiUrl;
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -201,7 +202,7 @@ export async function startStack(options: {
       });
       const port = options.apiPort ?? env.DEVCREW_API_PORT;
       const server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(port, '127.0.0.1', () => resolve(s));
+        const s = app.listen(port, env.DEVCREW_API_HOST, () => resolve(s));
         answerClientErrors(s);
         s.once('error', (err: NodeJS.ErrnoException) =>
           reject(

@@ -38,6 +38,8 @@ async function main(): Promise<number> {
     chromium: true,
     monitoring: true,
     eval: true,
+    production: true,
+    compose: true,
   });
   const uiPort = await freePort();
   const env = await startTestServer({ uiPort });

@@ -5,6 +5,7 @@ import { ensureDockerEngine } from './docker-engine';
 import { ensureMonitoringTools, type MonitoringTools } from './monitoring';
 import { ensureHumanEval } from './humaneval';
 import { ensureProductionTools, type ProductionTools } from './production';
+import { ensureDockerCompose } from './compose';
 import { stderrReport, type Report } from '../../core/report';
 import { ensureSandboxBaseImage } from './sandbox-image';
 import { ensureTemporalCli } from './temporal-cli';
@@ -44,6 +45,8 @@ export async function provision(
     monitoring?: boolean;
     eval?: boolean;
     production?: boolean;
+    /** `docker compose`, to check the compose file (tests). */
+    compose?: boolean;
   },
   options: { env?: Env; report?: Report } = {},
 ): Promise<Provisioned> {
@@ -64,5 +67,6 @@ export async function provision(
   if (needs.monitoring) out.monitoring = await ensureMonitoringTools(report);
   if (needs.eval) out.humanEval = await ensureHumanEval(paths.cacheDir, report);
   if (needs.production) out.production = await ensureProductionTools(paths.cacheDir, report);
+  if (needs.compose) await ensureDockerCompose(report);
   return out;
 }

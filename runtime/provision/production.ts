@@ -10,6 +10,9 @@ import { ensureTemporalCli } from './temporal-cli';
 /** The Temporal server the CLI's dev server pins (CLI 1.5.1 embeds server 1.29.1). */
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 const SERVER_MODULE = 'go.temporal.io/server';
+/** The Web UI server the CLI 1.5.1 dev server embeds. */
+export const TEMPORAL_UI_VERSION = 'v2.42.1';
+const UI_MODULE = 'github.com/temporalio/ui-server/v2/cmd/server';
 
 export interface ProductionTools {
   version: string;
@@ -19,6 +22,8 @@ export interface ProductionTools {
   sqlTool: string;
   /** The server module's schema/ folder, copied into the cache dir. */
   schemaDir: string;
+  /** The Temporal Web UI server (ui-server). */
+  ui: string;
   /** The Temporal CLI (namespace and search attributes). */
   cli: string;
   initdb: string;
@@ -42,12 +47,15 @@ export async function ensureProductionTools(cacheDir: string, report: Report): P
   } else {
     report(`Temporal server: using cached ${server}`);
   }
+  const ui = path.join(cacheDir, 'bin', `temporal-ui-server-${TEMPORAL_UI_VERSION}`);
+  if (!fs.existsSync(ui)) await buildUi(ui, report);
   const pg = await ensurePostgres(report);
   return {
     version: TEMPORAL_SERVER_VERSION,
     server,
     sqlTool,
     schemaDir,
+    ui,
     cli: await ensureTemporalCli(cacheDir, report),
     ...pg,
   };
@@ -84,6 +92,24 @@ async function buildServer(dir: string, report: Report): Promise<void> {
     await fsp.rm(build, { recursive: true, force: true });
   }
   report(`Temporal server: built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function buildUi(target: string, report: Report): Promise<void> {
+  const go = await findOnPath('go');
+  if (!go)
+    throw new ProvisionError('the Temporal Web UI server is built with Go (>= 1.25): install Go and rerun');
+  await fsp.mkdir(path.dirname(target), { recursive: true });
+  const build = await fsp.mkdtemp(`${target}.build-`);
+  try {
+    report(`Temporal Web UI: go install ${UI_MODULE}@${TEMPORAL_UI_VERSION} (a minute, once)`);
+    const res = await exec(go, ['install', `${UI_MODULE}@${TEMPORAL_UI_VERSION}`], {
+      env: { ...process.env, GOBIN: build, CGO_ENABLED: '0', GOFLAGS: '-trimpath' },
+    });
+    if (res.code !== 0) throw new ProvisionError(`go install ui-server failed:\n${tail(res.stderr)}`);
+    await fsp.rename(path.join(build, 'server'), target);
+  } finally {
+    await fsp.rm(build, { recursive: true, force: true });
+  }
 }
 
 async function ensurePostgres(

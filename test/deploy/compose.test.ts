@@ -3,12 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ENV_VARIABLES } from '../../core/config';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const ROOT = path.join(__dirname, '../..');
 
 interface Service {
   image: string;
+  environment?: Record<string, string>;
+  build?: unknown;
   ports?: string[];
   volumes?: string[];
   healthcheck?: { test: string[] };
@@ -40,6 +45,8 @@ function readmeTable(): { service: string; image: string; ports: string; volume:
 
 test('the compose file parses and runs Temporal on PostgreSQL with the Web UI and admin tools', () => {
   assert.deepEqual(Object.keys(compose.services).sort(), [
+    'devcrew-api',
+    'devcrew-worker',
     'postgresql',
     'temporal',
     'temporal-admin-tools',
@@ -80,4 +87,41 @@ test('the compose server registers the same search attributes as the embedded on
 
 test('the dynamic config file the server mounts exists', () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'deploy/temporal/dynamicconfig/devcrew.yaml')));
+});
+
+const run = promisify(execFile);
+
+test('docker compose accepts the file, and refuses it without an API token, naming the variable', async () => {
+  const file = path.join(ROOT, 'docker-compose.temporal.yml');
+  const ok = await run('docker', ['compose', '-f', file, 'config', '--quiet'], {
+    env: { ...process.env, DEVCREW_API_TOKEN: 'a-long-random-token' },
+  });
+  assert.equal(ok.stderr.trim(), '');
+  const refused = await run('docker', ['compose', '-f', file, 'config', '--quiet'], {
+    env: { ...process.env, DEVCREW_API_TOKEN: '' },
+  }).then(
+    () => '',
+    (e: { stderr: string }) => e.stderr,
+  );
+  assert.match(refused, /DEVCREW_API_TOKEN/);
+});
+
+test("devcrew's services run commands the CLI has, with variables devcrew reads, from the Dockerfile", async () => {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/devcrew\.js"\]/);
+  assert.match(dockerfile, /npm ci --omit=dev/);
+  const known = new Set([...ENV_VARIABLES, 'DOCKER_HOST', 'DEVCREW_API_TOKEN']);
+  for (const name of ['devcrew-api', 'devcrew-worker']) {
+    const service = compose.services[name]!;
+    assert.equal(service.image, 'devcrew:local');
+    const help = await run(process.execPath, [
+      path.join(ROOT, 'bin', 'devcrew.js'),
+      ...service.command!,
+      '--help',
+    ]);
+    assert.match(help.stdout, /^Usage: devcrew /, `${name}: devcrew ${service.command!.join(' ')}`);
+    for (const key of Object.keys(service.environment ?? {}))
+      assert.ok(known.has(key), `${name} sets ${key}, which devcrew does not read`);
+  }
+  assert.ok(compose.services['devcrew-api']!.build, 'the API service builds the image');
 });
