@@ -102,21 +102,29 @@ export interface Monitoring {
  * Prometheus and Alertmanager beside the stack, configs and data under `<state dir>/monitoring`. Each is
  * started from its binary (never a systemd unit) and answers `/-/ready` before this resolves.
  */
-export async function startMonitoring(options: {
-  tools: MonitoringTools;
-  stateDir: string;
-  prometheusPort: number;
-  alertmanagerPort: number;
-  targets: ScrapeTargets;
-  apiUrl: string;
-  apiToken?: string;
+/** Test pacing for `devcrew up --monitoring`: short intervals and `for`, ports of the test's own. */
+export interface MonitoringPacing {
+  prometheusPort?: number;
+  alertmanagerPort?: number;
   scrapeInterval?: string;
   evaluationInterval?: string;
   groupWait?: string;
   groupInterval?: string;
   repeatInterval?: string;
   alertFor?: string;
-}): Promise<Monitoring> {
+}
+
+export async function startMonitoring(
+  options: MonitoringPacing & {
+    tools: MonitoringTools;
+    stateDir: string;
+    prometheusPort: number;
+    alertmanagerPort: number;
+    targets: ScrapeTargets;
+    apiUrl: string;
+    apiToken?: string;
+  },
+): Promise<Monitoring> {
   const dir = path.join(options.stateDir, 'monitoring');
   const logs = path.join(options.stateDir, 'logs');
   await fsp.mkdir(dir, { recursive: true });

@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { Connection } from '@temporalio/client';
 import { exec, tail } from '../core/exec';
 import { ProvisionError } from '../core/errors';
 import type { Report } from '../core/report';
 import type { ProductionTools } from './provision/production';
-import { searchAttributeArgs } from './temporal-server';
+import { searchAttributeArgs, temporalAnswers } from './temporal-server';
 
 /**
  * The production-shaped Temporal of one host: PostgreSQL (Debian's) for persistence and visibility, the
@@ -228,7 +227,7 @@ export async function startProductionTemporal(o: {
       void exited.then(() => (gone = true));
       const deadline = Date.now() + 90_000;
       while (Date.now() < deadline && !gone) {
-        if (await frontendAnswers(address)) return;
+        if (await temporalAnswers(address)) return;
         await new Promise((r) => setTimeout(r, 500));
       }
       const log = await fsp.readFile(serverLog, 'utf8').catch(() => '');
@@ -331,20 +330,6 @@ async function startUi(
       await exited;
     },
   };
-}
-
-async function frontendAnswers(address: string): Promise<boolean> {
-  try {
-    const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-    try {
-      await connection.workflowService.getSystemInfo({});
-      return true;
-    } finally {
-      await connection.close();
-    }
-  } catch {
-    return false;
-  }
 }
 
 /** The databases and their schemas, by the server's own SQL tool; once per version (a marker file). */

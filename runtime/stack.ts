@@ -17,7 +17,7 @@ import { productionActivities } from '../workers/deps';
 import { autoRollbackFrom, pathsFrom, readEnv, sandboxCapsFrom } from '../core/config';
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
-import { startMonitoring, type Monitoring } from './monitoring';
+import { startMonitoring, type Monitoring, type MonitoringPacing } from './monitoring';
 import { startProductionTemporal, type ProductionTemporal } from './production';
 import { alertReceiver } from '../server/alerts';
 import { createApiMetrics, type QueuePollers } from '../server/metrics';
@@ -259,18 +259,6 @@ export async function startStack(options: {
     await stop();
     throw err;
   }
-}
-
-/** Test pacing for `monitoring`: short intervals and `for`, ports of the test's own. */
-export interface MonitoringPacing {
-  prometheusPort?: number;
-  alertmanagerPort?: number;
-  scrapeInterval?: string;
-  evaluationInterval?: string;
-  groupWait?: string;
-  groupInterval?: string;
-  repeatInterval?: string;
-  alertFor?: string;
 }
 
 /** How many workers poll each devcrew task queue now (Temporal's DescribeTaskQueue). */

@@ -135,19 +135,25 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 async function waitForGrpc(address: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return true;
-      } finally {
-        await connection.close();
-      }
-    } catch {
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    if (await temporalAnswers(address)) return true;
+    await new Promise((r) => setTimeout(r, 250));
   }
   return false;
+}
+
+/** Whether a Temporal frontend answers at `address` now (GetSystemInfo within a second). */
+export async function temporalAnswers(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

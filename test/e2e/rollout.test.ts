@@ -8,6 +8,7 @@ import { TestReport } from '../../contracts';
 import { startStack, type Stack } from '../../runtime/stack';
 import { MODE } from '../../workflows/search-attributes';
 import { rolloutWorkflowId } from '../../server/temporal-rollout';
+import { until } from '../support/api';
 import { devcrew } from '../support/cli';
 import { saveHistory } from '../workflows/harness';
 import { startTestServer, TEST_ENV } from '../support/env';
@@ -63,16 +64,6 @@ async function http(method: string, url: string, body?: unknown, token: string |
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Json };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, seconds = 240): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 const ended = (runId: string) =>

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { METRICS } from '../../contracts/metrics';
 import { MONITORING_DIR } from '../../runtime/monitoring';
 import { startStack, type Stack } from '../../runtime/stack';
+import { apiClient, until, type Json } from '../support/api';
 import { launchBrowser } from '../support/browser';
 import { REPO_ROOT } from '../support/cli';
 import { startTestServer, TEST_ENV } from '../support/env';
@@ -64,27 +65,7 @@ after(async () => {
   await fs.rm(stateDir, { recursive: true, force: true });
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read field by field
-type Json = Record<string, any>;
-
-async function http(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${api}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, seconds = 180): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const http = apiClient(() => api, TOKEN);
 
 const ended = (runId: string) =>
   until(`run ${runId} to end`, async () => {

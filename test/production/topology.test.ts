@@ -10,6 +10,7 @@ import { silentReport } from '../../core/report';
 import { startProductionTemporal, type ProductionTemporal } from '../../runtime/production';
 import { ensureProductionTools } from '../../runtime/provision/production';
 import { portIsFree } from '../../runtime/temporal-server';
+import { apiClient, type Json } from '../support/api';
 import { REPO_ROOT } from '../support/cli';
 import { freePort } from '../support/ports';
 
@@ -128,17 +129,7 @@ after(async () => {
   await fs.rm(stateDir, { recursive: true, force: true });
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read field by field
-type Json = Record<string, any>;
-
-async function http(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${api}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
+const http = apiClient(() => api, TOKEN);
 
 async function ended(runId: string, seconds = 240): Promise<Json> {
   const deadline = Date.now() + seconds * 1000;
@@ -317,19 +308,26 @@ test(
   },
 );
 
+/** Starts an SMA run and returns once its Coder step has started (the middle of the run). */
+async function smaRunAtItsCoder(): Promise<string> {
+  const r = await http('POST', '/v1/runs', {
+    request: SMA,
+    options: { mode: 'crew', gates: { plan: false } },
+  });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const runId = r.body.run_id as string;
+  for (let i = 0; i < 200; i++) {
+    if ((await startedBy(runId)).some((s) => s.activity === 'code')) return runId;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`the Coder step of ${runId} did not start`);
+}
+
 test(
   'the Temporal server SIGKILLed and restarted mid-run: the run completes',
   { timeout: 300_000 },
   async () => {
-    const r = await http('POST', '/v1/runs', {
-      request: SMA,
-      options: { mode: 'crew', gates: { plan: false } },
-    });
-    const runId = r.body.run_id as string;
-    for (let i = 0; i < 200; i++) {
-      if ((await startedBy(runId)).some((s) => s.activity === 'code')) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    const runId = await smaRunAtItsCoder();
     await temporal.restartServer({ kill: true });
     const run = await ended(runId);
     assert.equal(run.status, 'completed', JSON.stringify(run).slice(0, 1500));
@@ -340,15 +338,7 @@ test(
   'PostgreSQL stopped for 5 s mid-run: the run completes once it is back, nothing lost',
   { timeout: 300_000 },
   async () => {
-    const r = await http('POST', '/v1/runs', {
-      request: SMA,
-      options: { mode: 'crew', gates: { plan: false } },
-    });
-    const runId = r.body.run_id as string;
-    for (let i = 0; i < 200; i++) {
-      if ((await startedBy(runId)).some((s) => s.activity === 'code')) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    const runId = await smaRunAtItsCoder();
     await temporal.pausePostgres(5_000);
     const run = await ended(runId);
     assert.equal(run.status, 'completed', JSON.stringify(run).slice(0, 1500));
