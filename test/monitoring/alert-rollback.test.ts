@@ -81,6 +81,27 @@ async function query(expr: string): Promise<{ metric: Record<string, string>; va
 }
 const total = async (expr: string) => (await query(expr)).reduce((s, r) => s + Number(r.value[1]), 0);
 
+test('before any run, /dashboard says plainly that there is no data yet', { timeout: 60_000 }, async () => {
+  const data = (await http('GET', '/v1/dashboard')).body;
+  assert.deepEqual(data.runs, []);
+  assert.equal(data.rollout.figures.crew.ended, 0);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${api}/dashboard`, { waitUntil: 'load' });
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+    assert.match((await page.textContent('#runs-empty')) ?? '', /No runs yet\. Start one: devcrew run/);
+    assert.ok(await page.isVisible('#runs-empty'));
+    assert.ok(await page.isVisible('#timeline-empty'), 'the timeline says no run ended yet');
+    assert.match((await page.textContent('#figures-crew')) ?? '', /no runs yet/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test(
   'failing crew runs: the alert fires in Prometheus, Alertmanager calls the API, the rollout goes to 0% naming the alert',
   { timeout: 420_000 },
