@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunEvent, RunView, StartRunRequest } from '../../contracts';
+import { evaluate, summarize, type EvalDeps } from '../../evaluation/harness';
+import { markdownReport } from '../../evaluation/report';
+import type { HumanEvalProblem } from '../../models/humaneval';
+import type { RunsService } from '../../server/runs-service';
+
+/**
+ * The harness's arithmetic and its budget cap, over runs kept in memory (the real stack's side is in
+ * eval.test.ts): every problem counts, a run that never started or failed is a fail, the cap stops
+ * new runs and says so.
+ */
+const problem = (n: number): HumanEvalProblem => ({
+  task_id: `HumanEval/${n}`,
+  prompt: `def f${n}(x):\n    """>>> f${n}(1)\n    1\n    """\n`,
+  entry_point: `f${n}`,
+  canonical_solution: '    return x\n',
+  test: 'def check(candidate):\n    assert candidate(2) == 2\n',
+});
+
+function fakeRuns(outcome: (request: string) => { status: 'completed' | 'failed'; cost: number }) {
+  const started: StartRunRequest[] = [];
+  const views = new Map<string, RunView>();
+  const runs = {
+    async start(body: StartRunRequest) {
+      started.push(body);
+      const run_id = `run-${started.length}`;
+      const o = outcome(body.request!);
+      views.set(run_id, {
+        run_id,
+        mode: body.options!.mode as 'crew',
+        status: o.status,
+        usage: { calls: 3, cache_hits: 1, cost_usd: o.cost },
+        tasks: [{ rounds: 1 }],
+        model: { provider: 'gemini', name: 'gemini-3.8-flash' },
+        result: {
+          artifacts: o.status === 'completed' ? { commit: `c-${run_id}`, branch: 'b' } : null,
+          test_summary: { duration_s: 2 },
+        },
+        ...(o.status === 'failed' ? { error: 'task_coder_001: failed (TESTS_FAILED)' } : {}),
+      } as unknown as RunView);
+      return { run_id, mode: body.options!.mode as 'crew' };
+    },
+    async get(id: string) {
+      return views.get(id)!;
+    },
+    async *events(): AsyncIterable<RunEvent> {
+      yield { seq: 1, at: '', type: 'run_finished', message: 'done' } as RunEvent;
+    },
+  } as unknown as RunsService;
+  return { runs, started };
+}
+
+test('pass@1 counts only hidden passes; failed runs and wrong code are fails; figures are the runs own', async () => {
+  const { runs } = fakeRuns((r) => ({
+    status: r.startsWith('HumanEval/2') ? 'failed' : 'completed',
+    cost: 0.01,
+  }));
+  const deps: EvalDeps = {
+    runs,
+    readFiles: async () => [{ path: 'codes/x.py', content: '' }],
+    score: async (p) => ({
+      verdict: p.task_id === 'HumanEval/1' ? 'failed' : 'passed',
+      detail: p.task_id === 'HumanEval/1' ? 'AssertionError' : 'hidden tests passed',
+      seconds: 0.5,
+    }),
+  };
+  const report = await evaluate(deps, {
+    problems: [problem(0), problem(1), problem(2)],
+    modes: ['crew', 'single-agent'],
+    concurrency: 2,
+    runBudgetUsd: 1,
+    buildPolicy: 'warn',
+    suite: 'test',
+  });
+  for (const mode of ['crew', 'single-agent']) {
+    const s = report.modes[mode]!;
+    assert.deepEqual([s.problems, s.passed, s.completed, s.pass_at_1], [3, 1, 2, 0.3333]);
+    assert.equal(s.mean_cost_usd, 0.01);
+    assert.equal(s.mean_model_calls, 4, 'calls and cache hits');
+    assert.equal(s.mean_fix_iterations, 1);
+    assert.equal(s.sandbox_seconds, 2 * 3 + 0.5 * 2, "the runs' tests and the two scorings");
+  }
+  const row = (id: string) => report.problems.find((p) => p.task_id === id)!.results.crew!;
+  assert.deepEqual([row('HumanEval/1').hidden, row('HumanEval/1').passed], ['failed', false]);
+  assert.deepEqual([row('HumanEval/2').hidden, row('HumanEval/2').status], ['run_failed', 'failed']);
+  assert.match(row('HumanEval/2').detail, /TESTS_FAILED/);
+  assert.equal(report.double, false);
+  assert.equal(report.model, 'gemini/gemini-3.8-flash');
+  assert.match(markdownReport(report).split('\n')[0]!, /^> Answers by gemini\/gemini-3\.8-flash/);
+});
+
+test('--budget caps the whole evaluation: no run starts once the runs so far cost that much, and the report says so', async () => {
+  const { runs, started } = fakeRuns(() => ({ status: 'completed', cost: 0.6 }));
+  const report = await evaluate(
+    {
+      runs,
+      readFiles: async () => [],
+      score: async () => ({ verdict: 'passed', detail: '', seconds: 0 }),
+    },
+    {
+      problems: [problem(0), problem(1), problem(2)],
+      modes: ['crew'],
+      concurrency: 1,
+      budgetUsd: 1,
+      runBudgetUsd: 1,
+      buildPolicy: 'warn',
+      suite: 'test',
+    },
+  );
+  assert.equal(started.length, 2, 'the third run would start past $1 spent ($1.20)');
+  assert.match(report.stopped!, /budget of \$1 was spent \(\$1\.2000\)/);
+  const last = report.problems[2]!.results.crew!;
+  assert.deepEqual(
+    [last.status, last.hidden, last.passed, last.run_id],
+    ['not_started', 'not_started', false, null],
+  );
+  assert.equal(report.modes.crew!.pass_at_1, 0.6667, 'a problem not run is a fail');
+  assert.ok(started.every((s) => s.options?.budget_usd === 1 && s.options.build_policy === 'warn'));
+});
+
+test('the median and p90 are nearest-rank over the runs that ran', () => {
+  const rows = [5, 1, 3, 2, 4].map((seconds, i) => ({
+    run_id: `r${i}`,
+    web_ui: null,
+    status: 'completed',
+    hidden: 'passed' as const,
+    passed: true,
+    detail: '',
+    seconds,
+    cost_usd: 0,
+    model_calls: 1,
+    fix_iterations: 0,
+    sandbox_seconds: 1,
+  }));
+  const s = summarize('crew', rows);
+  assert.deepEqual([s.median_seconds, s.p90_seconds, s.pass_at_1], [3, 5, 1]);
+  assert.deepEqual([summarize('crew', []).median_seconds, summarize('crew', []).pass_at_1], [null, 0]);
+});
