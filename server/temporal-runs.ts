@@ -3,6 +3,7 @@ import { optionalTsToDate } from '@temporalio/common';
 import {
   isGrpcDeadlineError,
   ServiceError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
@@ -101,6 +102,8 @@ export function temporalRuns(deps: {
       // A query the server could not deliver (the worker it went to died under it) is the workers being
       // down too: the caller shows the last known state, labelled as such.
       if (err instanceof ServiceError && /Failed to query Workflow/.test(err.message)) return undefined;
+      // An Update that no worker took within the deadline ends this way rather than as a gRPC deadline.
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
       throw err;
     }
   }
