@@ -124,7 +124,6 @@ export function verdictOf(tool: (typeof TOOLS)[number], run: CommandResult | und
   if (run.status === 'timeout') return failure(`timed out after ${(run.durationMs / 1000).toFixed(0)} s`);
   if (run.status === 'oom') return failure('ran out of memory');
   if (run.status === 'output_limit') return failure('wrote more output than the sandbox keeps');
-  if (run.status === 'sandbox_error') return failure('could not be run by the sandbox');
   if (run.exitCode === 127) return failure('was not found in the sandbox image');
   if (run.status !== 'ok' && run.status !== 'failed')
     return failure(`ended ${run.status} (exit ${String(run.exitCode)})`);

@@ -6,7 +6,7 @@ import { silentReport } from '../../core/report';
 import { ensureDockerEngine } from '../../runtime/provision/docker-engine';
 import { dockerAnswers, dockerClient } from '../../sandbox/docker-client';
 import { Deployment } from '../reliability/support';
-import { startTestServer, TEST_ENV } from '../support/env';
+import { testServer } from '../support/env';
 
 /**
  * The Docker engine restarted in the middle of a sandbox job (every container dies with it): the step
@@ -14,17 +14,14 @@ import { startTestServer, TEST_ENV } from '../support/env';
  * Disruptive for anything else using Docker, so `npm test` runs test/disruptive/ alone, after the rest.
  */
 const run = promisify(execFile);
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
+let server: Awaited<ReturnType<typeof testServer>> | undefined;
 let address: string;
 
 before(async () => {
-  address = process.env[TEST_ENV.temporalAddress] ?? '';
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
+  server = await testServer();
+  address = server.address;
 });
-after(async () => ownServer?.teardown());
+after(async () => server?.teardown());
 
 test(
   'dockerd restarted mid-job: the sandbox step runs again when the engine is back, and the run completes',

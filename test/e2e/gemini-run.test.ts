@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadRecordings } from '../../models/scripted';
-import { startStack, type Stack } from '../../runtime/stack';
-import { startTestServer, TEST_ENV } from '../support/env';
+import { type Stack } from '../../runtime/stack';
+import { startTestStack, type TestStack } from '../support/stack';
 import { FakeGemini, type RecordedRequest } from '../fakes/fake-gemini';
-import { freePort } from '../support/ports';
 
 const KEY = 'AIza-e2e-fake-gemini-key-5c1e0d7f3a';
 const TOKEN = 'e2e-gemini-token-1234';
 let fake: FakeGemini;
+let t: TestStack;
 let stack: Stack;
 let stateDir: string;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
 /** The fake Gemini answers each agent with the SMA recording's answer for its role, read from the system prompt. */
 function answerLikeTheRecording(req: RecordedRequest) {
@@ -29,33 +26,18 @@ function answerLikeTheRecording(req: RecordedRequest) {
 }
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-gemini-e2e-'));
   fake = await new FakeGemini().start();
   fake.fallback = answerLikeTheRecording;
-  Object.assign(process.env, {
-    DEVCREW_STATE_DIR: stateDir,
-    DEVCREW_API_TOKEN: TOKEN,
-    DEVCREW_MODEL_PROVIDER: 'gemini',
-    GEMINI_API_KEY: KEY,
-    GEMINI_BASE_URL: fake.url,
+  t = await startTestStack({
+    prefix: 'gemini-e2e-',
+    token: TOKEN,
+    env: { DEVCREW_MODEL_PROVIDER: 'gemini', GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.url },
   });
-  let address = process.env[TEST_ENV.temporalAddress];
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
-  stack = await startStack({
-    report: () => undefined,
-    temporalAddress: address,
-    apiPort: await freePort(),
-    queuePrefix: 'gemini-e2e-',
-  });
+  ({ stack, stateDir } = t);
 });
 after(async () => {
-  await stack?.stop();
+  await t?.stop();
   await fake?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
 });
 
 test(

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunView } from '../../contracts';
-import { startStack, type Stack } from '../../runtime/stack';
-import { startTestServer, TEST_ENV } from '../support/env';
-import { freePort } from '../support/ports';
+import { type Stack } from '../../runtime/stack';
+import { startTestStack, type TestStack } from '../support/stack';
 import { saveHistory } from '../workflows/harness';
 
 /**
@@ -15,32 +13,14 @@ import { saveHistory } from '../workflows/harness';
  * plan, an escalated gate, a cancellation, and continue-as-new. Each is checked here; with
  * DEVCREW_SAVE_HISTORIES=1 its history is kept in test/histories/ for the replay test.
  */
+let t: TestStack;
 let stack: Stack;
-let stateDir: string;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-histories-'));
-  process.env.DEVCREW_STATE_DIR = stateDir;
-  process.env.DEVCREW_API_TOKEN = 'histories-token-4455';
-  delete process.env.DEVCREW_MODEL_PROVIDER;
-  let address = process.env[TEST_ENV.temporalAddress];
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
-  stack = await startStack({
-    report: () => undefined,
-    temporalAddress: address,
-    apiPort: await freePort(),
-    queuePrefix: 'histories-',
-  });
+  t = await startTestStack({ prefix: 'histories-', token: 'histories-token-4455' });
+  stack = t.stack;
 });
-after(async () => {
-  await stack?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
-});
+after(async () => t?.stop());
 
 async function until(runId: string, ok: (r: RunView) => boolean, seconds = 240): Promise<RunView> {
   const deadline = Date.now() + seconds * 1000;

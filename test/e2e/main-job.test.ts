@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
@@ -11,39 +9,23 @@ import { TestReport } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
 import { silentReport } from '../../runtime/provision';
 import { ensureTemporalCli } from '../../runtime/provision/temporal-cli';
-import { startStack, type Stack } from '../../runtime/stack';
+import { type Stack } from '../../runtime/stack';
 import { launchBrowser } from '../support/browser';
-import { startTestServer, TEST_ENV } from '../support/env';
-import { freePort } from '../support/ports';
+import { TEST_ENV } from '../support/env';
+import { startTestStack, type TestStack } from '../support/stack';
 
 const TOKEN = 'e2e-token-7d1f0c9a2b';
+let t: TestStack;
 let stack: Stack;
 let stateDir: string;
 let api: string;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 let webUi: string | undefined;
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-e2e-'));
-  process.env.DEVCREW_STATE_DIR = stateDir;
-  process.env.DEVCREW_API_TOKEN = TOKEN;
-  delete process.env.DEVCREW_MODEL_PROVIDER;
-  let address = process.env[TEST_ENV.temporalAddress];
-  webUi = process.env[TEST_ENV.webUiUrl];
-  if (!address) {
-    const uiPort = await freePort();
-    ownServer = await startTestServer({ uiPort });
-    address = ownServer.address;
-    webUi = `http://127.0.0.1:${uiPort}`;
-  }
-  stack = await startStack({ report: () => undefined, temporalAddress: address, apiPort: await freePort() });
-  api = stack.apiUrl!;
+  t = await startTestStack({ token: TOKEN, ui: true });
+  ({ stack, stateDir, api, webUiUrl: webUi } = t);
 });
-after(async () => {
-  await stack?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
-});
+after(async () => t?.stop());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read field by field
 type Json = Record<string, any>;

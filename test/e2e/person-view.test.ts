@@ -6,11 +6,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { RunEvent } from '../../contracts';
-import { startStack, type Stack } from '../../runtime/stack';
 import { launchBrowser } from '../support/browser';
 import { devcrew, REPO_ROOT } from '../support/cli';
-import { startTestServer, TEST_ENV } from '../support/env';
-import { freePort } from '../support/ports';
+import { startTestStack, type TestStack } from '../support/stack';
 
 /**
  * What a person sees: the plan before approving (terminal, status, HTTP, Web UI), the code where they
@@ -21,41 +19,21 @@ const TOKEN = 'person-view-token-3e9b';
 const PREFIX = 'person-view-';
 const OUTPUT = path.join(REPO_ROOT, 'test-output');
 const run = promisify(execFile);
-let stack: Stack;
+let t: TestStack;
 let stateDir: string;
 let workDir: string;
 let api: string;
 let address: string;
 let webUi: string | undefined;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-person-'));
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-person-cwd-'));
   await fs.mkdir(OUTPUT, { recursive: true });
-  process.env.DEVCREW_STATE_DIR = stateDir;
-  process.env.DEVCREW_API_TOKEN = TOKEN;
-  delete process.env.DEVCREW_MODEL_PROVIDER;
-  address = process.env[TEST_ENV.temporalAddress] ?? '';
-  webUi = process.env[TEST_ENV.webUiUrl];
-  if (!address) {
-    const uiPort = await freePort();
-    ownServer = await startTestServer({ uiPort });
-    address = ownServer.address;
-    webUi = `http://127.0.0.1:${uiPort}`;
-  }
-  stack = await startStack({
-    report: () => undefined,
-    temporalAddress: address,
-    apiPort: await freePort(),
-    queuePrefix: PREFIX,
-  });
-  api = stack.apiUrl!;
+  t = await startTestStack({ prefix: PREFIX, token: TOKEN, ui: true });
+  ({ stateDir, api, address, webUiUrl: webUi } = t);
 });
 after(async () => {
-  await stack?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
+  await t?.stop();
   await fs.rm(workDir, { recursive: true, force: true });
 });
 

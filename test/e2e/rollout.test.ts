@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openArtifactStore } from '../../artifacts';
 import { TestReport } from '../../contracts';
-import { startStack, type Stack } from '../../runtime/stack';
+import { type Stack } from '../../runtime/stack';
 import { MODE } from '../../workflows/search-attributes';
 import { rolloutWorkflowId } from '../../server/temporal-rollout';
 import { until } from '../support/api';
 import { devcrew } from '../support/cli';
 import { saveHistory } from '../workflows/harness';
-import { startTestServer, TEST_ENV } from '../support/env';
-import { freePort } from '../support/ports';
+import { startTestStack, type TestStack } from '../support/stack';
 
 /**
  * The single agent beside the crew, and the rollout between them, on the real stack: Temporal server,
@@ -21,35 +18,17 @@ import { freePort } from '../support/ports';
  */
 const TOKEN = 'rollout-e2e-token-5c1d';
 const PREFIX = 'rollout-e2e-';
+let t: TestStack;
 let stack: Stack;
 let stateDir: string;
 let api: string;
 let address: string;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-rollout-'));
-  process.env.DEVCREW_STATE_DIR = stateDir;
-  process.env.DEVCREW_API_TOKEN = TOKEN;
-  delete process.env.DEVCREW_MODEL_PROVIDER;
-  address = process.env[TEST_ENV.temporalAddress] ?? '';
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
-  stack = await startStack({
-    report: () => undefined,
-    temporalAddress: address,
-    apiPort: await freePort(),
-    queuePrefix: PREFIX,
-  });
-  api = stack.apiUrl!;
+  t = await startTestStack({ prefix: PREFIX, token: TOKEN });
+  ({ stack, stateDir, api, address } = t);
 });
-after(async () => {
-  await stack?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
-});
+after(async () => t?.stop());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read field by field
 type Json = Record<string, any>;

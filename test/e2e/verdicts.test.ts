@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openArtifactStore } from '../../artifacts';
 import { BuildReport, TestReport } from '../../contracts';
-import { startStack, type Stack } from '../../runtime/stack';
-import { startTestServer, TEST_ENV } from '../support/env';
-import { freePort } from '../support/ports';
+import { startTestStack, type TestStack } from '../support/stack';
 
 /**
  * Honest verdicts through the real workflow, the real Docker sandbox (flake8, mypy --strict, bandit,
@@ -15,34 +11,15 @@ import { freePort } from '../support/ports';
  * the scripted recordings `models/recordings/verdicts-*.json`.
  */
 const TOKEN = 'verdicts-e2e-token-77aa';
-let stack: Stack;
+let t: TestStack;
 let stateDir: string;
 let api: string;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-verdicts-'));
-  process.env.DEVCREW_STATE_DIR = stateDir;
-  process.env.DEVCREW_API_TOKEN = TOKEN;
-  delete process.env.DEVCREW_MODEL_PROVIDER;
-  let address = process.env[TEST_ENV.temporalAddress];
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
-  stack = await startStack({
-    report: () => undefined,
-    temporalAddress: address,
-    apiPort: await freePort(),
-    queuePrefix: 'verdicts-e2e-',
-  });
-  api = stack.apiUrl!;
+  t = await startTestStack({ prefix: 'verdicts-e2e-', token: TOKEN });
+  ({ stateDir, api } = t);
 });
-after(async () => {
-  await stack?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
-});
+after(async () => t?.stop());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read field by field
 type Json = Record<string, any>;

@@ -1,16 +1,15 @@
 import { telemetry } from './metrics-runtime'; // first: the runtime with metrics
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { METRICS } from '../../contracts/metrics';
 import { MONITORING_DIR } from '../../runtime/monitoring';
-import { startStack, type Stack } from '../../runtime/stack';
+import type { Stack } from '../../runtime/stack';
 import { apiClient, until, type Json } from '../support/api';
 import { launchBrowser } from '../support/browser';
 import { REPO_ROOT } from '../support/cli';
-import { startTestServer, TEST_ENV } from '../support/env';
+import { startTestStack, type TestStack } from '../support/stack';
 import { freePort } from '../support/ports';
 
 /**
@@ -22,48 +21,34 @@ import { freePort } from '../support/ports';
 const TOKEN = 'alerts-e2e-token-77aa';
 const PREFIX = 'alerts-e2e-';
 const OUTPUT = path.join(REPO_ROOT, 'test-output');
+let t: TestStack;
 let stack: Stack;
-let stateDir: string;
 let api: string;
 let prometheus: string;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-alerts-'));
-  process.env.DEVCREW_STATE_DIR = stateDir;
-  process.env.DEVCREW_API_TOKEN = TOKEN;
-  process.env.DEVCREW_DAILY_BUDGET_USD = '3';
-  delete process.env.DEVCREW_MODEL_PROVIDER;
-  let address = process.env[TEST_ENV.temporalAddress] ?? '';
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
   assert.ok(telemetry.metricsAddress, 'the workers serve metrics');
-  stack = await startStack({
-    report: () => undefined,
-    temporalAddress: address,
-    apiPort: await freePort(),
-    queuePrefix: PREFIX,
-    monitoring: {
-      prometheusPort: await freePort(),
-      alertmanagerPort: await freePort(),
-      scrapeInterval: '1s',
-      evaluationInterval: '1s',
-      groupWait: '1s',
-      groupInterval: '1s',
-      repeatInterval: '1m',
-      alertFor: '0s',
+  t = await startTestStack({
+    prefix: PREFIX,
+    token: TOKEN,
+    env: { DEVCREW_DAILY_BUDGET_USD: '3' },
+    stack: {
+      monitoring: {
+        prometheusPort: await freePort(),
+        alertmanagerPort: await freePort(),
+        scrapeInterval: '1s',
+        evaluationInterval: '1s',
+        groupWait: '1s',
+        groupInterval: '1s',
+        repeatInterval: '1m',
+        alertFor: '0s',
+      },
     },
   });
-  api = stack.apiUrl!;
+  ({ stack, api } = t);
   prometheus = stack.monitoring!.prometheusUrl;
 });
-after(async () => {
-  await stack?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
-});
+after(async () => t?.stop());
 
 const http = apiClient(() => api, TOKEN);
 

@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { startStack, type Stack } from '../../runtime/stack';
-import { startTestServer, TEST_ENV } from '../support/env';
-import { freePort } from '../support/ports';
+import { startTestStack, type TestStack } from '../support/stack';
 
 /**
  * 1,000 malformed or hostile requests against the real API on the real stack (a fixed seed, so a
@@ -14,34 +9,14 @@ import { freePort } from '../support/ports';
  * run is started by any of them, and the server still runs a real request afterwards.
  */
 const TOKEN = 'fuzz-token-0f1e2d3c';
-let stack: Stack;
-let stateDir: string;
+let t: TestStack;
 let api: string;
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
 
 before(async () => {
-  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-fuzz-'));
-  process.env.DEVCREW_STATE_DIR = stateDir;
-  process.env.DEVCREW_API_TOKEN = TOKEN;
-  delete process.env.DEVCREW_MODEL_PROVIDER;
-  let address = process.env[TEST_ENV.temporalAddress];
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
-  stack = await startStack({
-    report: () => undefined,
-    temporalAddress: address,
-    apiPort: await freePort(),
-    queuePrefix: 'fuzz-',
-  });
-  api = stack.apiUrl!;
+  t = await startTestStack({ prefix: 'fuzz-', token: TOKEN });
+  api = t.api;
 });
-after(async () => {
-  await stack?.stop();
-  await ownServer?.teardown();
-  await fs.rm(stateDir, { recursive: true, force: true });
-});
+after(async () => t?.stop());
 
 /** A small seeded generator (mulberry32), so the same 1,000 requests run every time. */
 function rng(seed: number) {
@@ -121,7 +96,7 @@ test(
   { timeout: 600_000 },
   async () => {
     const r = rng(20261125);
-    const before = (await stack.runs.list({ limit: 500 })).length;
+    const before = (await t.stack.runs.list({ limit: 500 })).length;
     const failures: string[] = [];
     const codes = new Map<number, number>();
     for (let i = 0; i < 1000; i++) {
@@ -209,7 +184,11 @@ test(
       (codes.get(400) ?? 0) > 100 && (codes.get(401) ?? 0) > 50 && (codes.get(404) ?? 0) > 50,
       JSON.stringify([...codes]),
     );
-    assert.equal((await stack.runs.list({ limit: 500 })).length, before, 'no hostile request started a run');
+    assert.equal(
+      (await t.stack.runs.list({ limit: 500 })).length,
+      before,
+      'no hostile request started a run',
+    );
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
 
     // Still serving: a real run goes through.

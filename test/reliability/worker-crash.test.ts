@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestServer, TEST_ENV } from '../support/env';
+import { testServer } from '../support/env';
 import { Deployment } from './support';
 
 /**
@@ -10,18 +10,15 @@ import { Deployment } from './support';
  * so the kill lands between a step's effect and its completion, the hardest moment for idempotency.
  */
 const REQUEST = 'Create simple SMA crossover strategy';
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
+let server: Awaited<ReturnType<typeof testServer>> | undefined;
 let address: string;
 let baseline: { tree: string[]; calls: number };
 
 before(async () => {
-  address = process.env[TEST_ENV.temporalAddress] ?? '';
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
+  server = await testServer();
+  address = server.address;
 });
-after(async () => ownServer?.teardown());
+after(async () => server?.teardown());
 
 const options = { mode: 'crew' as const, gates: { plan: false } };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { devcrew } from '../support/cli';
-import { startTestServer, TEST_ENV } from '../support/env';
+import { testServer } from '../support/env';
 import { Deployment } from './support';
 
 /**
@@ -9,17 +9,14 @@ import { Deployment } from './support';
  * its gate (recorded, applied when the workers return), over HTTP and with the CLI; nothing hangs.
  */
 const TOKEN = 'workers-down-token-91ab';
-let ownServer: Awaited<ReturnType<typeof startTestServer>> | undefined;
+let server: Awaited<ReturnType<typeof testServer>> | undefined;
 let address: string;
 
 before(async () => {
-  address = process.env[TEST_ENV.temporalAddress] ?? '';
-  if (!address) {
-    ownServer = await startTestServer();
-    address = ownServer.address;
-  }
+  server = await testServer();
+  address = server.address;
 });
-after(async () => ownServer?.teardown());
+after(async () => server?.teardown());
 
 test(
   'workers down: status answers from the last known state, approvals are recorded (202) and applied when workers return',

@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { pathsFrom, readEnv } from '../../core/config';
 import { ensureTemporalCli } from '../../runtime/provision/temporal-cli';
 import { silentReport } from '../../core/report';
-import { fastDispatchArgs } from '../../runtime/temporal-server';
+import { fastDispatchArgs, freePortNumber } from '../../runtime/temporal-server';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 // Workers log every state change at INFO; tests show warnings and errors only.
@@ -51,4 +51,26 @@ export async function testEnvironment(): Promise<TestWorkflowEnvironment> {
 /** Task queues unique to a test, so tests sharing a server never steal each other's work. */
 export function uniqueTaskQueue(name: string): string {
   return `test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The Temporal server a test file runs against: the shared one `test/run.ts` started, or, for a file run
+ * alone, one of its own (with a Web UI when `ui`). `teardown` stops only a server of its own.
+ */
+export async function testServer(options: { ui?: boolean } = {}): Promise<{
+  address: string;
+  webUiUrl: string | undefined;
+  teardown(): Promise<void>;
+}> {
+  const shared = process.env[TEST_ENV.temporalAddress];
+  if (shared) {
+    return { address: shared, webUiUrl: process.env[TEST_ENV.webUiUrl], teardown: async () => undefined };
+  }
+  const uiPort = options.ui ? await freePortNumber() : undefined;
+  const own = await startTestServer(uiPort ? { uiPort } : {});
+  return {
+    address: own.address,
+    webUiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    teardown: () => own.teardown(),
+  };
 }

@@ -10,74 +10,54 @@ import { developWorkflow } from '../../workflows';
 import { uniqueTaskQueue } from '../support/env';
 import { todoList } from '../support/todo-lists';
 
+type RunStart = Omit<RunInput, 'run_id' | 'options' | 'task_queues'> & { options?: RunInput['options'] };
+
 /** Workers for one test: the run workflow and both activity queues, all on queues of its own. */
 export async function startRun(
   env: TestWorkflowEnvironment,
   acts: { agents: AgentActivities; sandbox: SandboxActivities },
-  input: Omit<RunInput, 'run_id' | 'options' | 'task_queues'> & { options?: RunInput['options'] },
+  input: RunStart,
 ) {
-  const queue = uniqueTaskQueue('run');
-  const task_queues = { agents: `${queue}-agents`, sandbox: `${queue}-sandbox` };
-  const workers = await Promise.all([
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: queue,
-      workflowsPath: require.resolve('../../workflows'),
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: task_queues.agents,
-      activities: acts.agents,
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: task_queues.sandbox,
-      activities: acts.sandbox,
-    }),
-  ]);
-  const running = workers.map((w) => w.run());
-  const run_id = `test-run-${randomUUID().slice(0, 8)}`;
-  const handle = await env.client.workflow.start(developWorkflow, {
-    taskQueue: queue,
-    workflowId: run_id,
-    args: [{ run_id, options: {}, task_queues, ...input }],
-  });
-  return {
-    handle,
-    async stop() {
-      workers.forEach((w) => w.shutdown());
-      await Promise.allSettled(running);
-    },
-  };
+  const fleet = await startFleet(env, acts, { forMany: false });
+  return { handle: await fleet.start(input, 'test-run'), stop: fleet.stop };
 }
 
 /**
  * Workers for many runs at once (benchmarks): the run workflow and both activity queues started once;
- * `start` starts a run on them.
+ * `start` starts a run on them. `forMany` (the default) tunes them for hundreds of runs in flight.
  */
 export async function startFleet(
   env: TestWorkflowEnvironment,
   acts: { agents: AgentActivities; sandbox: SandboxActivities },
+  { forMany = true }: { forMany?: boolean } = {},
 ) {
-  const queue = uniqueTaskQueue('fleet');
+  const queue = uniqueTaskQueue(forMany ? 'fleet' : 'run');
   const task_queues = { agents: `${queue}-agents`, sandbox: `${queue}-sandbox` };
   const workers = await Promise.all([
     Worker.create({
       connection: env.nativeConnection,
       taskQueue: queue,
       workflowsPath: require.resolve('../../workflows'),
-      maxCachedWorkflows: 1000,
-      // Decisions wait on the server rather than in the worker, where they would time out under load.
-      maxConcurrentWorkflowTaskExecutions: 8,
-      // The dev server caps concurrent polls per namespace; a few pollers keep many runs busy.
-      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 8 },
+      ...(forMany
+        ? {
+            maxCachedWorkflows: 1000,
+            // Decisions wait on the server rather than in the worker, where they would time out under load.
+            maxConcurrentWorkflowTaskExecutions: 8,
+            // The dev server caps concurrent polls per namespace; a few pollers keep many runs busy.
+            workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 8 } as const,
+          }
+        : {}),
     }),
     Worker.create({
       connection: env.nativeConnection,
       taskQueue: task_queues.agents,
       activities: acts.agents,
-      maxConcurrentActivityTaskExecutions: 200,
-      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 8 },
+      ...(forMany
+        ? {
+            maxConcurrentActivityTaskExecutions: 200,
+            activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 8 } as const,
+          }
+        : {}),
     }),
     Worker.create({
       connection: env.nativeConnection,
@@ -87,8 +67,8 @@ export async function startFleet(
   ]);
   const running = workers.map((w) => w.run());
   return {
-    start(input: Omit<RunInput, 'run_id' | 'options' | 'task_queues'> & { options?: RunInput['options'] }) {
-      const run_id = `bench-${randomUUID().slice(0, 8)}`;
+    start(input: RunStart, idPrefix = 'bench') {
+      const run_id = `${idPrefix}-${randomUUID().slice(0, 8)}`;
       return env.client.workflow.start(developWorkflow, {
         taskQueue: queue,
         workflowId: run_id,
