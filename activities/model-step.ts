@@ -39,8 +39,9 @@ export async function askModel<S extends z.ZodType>(
     prompt: call.prompt,
     schema: call.schema,
     scriptKey: call.scriptKey,
-    ...(context ? { signal: context.cancellationSignal } : {}),
+    ...(context ? { signal: context.cancellationSignal, attempt: context.info.attempt } : {}),
   };
+  const started = Date.now();
   const answer = await whileHeartbeating(context, () => deps.model.generateJson(request)).catch(
     (err: unknown) => {
       // A cancelled step is not a provider failure: Temporal knows it was cancelled.
@@ -53,6 +54,7 @@ export async function askModel<S extends z.ZodType>(
     ? { cost_usd: 0, price_known: true }
     : costOf(deps.prices, model, answer.usage);
   const billed = !answer.cached;
+  const modelSeconds = billed ? (Date.now() - started) / 1000 : 0;
   deps.metrics?.modelCall({
     role: call.role,
     provider: model.provider,
@@ -71,6 +73,7 @@ export async function askModel<S extends z.ZodType>(
       cached_input_tokens: billed ? (answer.usage.cached_input_tokens ?? 0) : 0,
       cost_usd: priced.cost_usd,
       unpriced_calls: billed && !priced.price_known ? 1 : 0,
+      model_seconds: Math.round(modelSeconds * 1000) / 1000,
     },
     provenance: {
       agent_role: call.role,

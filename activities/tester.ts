@@ -91,12 +91,23 @@ export function createTester(deps: ActivityDeps) {
           passed,
           report_path: reportPath,
           test_summary: report.summary,
+          test_outcomes: outcomesOf(report.cases),
           summary: `${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.coverage_percent !== null ? `, coverage ${report.coverage_percent}%` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
         };
       });
     },
   };
 }
+
+/** Each case's outcome by id, the run's way of counting a test once however many tasks ran it. */
+function outcomesOf(cases: TestCase[]): Record<string, TestCase['status']> {
+  const out: Record<string, TestCase['status']> = {};
+  for (const c of cases.slice(0, MAX_OUTCOMES))
+    out[c.classname ? `${c.classname}::${c.name}` : c.name] = c.status;
+  return out;
+}
+/** Outcomes a step reports at most (its result travels in the history). */
+const MAX_OUTCOMES = 500;
 
 const isPytest = (cmd: string) => /^(python3? -m )?pytest\b/.test(cmd.trim());
 

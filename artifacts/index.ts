@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { ArtifactStoreError } from './errors';
@@ -37,29 +38,16 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions): Prom
   let gitDir = await gitDirOf(repoDir);
   if (gitDir === undefined) {
     const entries = await fs.readdir(repoDir).catch(() => undefined);
-    if (options.create === false || (entries !== undefined && entries.length > 0)) {
+    if (options.create === false) {
       throw new ArtifactStoreError(
         entries === undefined ? 'ARTIFACT_NOT_FOUND' : 'ARTIFACT_STORE_UNAVAILABLE',
         entries === undefined
           ? `no artifact repository at ${repoDir}`
-          : `${repoDir} exists, is not empty and is not a Git repository`,
-        entries === undefined
-          ? 'runs create it; check DEVCREW_STATE_DIR or the repository path'
-          : 'name an empty folder, an existing Git repository, or a path that does not exist yet',
+          : `${repoDir} exists and is not a Git repository`,
+        'runs create it; check DEVCREW_STATE_DIR or the repository path',
       );
     }
-    await fs.mkdir(repoDir, { recursive: true });
-    await simpleGit({ baseDir: repoDir }).env(cleanGitEnv()).init(true);
-    // Bare repositories keep no reflog by default; the store's branch moves are worth an audit trail.
-    await simpleGit({ baseDir: repoDir }).env(cleanGitEnv()).addConfig('core.logAllRefUpdates', 'always');
-    gitDir = await gitDirOf(repoDir);
-    if (gitDir === undefined) {
-      throw new ArtifactStoreError(
-        'ARTIFACT_STORE_UNAVAILABLE',
-        `git init --bare ${repoDir} did not make a repository`,
-        'check that git is installed and the folder is writable',
-      );
-    }
+    gitDir = await createRepository(repoDir);
   }
   return new GitArtifactStore({
     gitDir,
@@ -69,6 +57,37 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions): Prom
     author: options.author,
     secrets: options.secrets ?? secretsFrom(),
   });
+}
+
+/**
+ * Creates the bare repository atomically: made in a folder beside it, then renamed into place. Workers
+ * starting together on one new state dir (compose replicas, a restarted topology) all end up opening the
+ * same repository: whoever renames first wins, the others find its repository there.
+ */
+async function createRepository(repoDir: string): Promise<string> {
+  await fs.mkdir(path.dirname(repoDir), { recursive: true });
+  const tmp = `${repoDir}.creating-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await fs.mkdir(tmp);
+    await simpleGit({ baseDir: tmp }).env(cleanGitEnv()).init(true);
+    // Bare repositories keep no reflog by default; the store's branch moves are worth an audit trail.
+    await simpleGit({ baseDir: tmp }).env(cleanGitEnv()).addConfig('core.logAllRefUpdates', 'always');
+    // rename(2) replaces a missing or empty folder, never one with content.
+    await fs.rename(tmp, repoDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    });
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+  const gitDir = await gitDirOf(repoDir);
+  if (gitDir === undefined) {
+    throw new ArtifactStoreError(
+      'ARTIFACT_STORE_UNAVAILABLE',
+      `${repoDir} exists, is not empty and is not a Git repository`,
+      'name an empty folder, an existing Git repository, or a path that does not exist yet',
+    );
+  }
+  return gitDir;
 }
 
 /** The Git directory of `dir` itself (bare, or with `.git`), never of a repository that merely contains it. */

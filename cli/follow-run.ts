@@ -89,7 +89,7 @@ export function finalReport(view: Run, webUi?: string, exported?: string): strin
   if (r?.test_summary) {
     const s = r.test_summary;
     lines.push(
-      `  test report:  ${r.test_report_path} (${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.errors} errors)`,
+      `  test report:  ${r.test_report_path} (${s.tests !== undefined ? `${s.tests} test(s): ` : ''}${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.errors} errors)`,
     );
   }
   lines.push(

@@ -7,6 +7,7 @@ import { registerArtifacts } from './commands/artifacts';
 import { registerEval } from './commands/eval';
 import { registerManage } from './commands/manage';
 import { registerModels } from './commands/models';
+import { registerModelServer } from './commands/model-server';
 import { registerPlan } from './commands/plan';
 import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
@@ -39,6 +40,7 @@ for (const register of [
   registerWorker,
   registerApi,
   registerModels,
+  registerModelServer,
   registerSandbox,
   registerServer,
   registerSetup,

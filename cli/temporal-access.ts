@@ -5,6 +5,7 @@ import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings } from '../core
 import { taskQueues } from '../contracts';
 import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
+import { readStackFile } from '../runtime/stack-file';
 import { CliError } from './exit-codes';
 
 /** The runs through a Temporal client, for commands that work against a running devcrew. */
@@ -22,6 +23,7 @@ export async function connectRuns() {
     );
   }
   const { stateDir } = pathsFrom(env);
+  const stack = await readStackFile(stateDir);
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const prefix = env.DEVCREW_TASK_QUEUE_PREFIX;
   const queues = taskQueues(prefix);
@@ -38,6 +40,12 @@ export async function connectRuns() {
     rollout,
     client,
     close: () => connection.close(),
-    webUi: env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${env.DEVCREW_UI_PORT}`,
+    // The Web UI of the stack this command talks to, as that stack wrote it; else the default port.
+    webUi:
+      stack && stack.address.split(':').pop() === address.split(':').pop()
+        ? stack.web_ui_url
+        : env.TEMPORAL_ADDRESS
+          ? undefined
+          : `http://127.0.0.1:${env.DEVCREW_UI_PORT}`,
   };
 }

@@ -12,7 +12,13 @@ import { TodoItem, TodoList } from './todo-list';
 export const ModelRole = z.enum(['planner', 'architect', 'coder', 'debugger', 'single-agent']);
 export type ModelRole = z.infer<typeof ModelRole>;
 
-export const ModelProvider = z.enum(['scripted', 'gemini', 'openai']);
+/**
+ * The model providers, listed once: `local` (a code model on this machine, served by llama.cpp; the
+ * default), the hosted `gemini` and `openai`, and `scripted`, the replaying test double. What each does
+ * is in models/providers.ts.
+ */
+export const MODEL_PROVIDERS = ['local', 'gemini', 'openai', 'scripted'] as const;
+export const ModelProvider = z.enum(MODEL_PROVIDERS);
 export type ModelProvider = z.infer<typeof ModelProvider>;
 
 /** Which model answered; `scripted` is the replaying test double and is always shown as such. */
@@ -39,6 +45,8 @@ export const ModelUsage = z.strictObject({
   cached_input_tokens: z.number().int().nonnegative().optional(),
   cost_usd: z.number().nonnegative(),
   unpriced_calls: z.number().int().nonnegative().optional(),
+  /** Seconds spent waiting for billed model answers (a local model's cost is its time). */
+  model_seconds: z.number().nonnegative().optional(),
 });
 export type ModelUsage = z.infer<typeof ModelUsage>;
 
@@ -124,6 +132,8 @@ export const AgentStepResult = z.strictObject({
       duration_s: z.number().nonnegative(),
     })
     .optional(),
+  /** Tester only: each test's outcome by its id (`classname::name`), so a run counts every test once. */
+  test_outcomes: z.record(z.string(), z.enum(['passed', 'failed', 'skipped', 'error'])).optional(),
 });
 export type AgentStepResult = z.infer<typeof AgentStepResult>;
 

@@ -11,6 +11,8 @@ export const TestSummary = z.strictObject({
   skipped: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
   duration_s: z.number().nonnegative(),
+  /** How many distinct tests these figures count (a run: each test once, at its latest outcome). */
+  tests: z.number().int().nonnegative().optional(),
 });
 export type TestSummary = z.infer<typeof TestSummary>;
 
@@ -128,6 +130,7 @@ export const RunInput = z.strictObject({
       model: ModelInfo.nullable(),
       test_summary: z.unknown().optional(),
       test_report_path: z.string().nullable().optional(),
+      test_outcomes: z.record(z.string(), z.string()).optional(),
       events: z.array(RunEvent).optional(),
     })
     .optional(),

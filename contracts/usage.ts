@@ -13,6 +13,7 @@ export const NO_USAGE: ModelUsage = {
   cached_input_tokens: 0,
   cost_usd: 0,
   unpriced_calls: 0,
+  model_seconds: 0,
 };
 
 /** Two usages added up, field by field (a usage recorded before a field existed counts it as 0). */
@@ -27,5 +28,6 @@ export function sumUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
     cached_input_tokens: add('cached_input_tokens'),
     cost_usd: add('cost_usd'),
     unpriced_calls: add('unpriced_calls'),
+    model_seconds: Math.round(add('model_seconds') * 1000) / 1000,
   };
 }

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { AutoRollback } from '../contracts';
+import { ModelProvider, type AutoRollback } from '../contracts';
 import { ConfigError } from './errors';
 
 export { ConfigError } from './errors';
@@ -116,10 +116,21 @@ const Url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 /** The model's settings: which provider and model, keys, cache, timeouts, the retry window, prices. */
 const ModelEnv = z.object({
-  DEVCREW_MODEL_PROVIDER: z.enum(['scripted', 'gemini', 'openai']).optional(),
+  /** Unset: gemini or openai when its key is set, else local (models/providers.ts decides, and says so). */
+  DEVCREW_MODEL_PROVIDER: ModelProvider.optional(),
   DEVCREW_MODEL: z.string().min(1).optional(),
   DEVCREW_MODEL_CACHE: z.enum(['on', 'off']).default('on'),
-  DEVCREW_MODEL_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(120),
+  /** One model call; unset: 120 s for hosted providers, 900 s for a local model on a CPU. */
+  DEVCREW_MODEL_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).optional(),
+  /** The local provider: an OpenAI-compatible server you already run (Ollama, vLLM, LM Studio, llama.cpp);
+   * unset, devcrew runs its own llama.cpp server on DEVCREW_MODEL_SERVER_PORT. */
+  DEVCREW_MODEL_BASE_URL: Url.optional(),
+  DEVCREW_MODEL_SERVER_PORT: Port.default(8033),
+  /** Requests the local server answers at once (llama.cpp slots, continuously batched). */
+  DEVCREW_MODEL_SERVER_SLOTS: z.coerce.number().int().min(1).max(16).default(2),
+  /** Context per slot, in tokens. */
+  DEVCREW_MODEL_CONTEXT: z.coerce.number().int().min(2048).max(32_768).default(8192),
+  DEVCREW_MODEL_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   DEVCREW_MODEL_RETRY_WINDOW_SECONDS: z.coerce
     .number({ error: 'expected a number of seconds, e.g. 300' })
     .int('expected whole seconds')

@@ -1,4 +1,5 @@
 import type { ModelProvider } from '../contracts';
+import { DEFAULT_LOCAL_MODEL } from './local-models';
 import type { PriceTable } from './price-table';
 
 /**
@@ -9,7 +10,7 @@ import type { PriceTable } from './price-table';
 export const CATALOG_DATE = '2026-11-25';
 
 export const CATALOG_SOURCES: readonly {
-  provider: Exclude<ModelProvider, 'scripted'>;
+  provider: Exclude<ModelProvider, 'scripted' | 'local'>;
   page: string;
   url: string;
 }[] = [
@@ -40,6 +41,7 @@ export const CATALOG_SOURCES: readonly {
  * replacement for gpt-5-mini, which shuts down on 2026-12-11.
  */
 export const DEFAULT_MODELS: Readonly<Record<Exclude<ModelProvider, 'scripted'>, string>> = {
+  local: DEFAULT_LOCAL_MODEL,
   gemini: 'gemini-3.8-flash',
   openai: 'gpt-6.1-terra',
 };
@@ -50,6 +52,8 @@ export const DEFAULT_MODELS: Readonly<Record<Exclude<ModelProvider, 'scripted'>,
  * include thinking and reasoning tokens, as the providers bill them.
  */
 export const DEFAULT_PRICES: PriceTable = {
+  // A model on this machine bills nothing; its cost is time (model_seconds) and tokens, reported the same.
+  'local/*': { input_per_million: 0, output_per_million: 0 },
   // Introductory prices through 2026-12-31, the published standard ones from 2027-01-01.
   'gemini/gemini-3.8-flash': [
     { input_per_million: 0.75, cached_input_per_million: 0.075, output_per_million: 3.75 },

@@ -2,7 +2,11 @@ import type { ModelProvider } from '../contracts';
 import { DEFAULT_MODELS, DEFAULT_PRICES } from './catalog';
 import { ModelError, type ServedModel } from './types';
 
-const PROVIDER_NAMES = { gemini: 'Gemini', openai: 'The OpenAI-compatible server' } as const;
+const PROVIDER_NAMES = {
+  local: 'The local model server',
+  gemini: 'Gemini',
+  openai: 'The OpenAI-compatible server',
+} as const;
 
 /**
  * A few models the provider serves, best first: devcrew's default, then the ones with a known price

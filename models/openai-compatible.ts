@@ -11,8 +11,11 @@ import {
   type ServedModel,
   type TokenUsage,
 } from './types';
+import type { ModelRole } from '../contracts';
 
 export interface OpenAiOptions {
+  /** Which provider this server is to devcrew: `openai` (OPENAI_BASE_URL) or `local` (llama.cpp, Ollama...). */
+  provider?: 'openai' | 'local';
   apiKey: string;
   model: string;
   /** OPENAI_BASE_URL: OpenAI, Ollama, vLLM, LM Studio, or the fake server in tests. */
@@ -20,6 +23,10 @@ export interface OpenAiOptions {
   timeoutMs?: number;
   /** DEVCREW_MODEL_RETRY_WINDOW_SECONDS, carried for the activities that ride out outages. */
   retryWindowSeconds?: number;
+  /** `max_tokens` per role: every answer ends, and one that runs past its cap is asked again, shorter. */
+  outputCaps?: Partial<Record<ModelRole, number>>;
+  /** Stream answers (a local model): no HTTP timeout while a slow model writes, runaways cut early. */
+  stream?: boolean;
 }
 
 /** Any server speaking OpenAI's chat completions, with a JSON-schema response format. */
@@ -30,12 +37,24 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
     timeout: options.timeoutMs ?? 120_000,
     maxRetries: 0, // Temporal's retry policy decides
   });
+  const provider = options.provider ?? 'openai';
   const at = `at ${options.baseUrl ?? 'https://api.openai.com/v1'}`;
-  const where = `OpenAI-compatible (${options.model} ${at})`;
+  const where =
+    provider === 'local'
+      ? `the local model (${options.model} ${at})`
+      : `OpenAI-compatible (${options.model} ${at})`;
+  const timeoutS = (options.timeoutMs ?? 120_000) / 1000;
   const scrub = (text: string) => text.split(options.apiKey).join('[redacted]');
   const failure = (err: unknown, about = where): ModelError => {
     if (err instanceof ModelError) return err;
-    if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
+    if (err instanceof APIConnectionTimeoutError) {
+      // The server took the request and did not finish in time: slow, not unreachable.
+      return new ModelError(
+        'MODEL_UNAVAILABLE',
+        `${about} did not finish answering within ${timeoutS} s (DEVCREW_MODEL_TIMEOUT_SECONDS); it was reachable`,
+      );
+    }
+    if (err instanceof APIConnectionError) {
       return new ModelError('MODEL_UNAVAILABLE', `${about} cannot be reached: ${scrub(err.message)}`);
     }
     if (err instanceof APIError && err.status !== undefined) {
@@ -57,9 +76,12 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         const m = await client.models.retrieve(name);
         return { name: m.id };
       } catch (err) {
-        if (err instanceof APIError && err.status === 404) return undefined;
-        throw failure(err, `the OpenAI-compatible server ${at}`);
+        if (!(err instanceof APIError && (err.status === 404 || err.status === 405)))
+          throw failure(err, `the OpenAI-compatible server ${at}`);
       }
+      // llama.cpp's server, vLLM and LM Studio have no `GET /models/{id}`: the list decides.
+      const listed = await lookup.list();
+      return listed.find((m) => m.name === name);
     },
     async list() {
       try {
@@ -71,59 +93,183 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       }
     },
   };
+  type Body = OpenAI.ChatCompletionCreateParamsNonStreaming;
+  interface Answered {
+    text: string;
+    usage: TokenUsage;
+    finish: string | null | undefined;
+    refusal?: string | null;
+  }
+
+  /** One answer in one response. */
+  async function whole(body: Body, signal?: AbortSignal): Promise<Answered> {
+    const completion = await client.chat.completions.create(body, signal ? { signal } : {});
+    const choice = completion.choices[0];
+    return {
+      text: choice?.message.content ?? '',
+      usage: openAiUsage(completion.usage),
+      finish: choice?.finish_reason,
+      refusal: choice?.message.refusal,
+    };
+  }
+
+  /**
+   * The answer as it is generated (a local model on a CPU may take minutes, longer than an HTTP client
+   * waits for a silent response): cut as soon as it starts repeating itself.
+   */
+  async function streamed(body: Body, signal?: AbortSignal): Promise<Answered> {
+    const stream = await client.chat.completions.create(
+      { ...body, stream: true, stream_options: { include_usage: true } },
+      signal ? { signal } : {},
+    );
+    let text = '';
+    let finish: string | null | undefined;
+    let usage: OpenAI.CompletionUsage | undefined;
+    let checkedAt = 0;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (choice?.delta?.content) text += choice.delta.content;
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
+      if (text.length - checkedAt >= 200) {
+        checkedAt = text.length;
+        if (repeats(text)) {
+          stream.controller.abort();
+          finish = 'length';
+          break;
+        }
+      }
+    }
+    const counted = openAiUsage(usage);
+    // A stream cut short reports no usage: the answer's length stands in for its tokens (about 4 characters each).
+    if (!usage) counted.output_tokens = Math.ceil(text.length / 4);
+    return { text, usage: counted, finish };
+  }
+
   return {
-    info: { provider: 'openai', name: options.model },
+    info: { provider, name: options.model },
     lookup,
     ...(options.retryWindowSeconds !== undefined ? { retryWindowSeconds: options.retryWindowSeconds } : {}),
     async generateJson<S extends z.ZodType>(request: JsonRequest<S>): Promise<JsonAnswer<z.output<S>>> {
-      let completion;
-      try {
-        completion = await client.chat.completions.create(
-          {
-            model: options.model,
-            // Reasoning models (o-series, GPT-5 and later) refuse a temperature other than their default.
-            ...(isReasoningModel(options.model) ? {} : { temperature: 0 }),
-            messages: [
-              { role: 'system', content: request.system },
-              { role: 'user', content: request.prompt },
-            ],
-            response_format: {
-              type: 'json_schema',
-              json_schema: {
-                name: `${request.role}_answer`,
-                schema: z.toJSONSchema(request.schema, {
-                  target: 'draft-2020-12',
-                  unrepresentable: 'any',
-                }) as Record<string, unknown>,
-              },
-            },
-          },
-          request.signal ? { signal: request.signal } : {},
-        );
-      } catch (err) {
-        if (err instanceof APIError && err.status === 404 && modelMissing(err)) {
-          const served = await lookup.list().catch(() => [] as ServedModel[]);
-          throw notServedError({
-            provider: 'openai',
-            model: options.model,
-            at,
-            served,
-            evidence: `chat.completions answered 404: ${scrub(err.message).slice(0, 200)}`,
-          });
-        }
-        throw failure(err);
-      }
-      const choice = completion.choices[0];
-      if (choice?.finish_reason === 'content_filter' || choice?.message.refusal) {
-        throw new ModelError(
-          'MODEL_SAFETY_BLOCK',
-          `${where} refused the ${request.role} request: ${choice.message.refusal ?? 'content filter'}`,
-        );
-      }
-      const text = choice?.message.content;
-      if (!text) throw new ModelError('INVALID_AGENT_OUTPUT', `${where} sent no content`);
-      return checkAnswer(where, text, request.schema, openAiUsage(completion.usage));
+      const cap = options.outputCaps?.[request.role];
+      const first = await complete(request, cap);
+      if (first.ok) return first.answer;
+      // One repair, asked differently: the problem said, a tighter cap when it ran away.
+      const second = await complete(
+        request,
+        cap && first.ranAway ? Math.round(cap * 0.75) : cap,
+        first.repair,
+      );
+      const usage = addUsage(first.usage, second.ok ? second.answer.usage : second.usage);
+      if (second.ok) return { ...second.answer, usage };
+      throw new ModelError('INVALID_AGENT_OUTPUT', `${second.problem} (after one repair request)`);
     },
+  };
+
+  type Attempt<T> =
+    | { ok: true; answer: JsonAnswer<T> }
+    | { ok: false; usage: TokenUsage; ranAway: boolean; problem: string; repair: string };
+
+  /** One chat completion, its answer checked; a runaway or unreadable answer says what to ask next. */
+  async function complete<S extends z.ZodType>(
+    request: JsonRequest<S>,
+    cap: number | undefined,
+    repair?: string,
+  ): Promise<Attempt<z.output<S>>> {
+    const retried = (request.attempt ?? 1) > 1 || repair !== undefined;
+    const body = {
+      model: options.model,
+      // Reasoning models (o-series, GPT-5 and later) refuse a temperature other than their default.
+      // A repair or a retried step samples a little, so it is not the same answer again.
+      ...(isReasoningModel(options.model) ? {} : { temperature: retried ? 0.4 : 0 }),
+      ...(cap ? { max_tokens: cap } : {}),
+      messages: [
+        { role: 'system' as const, content: request.system },
+        { role: 'user' as const, content: request.prompt },
+        ...(repair ? [{ role: 'user' as const, content: repair }] : []),
+      ],
+      response_format: {
+        type: 'json_schema' as const,
+        json_schema: {
+          name: `${request.role.replace(/[^A-Za-z0-9_]/g, '_')}_answer`,
+          schema: z.toJSONSchema(request.schema, {
+            target: 'draft-2020-12',
+            unrepresentable: 'any',
+          }) as Record<string, unknown>,
+        },
+      },
+    };
+    let answered: Answered;
+    try {
+      answered = options.stream ? await streamed(body, request.signal) : await whole(body, request.signal);
+    } catch (err) {
+      if (err instanceof APIError && err.status === 404 && modelMissing(err)) {
+        const served = await lookup.list().catch(() => [] as ServedModel[]);
+        throw notServedError({
+          provider,
+          model: options.model,
+          at,
+          served,
+          evidence: `chat.completions answered 404: ${scrub(err.message).slice(0, 200)}`,
+        });
+      }
+      throw failure(err);
+    }
+    if (answered.finish === 'content_filter' || answered.refusal) {
+      throw new ModelError(
+        'MODEL_SAFETY_BLOCK',
+        `${where} refused the ${request.role} request: ${answered.refusal ?? 'content filter'}`,
+      );
+    }
+    const { usage, text } = answered;
+    const choice = { finish_reason: answered.finish };
+    if (choice?.finish_reason === 'length') {
+      return {
+        ok: false,
+        usage,
+        ranAway: true,
+        problem: `${where}'s ${request.role} answer ran past its cap of ${cap ?? usage.output_tokens} tokens without ending${repeats(text) ? ', repeating itself' : ''}`,
+        repair: `Your previous answer was cut off after ${usage.output_tokens} tokens${repeats(text) ? ' because it kept repeating itself' : ''}. Answer again with the same JSON shape, much shorter: short code, no repetition, no commentary.`,
+      };
+    }
+    if (!text) {
+      return {
+        ok: false,
+        usage,
+        ranAway: false,
+        problem: `${where} sent no content`,
+        repair: 'Answer with the JSON object asked for.',
+      };
+    }
+    try {
+      return { ok: true, answer: checkAnswer(where, text, request.schema, usage) };
+    } catch (err) {
+      if (!(err instanceof ModelError)) throw err;
+      return {
+        ok: false,
+        usage,
+        ranAway: false,
+        problem: err.message,
+        repair: `Your previous answer could not be used: ${err.message.slice(0, 600)}\nAnswer again with one JSON object of the asked shape.`,
+      };
+    }
+  }
+}
+
+/** The same phrase over and over at the end of an answer: a small model stuck in a loop. */
+function repeats(text: string): boolean {
+  const tail = text.slice(-600);
+  if (tail.length < 200) return false;
+  const unit = tail.slice(-40);
+  return tail.split(unit).length - 1 >= 4;
+}
+
+function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    thought_tokens: (a.thought_tokens ?? 0) + (b.thought_tokens ?? 0),
+    cached_input_tokens: (a.cached_input_tokens ?? 0) + (b.cached_input_tokens ?? 0),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MODEL_PROVIDERS } from '../contracts/agent-steps';
 
 /** USD per million tokens, from a date on (UTC) when `from` is set. */
 export const PriceRate = z.strictObject({
@@ -18,7 +19,10 @@ export type PriceRate = z.infer<typeof PriceRate>;
 export const PriceTable = z.record(
   z
     .string()
-    .regex(/^(scripted|gemini|openai)\/.+$/, 'expected "provider/model", e.g. "gemini/gemini-3.8-flash"'),
+    .regex(
+      new RegExp(`^(${MODEL_PROVIDERS.join('|')})/.+$`),
+      'expected "provider/model", e.g. "gemini/gemini-3.8-flash"',
+    ),
   z.union([PriceRate, z.array(PriceRate).min(1)]),
 );
 export type PriceTable = z.infer<typeof PriceTable>;

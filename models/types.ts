@@ -16,6 +16,8 @@ export interface JsonRequest<S extends z.ZodType> {
   scriptKey?: string;
   /** Aborts the call (the activity was cancelled). */
   signal?: AbortSignal;
+  /** The step's attempt (Temporal's): a retried call is asked differently, not the same way again. */
+  attempt?: number;
 }
 
 /**

@@ -1,6 +1,9 @@
 import { installRuntime } from '../core/telemetry';
 import type { Server } from 'node:http';
 import fs from 'node:fs/promises';
+import { writeStackFile } from './stack-file';
+import { ownModelServer, type ModelServer } from './model-server';
+import { checkModelServed } from '../models/model-check';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { openArtifactStore } from '../artifacts';
@@ -27,6 +30,8 @@ export interface Stack {
   address: string;
   namespace: string;
   webUiUrl?: string;
+  /** devcrew's own local model server, when it runs one. */
+  modelServer?: ModelServer;
   apiUrl?: string;
   /** Where this process's workers serve their metrics (host:port), unless DEVCREW_METRICS_PORT=off. */
   metricsAddress?: string;
@@ -125,6 +130,9 @@ export async function startStack(options: {
     await production?.stop();
   };
   try {
+    // The local model's server, when the agents run here and no other server is named.
+    const modelServer = kinds.includes('agents') ? await ownModelServer(options.report) : undefined;
+    if (modelServer) cleanups.push(() => modelServer.stop());
     const native = await NativeConnection.connect({ address: target });
     cleanups.push(() => native.close());
     const connection = await Connection.connect({ address: target });
@@ -147,6 +155,7 @@ export async function startStack(options: {
       },
     });
     cleanups.push(() => acts.close());
+    if (modelServer) await checkModelServed(acts.model, options.report);
     let workers: RunningWorkers | undefined;
     if (kinds.length > 0) {
       workers = await startWorkers({
@@ -198,6 +207,7 @@ export async function startStack(options: {
               { name: queues.sandbox, kind: 'activity' },
             ],
             docker: p.docker,
+            ...(modelServer ? { model: modelServer } : {}),
           }),
       });
       const port = options.apiPort ?? env.DEVCREW_API_PORT;
@@ -242,6 +252,13 @@ export async function startStack(options: {
         `Prometheus at ${monitoring.prometheusUrl}, Alertmanager at ${monitoring.alertmanagerUrl}`,
       );
     }
+    // Commands on this machine (devcrew run, status) print links to this stack's own Web UI and API.
+    const removeStackFile = await writeStackFile(stateDir, {
+      address: target,
+      ...(webUiUrl ? { web_ui_url: webUiUrl } : {}),
+      ...(apiUrl ? { api_url: apiUrl } : {}),
+    });
+    cleanups.push(removeStackFile);
     return {
       address: target,
       namespace: env.TEMPORAL_NAMESPACE,
@@ -253,6 +270,7 @@ export async function startStack(options: {
       runs,
       rollout,
       modelDescription: acts.model.description,
+      ...(modelServer ? { modelServer } : {}),
       stop,
     };
   } catch (err) {

@@ -17,6 +17,8 @@ export async function checkReadiness(deps: {
   namespace: string;
   taskQueues: { name: string; kind: 'workflow' | 'activity' }[];
   docker?: Docker;
+  /** The local model server devcrew runs, when it runs one. */
+  model?: { baseUrl: string; healthy(): Promise<boolean> };
 }): Promise<ReadinessCheck[]> {
   const checks: ReadinessCheck[] = [];
   try {
@@ -49,6 +51,14 @@ export async function checkReadiness(deps: {
   if (deps.docker) {
     const ok = await dockerAnswers(deps.docker);
     checks.push({ name: 'docker', ok, detail: ok ? 'answers' : 'does not answer' });
+  }
+  if (deps.model) {
+    const ok = await deps.model.healthy();
+    checks.push({
+      name: 'model server',
+      ok,
+      detail: ok ? `${deps.model.baseUrl} answers` : `${deps.model.baseUrl} does not answer (restarting?)`,
+    });
   }
   return checks;
 }

@@ -156,7 +156,7 @@ export function temporalRuns(deps: {
         `(${RUN_TYPES.map((t) => `WorkflowType = '${t}'`).join(' OR ')})`,
         // This deployment's runs only (several may share a namespace, each with its own queues).
         `TaskQueue = '${queues.runs}'`,
-        ...(status ? [`${RUN_STATUS.name} = '${status}'`] : []),
+        ...(status ? [statusFilter(status)] : []),
         ...(mode ? [`${MODE.name} = '${mode}'`] : []),
       ].join(' AND ');
       const out: RunSummary[] = [];
@@ -164,7 +164,7 @@ export function temporalRuns(deps: {
         out.push({
           run_id: w.workflowId,
           mode: RunMode.safeParse(w.typedSearchAttributes.get(MODE)).data ?? null,
-          status: w.typedSearchAttributes.get(RUN_STATUS) ?? w.status.name.toLowerCase(),
+          status: runStatusOf(w.typedSearchAttributes.get(RUN_STATUS), w.status.name),
           temporal_status: w.status.name,
           request: w.typedSearchAttributes.get(REQUEST) ?? null,
           cost_usd: w.typedSearchAttributes.get(COST_USD) ?? null,
@@ -322,6 +322,37 @@ function runDetails(input: RunInput, request: string): string {
       ? `**Plan given:** ${input.todo_list.todo_list_id}, ${input.todo_list.tasks.length} task(s)`
       : '**Plan:** made by the Planner (see the current details once it is ready)',
   ].join('\n');
+}
+
+const ENDED: readonly string[] = ['completed', 'failed', 'cancelled', 'rejected'];
+
+/**
+ * A run's status from what it recorded and what Temporal says of its workflow. A run that ended through
+ * its own code recorded its end; one that Temporal closed without its code running (terminated, timed
+ * out, failed by a bug) never did, and is never shown `running` once its workflow is closed.
+ */
+export function runStatusOf(recorded: string | undefined, temporal: string): string {
+  if (temporal === 'RUNNING') return recorded ?? 'running';
+  if (recorded && ENDED.includes(recorded)) return recorded;
+  if (temporal === 'CANCELLED') return 'cancelled';
+  if (temporal === 'COMPLETED') return recorded ?? 'completed';
+  return 'failed'; // FAILED, TERMINATED, TIMED_OUT
+}
+
+/** The visibility query for a status, the same reading as runStatusOf. */
+function statusFilter(status: string): string {
+  const recorded = `${RUN_STATUS.name} = '${status}'`;
+  switch (status) {
+    case 'running':
+    case 'awaiting_approval':
+      return `${recorded} AND ExecutionStatus = 'Running'`;
+    case 'failed':
+      return `(${recorded} OR ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut'))`;
+    case 'cancelled':
+      return `(${recorded} OR ExecutionStatus = 'Canceled')`;
+    default:
+      return recorded;
+  }
 }
 
 function innermost(err: unknown): string {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_LOCAL_MODEL } from '../models/local-models';
 import { provision } from '../runtime/provision';
 import { TEST_ENV, startTestServer } from './support/env';
 import { freePort } from './support/ports';
@@ -40,6 +41,8 @@ async function main(): Promise<number> {
     eval: true,
     production: true,
     compose: true,
+    // The real local model's E2E tests (test/local-model/).
+    localModel: DEFAULT_LOCAL_MODEL,
   });
   const uiPort = await freePort();
   const env = await startTestServer({ uiPort });
@@ -107,6 +110,9 @@ function runPhase(
           // its test asks for a port of its own (test/monitoring/).
           DEVCREW_METRICS_PORT: 'off',
           DEVCREW_TEMPORAL_METRICS_PORT: '0',
+          // Tests that need determinism ask for the scripted double by name; the local model's tests
+          // (test/local-model/) ask for the real one.
+          DEVCREW_MODEL_PROVIDER: 'scripted',
           ...process.env,
           [TEST_ENV.temporalAddress]: address,
           [TEST_ENV.webUiUrl]: `http://127.0.0.1:${uiPort}`,

@@ -4,8 +4,10 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/types';
@@ -20,7 +22,7 @@ import { RunState } from './run-state';
 import { runDag } from './scheduler';
 import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT, TODO_LIST_ID } from './search-attributes';
 import { runTask } from './task-pipeline';
-import { cancelOpenTasks, TaskBoard } from './task-state';
+import { cancelOpenTasks, describeFailure, failOpenTasks, TaskBoard } from './task-state';
 
 /**
  * One devcrew run by the crew: plan (unless a TodoList is given) → plan approval → every task whose
@@ -112,13 +114,27 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     }
     return run.result(gates.pending());
   } catch (err) {
-    if (!isCancellation(err)) throw err;
-    run.fail('cancelled', 'cancelled');
-    cancelOpenTasks(run.progress.tasks, run);
-    gates.closeAll('cancellation');
+    if (isCancellation(err)) {
+      run.fail('cancelled', 'cancelled');
+      cancelOpenTasks(run.progress.tasks, run);
+      gates.closeAll('cancellation');
+      return run.result(gates.pending());
+    }
+    // Whatever else ended the run (the Planner's call failing for good, a model that is not served, the
+    // retry window running out, a plan still invalid after its repairs, the budget) ends it the same way
+    // as a failing task: status, search attributes, metrics, `run_finished`, a result. A plain Error is a
+    // bug in this code: it fails the workflow task, and the run waits for a fixed worker instead.
+    if (!(err instanceof TemporalFailure) || !patched(TRUTHFUL_ENDS)) throw err;
+    const reason = describeFailure(err);
+    failOpenTasks(run.progress.tasks, reason, run);
+    gates.closeAll('run failed');
+    run.fail('failed', reason);
     return run.result(gates.pending());
   }
 }
+
+/** Runs that fail outside a task end with a result and their status recorded (issue: truthful ends). */
+export const TRUTHFUL_ENDS = 'truthful-ends';
 
 type Resume = NonNullable<RunInput['resume']>;
 
@@ -163,6 +179,7 @@ function nextGeneration(
       ...(run.finalTests
         ? { test_summary: run.finalTests.summary, test_report_path: run.finalTests.path }
         : {}),
+      test_outcomes: run.testOutcomes,
       // The newest events carry on, and their numbering with them: a live view reconnects across it.
       events: run.events.slice(-200),
     },

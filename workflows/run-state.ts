@@ -27,6 +27,8 @@ export class RunState {
   artifacts: RunResult['artifacts'] = null;
   /** The tests that decided the run, with their report. */
   finalTests: { summary: TestSummary; path: string | null } | null = null;
+  /** Every test the run ran, by id, at its latest outcome: a test run by two tasks counts once. */
+  testOutcomes: Record<string, string> = {};
   /** The newest events, in order (older ones are in the history). */
   events: RunEvent[];
 
@@ -48,6 +50,7 @@ export class RunState {
       last_event_seq: 0,
     };
     this.events = input.resume?.events ?? [];
+    this.testOutcomes = { ...(input.resume?.test_outcomes ?? {}) };
     this.progress.last_event_seq = this.events.at(-1)?.seq ?? 0;
     if (!input.resume) {
       this.emit('run_started', `${this.progress.mode} run started: ${this.progress.request.slice(0, 200)}`);
@@ -137,10 +140,31 @@ export class RunState {
     };
   }
 
-  /** The totals over every task's latest tests; null when no task ran any. */
+  /** A tester step's outcomes: each test keeps its latest. */
+  recordTests(outcomes: Record<string, string> | undefined): void {
+    if (outcomes) Object.assign(this.testOutcomes, outcomes);
+  }
+
+  /**
+   * The run's test figures: each distinct test once, at its latest outcome (the Coder's run of a test and
+   * the Tester's run of the same test are one test); the time is every task's latest run added up. Null
+   * when no task ran any.
+   */
   testTotals(): TestSummary | null {
     const ran = this.progress.tasks.flatMap((t) => (t.test_summary ? [t.test_summary] : []));
     if (ran.length === 0) return this.finalTests?.summary ?? null; // a run continued from before totals
+    const outcomes = Object.values(this.testOutcomes);
+    if (outcomes.length > 0) {
+      const count = (s: string) => outcomes.filter((o) => o === s).length;
+      return {
+        passed: count('passed'),
+        failed: count('failed'),
+        skipped: count('skipped'),
+        errors: count('error'),
+        duration_s: Math.round(ran.reduce((sum, s) => sum + s.duration_s, 0) * 1000) / 1000,
+        tests: outcomes.length,
+      };
+    }
     return ran.reduce((a, b) => ({
       passed: a.passed + b.passed,
       failed: a.failed + b.failed,

@@ -94,6 +94,7 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
       base = r.ref;
       board.record(task.id, agent, r, attempt);
       if (r.test_summary) run.finalTests = { summary: r.test_summary, path: r.report_path ?? null };
+      run.recordTests(r.test_outcomes);
     };
     const maxAttempts = options.max_attempts ?? 5;
     let tests: AgentStepResult | undefined;

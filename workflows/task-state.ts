@@ -179,9 +179,25 @@ export function cancelOpenTasks(tasks: TaskProgress[], events?: TaskEvents): voi
     }
 }
 
+/** A run that failed outside its tasks: the tasks it left open failed with it. */
+export function failOpenTasks(tasks: TaskProgress[], reason: string, events?: TaskEvents): void {
+  for (const t of tasks)
+    if (t.status === 'running' || t.status === 'awaiting_approval') {
+      t.status = 'failed';
+      t.error = reason;
+      events?.emit('task_finished', `${t.id} failed: ${reason}`, { task_id: t.id, status: 'failed' });
+    } else if (t.status === 'pending') {
+      t.status = 'skipped';
+      events?.emit('task_finished', `${t.id} skipped: the run failed`, { task_id: t.id, status: 'skipped' });
+    }
+}
+
 /** One line for the progress view: the innermost cause and its type. */
 export function describeFailure(err: unknown): string {
   let e = err as { message?: string; cause?: unknown; type?: string } | undefined;
   while (e?.cause) e = e.cause as typeof e;
-  return `${e?.type ? `${e.type}: ` : ''}${e?.message ?? String(err)}`.slice(0, 1000);
+  const message = e?.message ?? String(err);
+  // Messages that already lead with their code ("[MODEL_NOT_FOUND] ...") are not prefixed twice.
+  const prefix = e?.type && !message.startsWith(`[${e.type}]`) ? `${e.type}: ` : '';
+  return `${prefix}${message}`.slice(0, 1000);
 }

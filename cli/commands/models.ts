@@ -93,7 +93,7 @@ export function registerModels(program: Command): void {
     });
 }
 
-function priceOf(prices: PriceTable, provider: 'gemini' | 'openai', name: string): string | null {
+function priceOf(prices: PriceTable, provider: 'local' | 'gemini' | 'openai', name: string): string | null {
   const now = rateFor(prices, { provider, name });
   if (!now) return null;
   const entry = prices[`${provider}/${name}`];

@@ -7,6 +7,8 @@ import { openArtifactStore } from '../../artifacts';
 import { createModel } from '../../models/config';
 import { checkModelServed } from '../../models/model-check';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
+import { ownModelServer } from '../../runtime/model-server';
+import { stderrReport } from '../../runtime/provision';
 import { CliError, EXIT } from '../exit-codes';
 
 /** `devcrew plan "<request>" -o plans`: the Planner alone, no Temporal needed; writes the TodoList. */
@@ -20,6 +22,7 @@ export function registerPlan(program: Command): void {
       const { stateDir } = pathsFrom(readEnv());
       const model = createModel(readModelSettings(), stateDir);
       process.stderr.write(`model: ${model.description}\n`);
+      const modelServer = await ownModelServer(stderrReport);
       await checkModelServed(model, (line) => process.stderr.write(`${line}\n`));
       const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-plan-'));
       try {
@@ -35,6 +38,7 @@ export function registerPlan(program: Command): void {
           `wrote ${file}: ${plan.todo_list.tasks.length} tasks (${plan.todo_list.tasks.map((t) => t.id).join(', ')})\n`,
         );
       } finally {
+        await modelServer?.stop();
         await fs.rm(scratch, { recursive: true, force: true });
       }
     });

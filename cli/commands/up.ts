@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createModel } from '../../models/config';
 import { checkModelServed } from '../../models/model-check';
+import { runsOwnModelServer } from '../../models/providers';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { stderrReport } from '../../runtime/provision';
 import { startStack } from '../../runtime/stack';
@@ -46,7 +47,12 @@ export function registerUp(program: Command): void {
         },
       ) => {
         const write = (line: string) => process.stdout.write(`${line}\n`);
-        await checkModelServed(createModel(readModelSettings(), pathsFrom(readEnv()).stateDir), stderrReport);
+        // devcrew's own local model server is checked once the stack has started it.
+        if (!runsOwnModelServer(readModelSettings()))
+          await checkModelServed(
+            createModel(readModelSettings(), pathsFrom(readEnv()).stateDir),
+            stderrReport,
+          );
         if (opts.temporal !== 'dev' && opts.temporal !== 'postgres')
           throw new CliError(`--temporal ${opts.temporal}: use dev or postgres`);
         const stack = await startStack({

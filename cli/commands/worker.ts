@@ -7,6 +7,7 @@ import { temporalRollout } from '../../server/temporal-rollout';
 import { createModel } from '../../models/config';
 import { checkModelServed } from '../../models/model-check';
 import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings, sandboxCapsFrom } from '../../core/config';
+import { ownModelServer } from '../../runtime/model-server';
 import { provision, stderrReport } from '../../runtime/provision';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../../sandbox';
 import { startWorkers, WORKER_KINDS, type WorkerKind } from '../../workers';
@@ -30,6 +31,8 @@ export function registerWorker(program: Command): void {
       const telemetry = installRuntime(env);
       if (telemetry.metricsAddress) stderrReport(`metrics at http://${telemetry.metricsAddress}/metrics`);
       const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.DEVCREW_TEMPORAL_PORT}`;
+      // Agents on this host ask the local model through devcrew's own server unless another is named.
+      const modelServer = kinds.includes('agents') ? await ownModelServer(stderrReport) : undefined;
       if (kinds.includes('agents'))
         await checkModelServed(createModel(readModelSettings(), pathsFrom(env).stateDir), stderrReport);
       const p = await provision({
@@ -87,6 +90,7 @@ export function registerWorker(program: Command): void {
       process.once('SIGTERM', stop);
       await workers.done;
       await acts.close();
+      await modelServer?.stop();
       await connection.close();
       await client.connection.close();
       process.stdout.write('workers stopped.\n');

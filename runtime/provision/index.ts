@@ -9,6 +9,7 @@ import { ensureDockerCompose } from './compose';
 import { stderrReport, type Report } from '../../core/report';
 import { ensureSandboxBaseImage } from './sandbox-image';
 import { ensureTemporalCli } from './temporal-cli';
+import { ensureLocalModel, type LocalModelFiles } from './local-model';
 
 export { ProvisionError } from '../../core/errors';
 export { type Report, silentReport, stderrReport } from '../../core/report';
@@ -30,6 +31,8 @@ export interface Provisioned {
   humanEval?: string;
   /** The Temporal server, its SQL tool and PostgreSQL (`devcrew up --temporal postgres`). */
   production?: ProductionTools;
+  /** The local model: llama.cpp's server package and the checked weights. */
+  localModel?: LocalModelFiles;
 }
 
 /**
@@ -47,6 +50,8 @@ export async function provision(
     production?: boolean;
     /** `docker compose`, to check the compose file (tests). */
     compose?: boolean;
+    /** The local model's server package and weights (models/local-models.ts id). */
+    localModel?: string;
   },
   options: { env?: Env; report?: Report } = {},
 ): Promise<Provisioned> {
@@ -68,5 +73,6 @@ export async function provision(
   if (needs.eval) out.humanEval = await ensureHumanEval(paths.cacheDir, report);
   if (needs.production) out.production = await ensureProductionTools(paths.cacheDir, report);
   if (needs.compose) await ensureDockerCompose(report);
+  if (needs.localModel) out.localModel = await ensureLocalModel(paths.cacheDir, needs.localModel, report);
   return out;
 }

@@ -88,7 +88,7 @@ test(
   { timeout: 600_000 },
   async () => {
     const { stack, stateDir } = await stackIn('eval-e2e-', {
-      DEVCREW_MODEL_PROVIDER: undefined,
+      DEVCREW_MODEL_PROVIDER: 'scripted',
       GEMINI_API_KEY: undefined,
       OPENAI_API_KEY: undefined,
     });

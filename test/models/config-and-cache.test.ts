@@ -37,10 +37,26 @@ const ask = (setup: ReturnType<typeof modelFromEnv>, prompt = 'Plan SMA') =>
     scriptKey: 'Create simple SMA crossover strategy',
   });
 
-test('with no provider and no key, the scripted test double runs and says so', () => {
+test('with no provider and no key, the local model runs and says why; the scripted double only when asked for', () => {
   const setup = modelFromEnv(stateDir, {});
-  assert.equal(setup.model.info.provider, 'scripted');
-  assert.match(setup.description, /^scripted \(a test double .*no DEVCREW_MODEL_PROVIDER and no API key set/);
+  assert.deepEqual(setup.model.info, { provider: 'local', name: 'qwen2.5-coder-0.5b' });
+  assert.match(
+    setup.description,
+    /^local qwen2\.5-coder-0\.5b \(devcrew's default\) served by devcrew's llama\.cpp server at http:\/\/127\.0\.0\.1:8033\/v1: the default: no DEVCREW_MODEL_PROVIDER and no API key set$/,
+  );
+  const other = modelFromEnv(stateDir, {
+    DEVCREW_MODEL_BASE_URL: 'http://127.0.0.1:11434/v1',
+    DEVCREW_MODEL: 'qwen2.5-coder:7b',
+  });
+  assert.deepEqual(other.model.info, { provider: 'local', name: 'qwen2.5-coder:7b' });
+  assert.match(other.description, /at http:\/\/127\.0\.0\.1:11434\/v1/);
+  assert.throws(
+    () => modelFromEnv(stateDir, { DEVCREW_MODEL: 'llama-70b' }),
+    /DEVCREW_MODEL=llama-70b is not a model devcrew can run itself; use qwen2\.5-coder-0\.5b or qwen2\.5-coder-1\.5b, or set DEVCREW_MODEL_BASE_URL/,
+  );
+  const scripted = modelFromEnv(stateDir, { DEVCREW_MODEL_PROVIDER: 'scripted' });
+  assert.equal(scripted.model.info.provider, 'scripted');
+  assert.match(scripted.description, /^scripted \(a test double replaying recorded answers\)$/);
 });
 
 test('bad model settings name the variable and what it expects', () => {

@@ -47,7 +47,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     DEVCREW_STATE_DIR: stateDir,
     DEVCREW_API_TOKEN: TOKEN,
     DEVCREW_METRICS_PORT: 'off',
-    DEVCREW_MODEL_PROVIDER: '',
+    DEVCREW_MODEL_PROVIDER: 'scripted',
     GEMINI_API_KEY: '',
     OPENAI_API_KEY: '',
     DEVCREW_TASK_QUEUE_PREFIX: '',

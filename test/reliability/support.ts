@@ -122,6 +122,9 @@ export class Deployment {
       GEMINI_API_KEY: 'reliability-fake-key-000000',
       GEMINI_BASE_URL: this.fake.url,
       DEVCREW_LOG_LEVEL: 'ERROR',
+      // Several workers of a deployment run side by side, maybe beside another devcrew: none takes the
+      // fixed default metrics port.
+      DEVCREW_METRICS_PORT: 'off',
       ...(this.stepDelays ? { DEVCREW_FAULT_STEP_DELAYS: this.stepDelays } : {}),
     };
   }

@@ -30,7 +30,7 @@ export async function startTestStack(o: {
 }): Promise<TestStack> {
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), `devcrew-${o.prefix ?? 'stack-'}`));
   const env = {
-    DEVCREW_MODEL_PROVIDER: undefined,
+    DEVCREW_MODEL_PROVIDER: 'scripted',
     ...o.env,
     DEVCREW_STATE_DIR: stateDir,
     DEVCREW_API_TOKEN: o.token,
