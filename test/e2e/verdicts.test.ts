@@ -91,7 +91,7 @@ test(
       'coder:ok',
       'build-checker:fail',
     ]);
-    assert.match(task.error, /BUILD_FAILED: \[BUILD_FAILED\] 2 build error\(s\) left after 2 fix round\(s\)/);
+    assert.match(task.error, /^\[BUILD_FAILED\] 2 build error\(s\) left after 2 fix round\(s\)/);
     assert.match(task.error, /mypy no-untyped-def codes\/dirty\.py:4: Function is missing a type annotation/);
     assert.equal(task.build.errors, 2);
 

@@ -106,7 +106,7 @@ test(
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(
       cli.stderr,
-      /\[10\/10\] HumanEval\/\d+ .* \| passing so far crew \d\/\d, single-agent \d\/\d \| elapsed \d+s, ETA 0s/,
+      /\[10\/10\] HumanEval\/\d+ .* \| passing so far crew \d\/\d, single-agent \d\/\d \| elapsed (\d+m)?\d+s, ETA 0s/,
     );
     const report = EvalReport.parse(JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8')));
     assert.deepEqual(JSON.parse(cli.stdout), report);

@@ -59,8 +59,20 @@ test('faults map to codes: 429 with Retry-After, 503, timeout, 400, refusal, mal
   assert.deepEqual([bad.code, bad.retryable], ['MODEL_BAD_REQUEST', false]);
   fake.reply({ kind: 'refusal', text: 'I cannot help with that' });
   assert.equal((await failure()).code, 'MODEL_SAFETY_BLOCK');
+  // Prose instead of JSON gets one repair request, then fails naming both.
   fake.reply({ kind: 'text', text: 'Sure! Here is the code:' });
-  assert.equal((await failure()).code, 'INVALID_AGENT_OUTPUT');
+  fake.reply({ kind: 'text', text: 'Here it is again:' });
+  const sentBefore = fake.requests.length;
+  const invalid = await failure();
+  assert.equal(invalid.code, 'INVALID_AGENT_OUTPUT');
+  assert.match(invalid.message, /after one repair request/);
+  assert.equal(fake.requests.length - sentBefore, 2, 'the answer and one repair request');
+  // A repaired answer is used.
+  fake.reply({ kind: 'text', text: 'Sure! Here is the code:' });
+  fake.reply({ kind: 'json', value: { files: ['codes/a.py'] } });
+  assert.deepEqual((await ask()).value, { files: ['codes/a.py'] });
+  const repairAsk = fake.requests.at(-1)!.body.messages as { role: string; content: string }[];
+  assert.match(repairAsk.at(-1)!.content, /JSON/);
 });
 
 test('reasoning tokens, already inside completion_tokens, are split out and not counted twice; cached tokens are read', async () => {
