@@ -7,21 +7,33 @@ const NO_FUNCTION = 'DEVCREW-NO-FUNCTION';
 /** Inside the sandbox only: never committed, never in a prompt. */
 const CHECK_FILE = '_devcrew_hidden/check_problem.py';
 
-/** The program that runs a problem's hidden check() against the run's function. */
+/**
+ * The program that runs a problem's hidden check() against the run's function, the way the benchmark
+ * builds it: the prompt (its imports and the helpers some checks call, e.g. `poly`, `encode_cyclic`),
+ * then the function, then the test and `check(entry_point)`, in one program. The function is the run's
+ * own, imported from its module (so the run's other code stays the run's), and bound to the entry
+ * point's name after the prompt's stub.
+ */
 export function hiddenCheck(p: HumanEvalProblem): string {
   const where = problemPaths(p);
   return [
     'import sys',
     'sys.path.insert(0, ".")',
+    '',
+    p.prompt.trimEnd(),
+    "    pass  # the prompt ends at the docstring; the run's function replaces this stub below",
+    '',
+    '',
     'try:',
-    `    from ${where.module} import ${p.entry_point} as candidate`,
+    `    from ${where.module} import ${p.entry_point} as _devcrew_candidate`,
     'except BaseException as err:  # noqa: B902',
     `    print("${NO_FUNCTION}:", type(err).__name__, err)`,
     '    sys.exit(3)',
+    `${p.entry_point} = _devcrew_candidate`,
     '',
     p.test,
     '',
-    'check(candidate)',
+    `check(${p.entry_point})`,
     `print("${PASSED}")`,
     '',
   ].join('\n');

@@ -31,7 +31,7 @@ export async function checkModelServed(setup: ModelSetup, report: (line: string)
       return;
     }
     if (found && found.generates !== false) {
-      report(`model: ${provider} serves ${name} (checked with ${how})`);
+      report(`model: ${provider} serves ${name} (checked with ${found.foundBy ?? how})`);
       return;
     }
     const served = await lookup.list().catch(() => []);
@@ -42,7 +42,9 @@ export async function checkModelServed(setup: ModelSetup, report: (line: string)
       served,
       evidence: found
         ? `${how} lists it, but not for generateContent: it cannot answer text requests`
-        : `${how} answered 404 Not Found`,
+        : provider === 'gemini'
+          ? `${how} answered 404 Not Found`
+          : `${how} answered 404 Not Found, and models.list does not name it`,
       configured: setup.configured,
     });
   } catch (err) {

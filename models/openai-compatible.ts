@@ -81,7 +81,8 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       }
       // llama.cpp's server, vLLM and LM Studio have no `GET /models/{id}`: the list decides.
       const listed = await lookup.list();
-      return listed.find((m) => m.name === name);
+      const found = listed.find((m) => m.name === name);
+      return found && { ...found, foundBy: 'models.list, as the server has no GET /models/{id}' };
     },
     async list() {
       try {

@@ -39,6 +39,8 @@ export interface ServedModel {
   displayName?: string;
   /** False when the provider says the model cannot answer our kind of request (Gemini: no generateContent). */
   generates?: boolean;
+  /** How the lookup found it when not the single-model route, e.g. `models.list` (llama.cpp has no `GET /models/{id}`). */
+  foundBy?: string;
 }
 
 /** The provider's own model lookup, through its SDK: Gemini `models.get`/`models.list`, OpenAI `models.retrieve`/`models.list`. */
