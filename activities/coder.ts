@@ -44,7 +44,20 @@ export async function writeCode(
     ]
       .filter(Boolean)
       .join('\n\n');
-    const step = await askModel(deps, { role, prompt, schema: CodeArtifacts, scriptKey: input.request });
+    const step = await askModel(deps, {
+      role,
+      prompt,
+      schema: CodeArtifacts,
+      scriptKey: input.request,
+      files: {
+        toValue: (answered) => ({
+          task_id: input.task.id,
+          files: answered.filter((f) => !f.path.startsWith('tests/')),
+          tests: answered.filter((f) => f.path.startsWith('tests/')),
+          notes: '',
+        }),
+      },
+    });
     const files = withoutDuplicates([...step.value.files, ...step.value.tests]);
     const ref = await deps.artifacts.commit({
       parent: input.base.commit,

@@ -4,7 +4,7 @@ import type { ModelInfo, ModelUsage } from '../contracts';
 import { costOf } from '../models/prices';
 import { promptHash } from '../models/prompt-hash';
 import { decideRetry } from '../models/retry-window';
-import { ModelError, type ModelRole } from '../models/types';
+import { ModelError, type JsonRequest, type ModelRole } from '../models/types';
 import { promptFor } from '../prompts';
 import type { ActivityDeps } from './deps';
 import { stableTimestamp, type StepProvenance } from './provenance';
@@ -29,7 +29,13 @@ const DEFAULT_WINDOW_SECONDS = 300;
  */
 export async function askModel<S extends z.ZodType>(
   deps: ActivityDeps,
-  call: { role: ModelRole; prompt: string; schema: S; scriptKey?: string },
+  call: {
+    role: ModelRole;
+    prompt: string;
+    schema: S;
+    scriptKey?: string;
+    files?: JsonRequest<S>['files'];
+  },
 ): Promise<ModelStep<z.output<S>>> {
   const system = promptFor(call.role);
   const context = activityContext();
@@ -39,6 +45,7 @@ export async function askModel<S extends z.ZodType>(
     prompt: call.prompt,
     schema: call.schema,
     scriptKey: call.scriptKey,
+    ...(call.files ? { files: call.files } : {}),
     ...(context ? { signal: context.cancellationSignal, attempt: context.info.attempt } : {}),
   };
   const started = Date.now();

@@ -32,11 +32,31 @@ export const EvalRun = z.strictObject({
   fix_iterations: z.number().int().nonnegative(),
   /** The run's own tests and the hidden tests, in the sandbox. */
   sandbox_seconds: z.number().nonnegative(),
+  /** Time the model spent answering (0 for the test double and cached answers). */
+  model_seconds: z.number().nonnegative().default(0),
+  /** The run's wall time split: model, sandbox, and the rest (Temporal, Git, devcrew's own). */
+  time_split: z
+    .strictObject({ model: z.number(), sandbox: z.number(), other: z.number() })
+    .default({ model: 0, sandbox: 0, other: 0 }),
+  input_tokens: z.number().int().nonnegative().default(0),
+  output_tokens: z.number().int().nonnegative().default(0),
+  /** The run's own last test verdict (its Tester), null when no test ran. */
+  own_tests_passed: z.boolean().nullable().default(null),
+  /** Its code's tests passed at the first run, before any fix round; null when no test ran. */
+  first_try_passed: z.boolean().nullable().default(null),
+  /** Crew: the Architect's contract accepted first time; null without an Architect task. */
+  contract_first_try: z.boolean().nullable().default(null),
+  /** The hidden check of the last code the run wrote, also when the run failed (for the Tester's accuracy). */
+  last_code_hidden: HiddenVerdict.or(z.literal('not_started')).nullable().default(null),
 });
 export type EvalRun = z.infer<typeof EvalRun>;
 
+/** The two ways of working, and the model alone: one call, no tests, no fix round (the floor). */
+export const EvalMode = z.enum([...RunMode.options, 'single-shot']);
+export type EvalMode = z.infer<typeof EvalMode>;
+
 export const EvalModeSummary = z.strictObject({
-  mode: RunMode,
+  mode: EvalMode,
   problems: z.number().int().nonnegative(),
   /** Problems whose hidden tests passed over problems asked: 0 to 1. */
   pass_at_1: z.number().min(0).max(1),
@@ -49,6 +69,11 @@ export const EvalModeSummary = z.strictObject({
   mean_model_calls: z.number().nullable(),
   mean_fix_iterations: z.number().nullable(),
   sandbox_seconds: z.number().nonnegative(),
+  /** The 95% Wilson interval of pass@1. */
+  pass_at_1_interval: z.tuple([z.number(), z.number()]).optional(),
+  mean_model_seconds: z.number().nullable().optional(),
+  mean_input_tokens: z.number().nullable().optional(),
+  mean_output_tokens: z.number().nullable().optional(),
 });
 export type EvalModeSummary = z.infer<typeof EvalModeSummary>;
 
@@ -65,6 +90,25 @@ export const EvalReport = z.strictObject({
   build_policy: z.enum(['strict', 'warn']),
   stopped: z.string().nullable(),
   modes: z.record(z.string(), EvalModeSummary),
+  /**
+   * The migration plan's success criteria, each from the runs' own records (null when no run gave it):
+   * the Architect's contract accepted first time, the Coder's tests passing before any Debugger round,
+   * the Tester's verdict agreeing with the hidden check (both ways), crew/single-agent time per problem,
+   * the crew's cost per run, and what its tokens would cost on the catalog's default Gemini model.
+   */
+  criteria: z
+    .strictObject({
+      valid_contract_rate: z.number().nullable(),
+      coder_first_try_pass_rate: z.number().nullable(),
+      tester_accuracy: z.number().nullable(),
+      time_ratio_median: z.number().nullable(),
+      time_ratio_p90: z.number().nullable(),
+      cost_per_run_usd: z.number().nullable(),
+      cost_per_run_usd_on_gemini: z.number().nullable(),
+    })
+    .optional(),
+  /** The model alone on the same problems: the floor both modes must beat. */
+  single_shot: z.strictObject({ pass_at_1: z.number(), passed: z.number(), problems: z.number() }).optional(),
   problems: z.array(
     z.strictObject({
       task_id: z.string(),

@@ -1,5 +1,14 @@
-import type { EvalModeSummary, EvalReport, EvalRun, HiddenVerdict, RunMode, RunView } from '../contracts';
+import type {
+  EvalMode,
+  EvalModeSummary,
+  EvalReport,
+  EvalRun,
+  HiddenVerdict,
+  RunMode,
+  RunView,
+} from '../contracts';
 import { problemRequest, type HumanEvalProblem } from '../models/humaneval';
+import type { TokenUsage } from '../models/types';
 import type { RunsService } from '../server/runs-service';
 
 /** What scoring needs of the outside: the run's final files, and the hidden tests run in the sandbox. */
@@ -11,6 +20,23 @@ export interface EvalDeps {
   score(problem: HumanEvalProblem, files: { path: string; content: string }[]): Promise<Scored>;
   webUi?: (runId: string) => string | null;
   progress?: (line: string) => void;
+  /**
+   * The model alone: one call with the single agent's prompt, no tests, no fix round. Given, the
+   * evaluation also runs every problem this way (mode `single-shot`), the floor both modes must beat.
+   */
+  singleShot?(p: HumanEvalProblem): Promise<SingleShot>;
+  /** Called with each run as soon as it is scored (the CLI appends it to runs.jsonl, to resume from). */
+  record?(taskId: string, mode: EvalMode, run: EvalRun): Promise<void>;
+  /** What the same tokens would cost on the catalog's default Gemini model. */
+  geminiCost?(usage: TokenUsage): number;
+}
+
+export interface SingleShot {
+  files: { path: string; content: string }[];
+  model: string;
+  model_seconds: number;
+  input_tokens: number;
+  output_tokens: number;
 }
 
 export interface Scored {
@@ -29,7 +55,11 @@ export interface EvalOptions {
   runBudgetUsd: number;
   buildPolicy: 'strict' | 'warn';
   suite: string;
+  /** Runs already scored by an earlier, interrupted evaluation (key: `task_id mode`): not run again. */
+  earlier?: Map<string, EvalRun>;
 }
+
+export const runKey = (taskId: string, mode: string) => `${taskId} ${mode}`;
 
 /**
  * Runs every problem in every mode as a devcrew run on the running stack (real workflows, sandbox and
@@ -39,23 +69,31 @@ export interface EvalOptions {
 export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalReport> {
   const started = Date.now();
   const results = new Map<string, Record<string, EvalRun>>();
-  const jobs = o.problems.flatMap((p) => o.modes.map((mode) => ({ p, mode })));
+  const modes: EvalMode[] = [...o.modes, ...(deps.singleShot ? (['single-shot'] as const) : [])];
+  const jobs = o.problems.flatMap((p) => modes.map((mode) => ({ p, mode })));
   let spent = 0;
   let stopped: string | null = null;
   let done = 0;
+  let reused = 0;
   let model = '';
-  const passing = Object.fromEntries(o.modes.map((m) => [m, { passed: 0, done: 0 }]));
+  const passing = Object.fromEntries(modes.map((m) => [m, { passed: 0, done: 0 }]));
 
   const runOne = async ({ p, mode }: (typeof jobs)[number]): Promise<void> => {
     let result: EvalRun;
-    if (o.budgetUsd !== undefined && spent >= o.budgetUsd) {
+    const earlier = o.earlier?.get(runKey(p.task_id, mode));
+    if (earlier) {
+      result = earlier;
+      reused++;
+    } else if (o.budgetUsd !== undefined && spent >= o.budgetUsd) {
       stopped ??= `the evaluation's budget of $${o.budgetUsd} was spent ($${spent.toFixed(4)})`;
       result = notStarted(stopped);
     } else {
-      const r = await runProblem(deps, p, mode, o);
+      const r =
+        mode === 'single-shot' ? await singleShotProblem(deps, p) : await runProblem(deps, p, mode, o);
       result = r.result;
       model ||= r.model;
       spent += result.cost_usd;
+      await deps.record?.(p.task_id, mode, result);
     }
     const row = results.get(p.task_id) ?? {};
     row[mode] = result;
@@ -64,10 +102,11 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
     passing[mode]!.done++;
     if (result.passed) passing[mode]!.passed++;
     const elapsed = (Date.now() - started) / 1000;
-    const eta = (elapsed / done) * (jobs.length - done);
+    const fresh = done - reused;
+    const eta = fresh > 0 ? (elapsed / fresh) * (jobs.length - done) : 0;
     deps.progress?.(
-      `[${done}/${jobs.length}] ${p.task_id} ${mode}: ${result.passed ? 'pass' : `FAIL (${result.hidden})`} in ${result.seconds.toFixed(1)} s` +
-        ` | passing so far ${o.modes.map((m) => `${m} ${passing[m]!.passed}/${passing[m]!.done}`).join(', ')}` +
+      `[${done}/${jobs.length}] ${p.task_id} ${mode}: ${result.passed ? 'pass' : `FAIL (${result.hidden})`} in ${result.seconds.toFixed(1)} s${earlier ? ' (scored earlier)' : ''}` +
+        ` | passing so far ${modes.map((m) => `${m} ${passing[m]!.passed}/${passing[m]!.done}`).join(', ')}` +
         ` | elapsed ${clock(elapsed)}, ETA ${clock(eta)}`,
     );
   };
@@ -83,7 +122,17 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
     entry_point: p.entry_point,
     results: results.get(p.task_id) ?? {},
   }));
+  model ||= [...(o.earlier?.values() ?? [])].length ? 'as recorded in the earlier runs' : '';
   const double = model.startsWith('scripted');
+  const summaries = Object.fromEntries(
+    modes.map((m) => [
+      m,
+      summarize(
+        m,
+        problems.map((p) => p.results[m]),
+      ),
+    ]),
+  );
   return {
     suite: o.suite,
     model: model || 'unknown (no run started)',
@@ -95,18 +144,132 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
     wall_seconds: round((Date.now() - started) / 1000, 1),
     build_policy: o.buildPolicy,
     stopped,
-    modes: Object.fromEntries(
-      o.modes.map((m) => [
-        m,
-        summarize(
-          m,
-          problems.map((p) => p.results[m]),
-        ),
-      ]),
-    ),
+    modes: Object.fromEntries(Object.entries(summaries).filter(([m]) => m !== 'single-shot')),
+    criteria: criteria(problems, deps.geminiCost),
+    ...(summaries['single-shot']
+      ? {
+          single_shot: {
+            pass_at_1: summaries['single-shot'].pass_at_1,
+            passed: summaries['single-shot'].passed,
+            problems: summaries['single-shot'].problems,
+          },
+        }
+      : {}),
     problems,
   };
 }
+
+/** The migration plan's criteria from the runs' own records. */
+export function criteria(
+  problems: { results: Record<string, EvalRun> }[],
+  geminiCost?: (usage: TokenUsage) => number,
+): NonNullable<EvalReport['criteria']> {
+  const runs = (mode: string) =>
+    problems.map((p) => p.results[mode]).filter((r): r is EvalRun => !!r && r.run_id !== null);
+  const crew = runs('crew');
+  const both = [...crew, ...runs('single-agent')];
+  const rate = (xs: (boolean | null)[]) => {
+    const known = xs.filter((x): x is boolean => x !== null);
+    return known.length ? round(known.filter(Boolean).length / known.length, 4) : null;
+  };
+  const judged = both.filter(
+    (r) =>
+      r.own_tests_passed !== null && (r.last_code_hidden === 'passed' || r.last_code_hidden === 'failed'),
+  );
+  const ratios = problems
+    .map((p) => [p.results.crew, p.results['single-agent']] as const)
+    .filter(([c, s]) => c?.run_id && s?.run_id && s.seconds > 0)
+    .map(([c, s]) => c!.seconds / s!.seconds)
+    .sort((a, b) => a - b);
+  const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length, 6) : null);
+  return {
+    valid_contract_rate: rate(crew.map((r) => r.contract_first_try)),
+    coder_first_try_pass_rate: rate(crew.map((r) => r.first_try_passed)),
+    tester_accuracy: judged.length
+      ? round(
+          judged.filter((r) => r.own_tests_passed === (r.last_code_hidden === 'passed')).length /
+            judged.length,
+          4,
+        )
+      : null,
+    time_ratio_median: quantile(ratios, 0.5),
+    time_ratio_p90: quantile(ratios, 0.9),
+    cost_per_run_usd: mean(crew.map((r) => r.cost_usd)),
+    cost_per_run_usd_on_gemini: geminiCost
+      ? mean(
+          crew.map((r) =>
+            geminiCost({ input_tokens: r.input_tokens, output_tokens: r.output_tokens, thought_tokens: 0 }),
+          ),
+        )
+      : null,
+  };
+}
+
+/** The model alone: one call, its code scored by the hidden check; no tests run, no fix round. */
+async function singleShotProblem(
+  deps: EvalDeps,
+  p: HumanEvalProblem,
+): Promise<{ result: EvalRun; model: string }> {
+  const t0 = Date.now();
+  const base = {
+    run_id: `single-shot ${p.task_id}`,
+    web_ui: null,
+    cost_usd: 0,
+    model_calls: 1,
+    fix_iterations: 0,
+    own_tests_passed: null,
+    first_try_passed: null,
+    contract_first_try: null,
+  };
+  let shot: SingleShot;
+  try {
+    shot = await deps.singleShot!(p);
+  } catch (err) {
+    const seconds = round((Date.now() - t0) / 1000, 2);
+    return {
+      model: '',
+      result: {
+        ...base,
+        status: 'failed',
+        hidden: 'run_failed',
+        passed: false,
+        detail: String((err as Error).message ?? err).slice(0, 300),
+        seconds,
+        sandbox_seconds: 0,
+        model_seconds: seconds,
+        time_split: { model: seconds, sandbox: 0, other: 0 },
+        input_tokens: 0,
+        output_tokens: 0,
+        last_code_hidden: null,
+      },
+    };
+  }
+  const scored = await deps.score(p, shot.files);
+  const seconds = round((Date.now() - t0) / 1000, 2);
+  return {
+    model: shot.model,
+    result: {
+      ...base,
+      status: 'completed',
+      hidden: scored.verdict,
+      passed: scored.verdict === 'passed',
+      detail: scored.detail.slice(0, 300),
+      seconds,
+      sandbox_seconds: round(scored.seconds, 2),
+      model_seconds: round(shot.model_seconds, 2),
+      time_split: split(seconds, shot.model_seconds, scored.seconds),
+      input_tokens: shot.input_tokens,
+      output_tokens: shot.output_tokens,
+      last_code_hidden: scored.verdict,
+    },
+  };
+}
+
+const split = (total: number, model: number, sandbox: number) => ({
+  model: round(model, 2),
+  sandbox: round(sandbox, 2),
+  other: round(Math.max(0, total - model - sandbox), 2),
+});
 
 async function runProblem(
   deps: EvalDeps,
@@ -139,46 +302,86 @@ async function runProblem(
     ...figures,
   };
   const artifacts = 'result' in view ? view.result?.artifacts : undefined;
+  const finished = (r: Omit<EvalRun, 'time_split'>): { result: EvalRun; model: string } => ({
+    model,
+    result: { ...r, time_split: split(r.seconds, r.model_seconds, r.sandbox_seconds) },
+  });
   if (view.status !== 'completed' || !artifacts) {
     const error = 'error' in view && view.error ? String(view.error) : `run ${view.status}`;
-    return {
-      model,
-      result: { ...base, hidden: 'run_failed', passed: false, detail: error.slice(0, 300) },
-    };
+    // The hidden check of the code it left, only to judge its Tester: a failed run never passes.
+    const last = lastCodeCommit(view);
+    const lastScored = last ? await deps.score(p, await deps.readFiles(last)) : undefined;
+    return finished({
+      ...base,
+      hidden: 'run_failed',
+      passed: false,
+      detail: error.slice(0, 300),
+      last_code_hidden: lastScored?.verdict ?? null,
+    });
   }
   const files = await deps.readFiles(artifacts.commit);
   const scored = await deps.score(p, files);
-  return {
-    model,
-    result: {
-      ...base,
-      hidden: scored.verdict,
-      passed: scored.verdict === 'passed',
-      detail: scored.detail.slice(0, 300),
-      sandbox_seconds: round(base.sandbox_seconds + scored.seconds, 2),
-    },
-  };
+  return finished({
+    ...base,
+    hidden: scored.verdict,
+    passed: scored.verdict === 'passed',
+    detail: scored.detail.slice(0, 300),
+    sandbox_seconds: round(base.sandbox_seconds + scored.seconds, 2),
+    last_code_hidden: scored.verdict,
+  });
+}
+
+/** The newest commit a code-writing step made (Coder, Debugger, single agent), from the run's tasks. */
+function lastCodeCommit(view: RunView): string | undefined {
+  const tasks = 'tasks' in view ? view.tasks : [];
+  const writes = tasks
+    .flatMap((t) => t.history)
+    .filter((h) => ['coder', 'debugger', 'single-agent'].includes(h.agent) && h.commit)
+    .sort((a, b) => a.at.localeCompare(b.at));
+  return writes.at(-1)?.commit;
 }
 
 function describeModel(m: { provider: string; name: string }): string {
   return m.provider === 'scripted' ? 'scripted (test double)' : `${m.provider}/${m.name}`;
 }
 
-/** Cost, calls, fix rounds and test time, as the run itself reports them. */
+/** Cost, calls, tokens, model time, fix rounds, test time and verdicts, as the run itself reports them. */
 function runFigures(view: RunView) {
   const usage = 'usage' in view ? view.usage : undefined;
   const tasks = 'tasks' in view ? view.tasks : [];
   const tests = 'result' in view ? view.result?.test_summary : undefined;
+  const history = tasks.flatMap((t) => t.history).sort((a, b) => a.at.localeCompare(b.at));
+  const testRuns = history.filter((h) => h.agent === 'tester');
+  const architects = tasks.filter((t) => t.agent_role === 'architect');
   return {
     cost_usd: usage?.cost_usd ?? 0,
     model_calls: (usage?.calls ?? 0) + (usage?.cache_hits ?? 0),
     fix_iterations: tasks.reduce((s, t) => s + t.rounds, 0),
     sandbox_seconds: tests?.duration_s ?? 0,
+    model_seconds: round(usage?.model_seconds ?? 0, 2),
+    input_tokens: usage?.input_tokens ?? 0,
+    output_tokens: usage?.output_tokens ?? 0,
+    own_tests_passed: testRuns.at(-1)?.passed ?? null,
+    first_try_passed: testRuns[0]?.passed ?? null,
+    // Accepted first time: one Architect answer, and it was kept.
+    contract_first_try: architects.length
+      ? architects.every(
+          (t) => t.status === 'completed' && t.history.filter((h) => h.agent === 'architect').length === 1,
+        )
+      : null,
   };
 }
 
 function notStarted(why: string): EvalRun {
   return {
+    model_seconds: 0,
+    time_split: { model: 0, sandbox: 0, other: 0 },
+    input_tokens: 0,
+    output_tokens: 0,
+    own_tests_passed: null,
+    first_try_passed: null,
+    contract_first_try: null,
+    last_code_hidden: null,
     run_id: null,
     web_ui: null,
     status: 'not_started',
@@ -193,7 +396,7 @@ function notStarted(why: string): EvalRun {
   };
 }
 
-export function summarize(mode: RunMode, runs: (EvalRun | undefined)[]): EvalModeSummary {
+export function summarize(mode: EvalMode, runs: (EvalRun | undefined)[]): EvalModeSummary {
   const all = runs.filter((r): r is EvalRun => r !== undefined);
   const ran = all.filter((r) => r.run_id !== null);
   const mean = (f: (r: EvalRun) => number) =>
@@ -215,7 +418,21 @@ export function summarize(mode: RunMode, runs: (EvalRun | undefined)[]): EvalMod
       ran.reduce((s, r) => s + r.sandbox_seconds, 0),
       2,
     ),
+    pass_at_1_interval: wilson(passed, all.length),
+    mean_model_seconds: mean((r) => r.model_seconds),
+    mean_input_tokens: mean((r) => r.input_tokens),
+    mean_output_tokens: mean((r) => r.output_tokens),
   };
+}
+
+/** The 95% Wilson score interval of k successes in n. */
+function wilson(k: number, n: number): [number, number] {
+  if (n === 0) return [0, 0];
+  const z = 1.96;
+  const p = k / n;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return [round(Math.max(0, centre - half), 4), round(Math.min(1, centre + half), 4)];
 }
 
 /** Nearest-rank quantile of sorted values. */

@@ -19,6 +19,13 @@ export function markdownReport(r: EvalReport): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...modes.map((m) => modeRow(r.modes[m]!)),
     '',
+    ...(r.single_shot
+      ? [
+          `The model alone (one call with the single agent's prompt, no tests, no fix round): pass@1 ${pct(r.single_shot.pass_at_1)} (${r.single_shot.passed}/${r.single_shot.problems}), the floor both modes must beat.`,
+          '',
+        ]
+      : []),
+    ...(r.criteria ? criteriaTable(r) : []),
     `| problem | ${modes.map((m) => `${m} | ${m} s | ${m} run`).join(' | ')} |`,
     `| --- | ${modes.map(() => '--- | ---: | ---').join(' | ')} |`,
     ...r.problems.map(
@@ -36,6 +43,38 @@ export function markdownReport(r: EvalReport): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** The migration plan's success criteria beside their targets. */
+function criteriaTable(r: EvalReport): string[] {
+  const c = r.criteria!;
+  const rate = (x: number | null) => (x === null ? 'no data' : pct(x));
+  const ratio = (x: number | null) => (x === null ? 'no data' : `${x.toFixed(2)}x`);
+  const crew = r.modes.crew;
+  const single = r.modes['single-agent'];
+  const interval = (s: EvalModeSummary | undefined) =>
+    s?.pass_at_1_interval ? ` (95% ${pct(s.pass_at_1_interval[0])}-${pct(s.pass_at_1_interval[1])})` : '';
+  const verdict = (ok: boolean | null) => (ok === null ? '-' : ok ? 'met' : 'NOT met');
+  return [
+    '| criterion (migration plan) | target | measured | |',
+    '| --- | --- | --- | --- |',
+    `| Architect: valid contracts (accepted first time) | > 90% | ${rate(c.valid_contract_rate)} | ${verdict(c.valid_contract_rate === null ? null : c.valid_contract_rate > 0.9)} |`,
+    `| Coder: tests pass first try (before any Debugger round) | > 80% | ${rate(c.coder_first_try_pass_rate)} | ${verdict(c.coder_first_try_pass_rate === null ? null : c.coder_first_try_pass_rate > 0.8)} |`,
+    `| Tester: verdict agrees with the hidden check | > 95% | ${rate(c.tester_accuracy)} | ${verdict(c.tester_accuracy === null ? null : c.tester_accuracy > 0.95)} |`,
+    `| success rate, crew vs single agent | crew >= single | ${crew ? pct(crew.pass_at_1) : '-'}${interval(crew)} vs ${single ? pct(single.pass_at_1) : '-'}${interval(single)} | ${verdict(crew && single ? crew.pass_at_1 >= single.pass_at_1 : null)} |`,
+    `| time to completion, crew/single per problem | <= 1.5x | median ${ratio(c.time_ratio_median)}, p90 ${ratio(c.time_ratio_p90)} | ${verdict(c.time_ratio_median === null ? null : c.time_ratio_median <= 1.5)} |`,
+    `| cost per workflow (crew) | <= $1.00 | ${usd(c.cost_per_run_usd)}${c.cost_per_run_usd_on_gemini !== null ? ` (the same tokens on Gemini: ${usd(c.cost_per_run_usd_on_gemini)})` : ''} | ${verdict(c.cost_per_run_usd === null ? null : c.cost_per_run_usd <= 1)} |`,
+    '',
+    'Where the time goes (mean seconds per run: model, sandbox, the rest):',
+    '',
+    ...Object.keys(r.modes).map((m) => {
+      const runs = r.problems.map((p) => p.results[m]).filter((x) => x?.run_id);
+      const mean = (f: (x: NonNullable<(typeof runs)[number]>) => number) =>
+        runs.length ? (runs.reduce((s, x) => s + f(x!), 0) / runs.length).toFixed(1) : '-';
+      return `- ${m}: model ${mean((x) => x.time_split.model)} s, sandbox ${mean((x) => x.time_split.sandbox)} s, other ${mean((x) => x.time_split.other)} s`;
+    }),
+    '',
+  ];
 }
 
 function modeRow(s: EvalModeSummary): string {

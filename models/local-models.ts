@@ -48,7 +48,7 @@ export const LOCAL_MODELS: readonly LocalModel[] = [
 ];
 
 /** The local model when DEVCREW_MODEL is not set (chosen by measurement: README, "The local model"). */
-export const DEFAULT_LOCAL_MODEL = 'qwen2.5-coder-0.5b';
+export const DEFAULT_LOCAL_MODEL = 'qwen2.5-coder-1.5b';
 
 /** The llama.cpp server's package, pinned. */
 export const LLAMA_SERVER_PACKAGE = { name: 'xllamacpp', version: '2026.10.11549', license: 'MIT' } as const;

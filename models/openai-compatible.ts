@@ -1,5 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { z } from 'zod';
+import { parseFileBlocks, withFileBlocksFormat } from './file-blocks';
 import { checkAnswer, errorForStatus } from './json-answer';
 import { notServedError } from './not-served';
 import {
@@ -27,6 +28,8 @@ export interface OpenAiOptions {
   outputCaps?: Partial<Record<ModelRole, number>>;
   /** Stream answers (a local model): no HTTP timeout while a slow model writes, runaways cut early. */
   stream?: boolean;
+  /** Ask for files as plain file blocks, not JSON strings (a small local model: file-blocks.ts). */
+  plainFiles?: boolean;
 }
 
 /** Any server speaking OpenAI's chat completions, with a JSON-schema response format. */
@@ -178,6 +181,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
     repair?: string,
   ): Promise<Attempt<z.output<S>>> {
     const retried = (request.attempt ?? 1) > 1 || repair !== undefined;
+    const asFiles = request.files !== undefined && options.plainFiles === true;
     const body = {
       model: options.model,
       // Reasoning models (o-series, GPT-5 and later) refuse a temperature other than their default.
@@ -185,20 +189,24 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       ...(isReasoningModel(options.model) ? {} : { temperature: retried ? 0.4 : 0 }),
       ...(cap ? { max_tokens: cap } : {}),
       messages: [
-        { role: 'system' as const, content: request.system },
+        { role: 'system' as const, content: asFiles ? withFileBlocksFormat(request.system) : request.system },
         { role: 'user' as const, content: request.prompt },
         ...(repair ? [{ role: 'user' as const, content: repair }] : []),
       ],
-      response_format: {
-        type: 'json_schema' as const,
-        json_schema: {
-          name: `${request.role.replace(/[^A-Za-z0-9_]/g, '_')}_answer`,
-          schema: z.toJSONSchema(request.schema, {
-            target: 'draft-2020-12',
-            unrepresentable: 'any',
-          }) as Record<string, unknown>,
-        },
-      },
+      ...(asFiles
+        ? {}
+        : {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: {
+                name: `${request.role.replace(/[^A-Za-z0-9_]/g, '_')}_answer`,
+                schema: z.toJSONSchema(request.schema, {
+                  target: 'draft-2020-12',
+                  unrepresentable: 'any',
+                }) as Record<string, unknown>,
+              },
+            },
+          }),
     };
     let answered: Answered;
     try {
@@ -222,7 +230,8 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         `${where} refused the ${request.role} request: ${answered.refusal ?? 'content filter'}`,
       );
     }
-    const { usage, text } = answered;
+    const { usage } = answered;
+    let text = answered.text;
     const choice = { finish_reason: answered.finish };
     if (choice?.finish_reason === 'length') {
       return {
@@ -230,7 +239,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         usage,
         ranAway: true,
         problem: `${where}'s ${request.role} answer ran past its cap of ${cap ?? usage.output_tokens} tokens without ending${repeats(text) ? ', repeating itself' : ''}`,
-        repair: `Your previous answer was cut off after ${usage.output_tokens} tokens${repeats(text) ? ' because it kept repeating itself' : ''}. Answer again with the same JSON shape, much shorter: short code, no repetition, no commentary.`,
+        repair: `Your previous answer was cut off after ${usage.output_tokens} tokens${repeats(text) ? ' because it kept repeating itself' : ''}. Answer again ${asFiles ? 'with the same files' : 'with the same JSON shape'}, much shorter: short code, no repetition, no commentary.`,
       };
     }
     if (!text) {
@@ -239,8 +248,24 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         usage,
         ranAway: false,
         problem: `${where} sent no content`,
-        repair: 'Answer with the JSON object asked for.',
+        repair: asFiles
+          ? 'Answer with the files, each as FILE: <path> and a fenced block.'
+          : 'Answer with the JSON object asked for.',
       };
+    }
+    if (asFiles) {
+      const files = parseFileBlocks(text);
+      if (files.length === 0) {
+        return {
+          ok: false,
+          usage,
+          ranAway: false,
+          problem: `${where}'s ${request.role} answer has no file (no "FILE: <path>" line followed by a fenced block); first 200 characters: ${JSON.stringify(text.slice(0, 200))}`,
+          repair:
+            'Your previous answer had no file in the asked form. Give every file as a line FILE: <path> followed by the whole file in a ```python fenced block.',
+        };
+      }
+      text = JSON.stringify(request.files!.toValue(files));
     }
     try {
       return { ok: true, answer: checkAnswer(where, text, request.schema, usage) };
@@ -251,7 +276,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         usage,
         ranAway: false,
         problem: err.message,
-        repair: `Your previous answer could not be used: ${err.message.slice(0, 600)}\nAnswer again with one JSON object of the asked shape.`,
+        repair: `Your previous answer could not be used: ${err.message.slice(0, 600)}\n${asFiles ? 'Answer again with the files, each as FILE: <path> and a fenced block.' : 'Answer again with one JSON object of the asked shape.'}`,
       };
     }
   }

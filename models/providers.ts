@@ -71,6 +71,7 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
           retryWindowSeconds: common.retryWindowSeconds,
           outputCaps: LOCAL_OUTPUT_CAPS,
           stream: true,
+          plainFiles: true,
         }),
         description: `local ${name}${settings.DEVCREW_MODEL ? '' : " (devcrew's default)"} ${own ? `served by devcrew's llama.cpp server at ${baseUrl}` : `at ${baseUrl}`}`,
       };

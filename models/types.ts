@@ -18,6 +18,12 @@ export interface JsonRequest<S extends z.ZodType> {
   signal?: AbortSignal;
   /** The step's attempt (Temporal's): a retried call is asked differently, not the same way again. */
   attempt?: number;
+  /**
+   * Set when the answer is files (Coder, Debugger, single agent): a client that does better with plain
+   * text (a small local model) asks for file blocks and builds the value with `toValue`; the schema
+   * still checks it. Other clients ignore it.
+   */
+  files?: { toValue(files: { path: string; content: string }[]): unknown };
 }
 
 /**

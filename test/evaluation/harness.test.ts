@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RunEvent, RunView, StartRunRequest } from '../../contracts';
+import { EvalRun, type RunEvent, type RunView, type StartRunRequest } from '../../contracts';
 import { evaluate, summarize, type EvalDeps } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import type { HumanEvalProblem } from '../../models/humaneval';
@@ -121,19 +121,21 @@ test('--budget caps the whole evaluation: no run starts once the runs so far cos
 });
 
 test('the median and p90 are nearest-rank over the runs that ran', () => {
-  const rows = [5, 1, 3, 2, 4].map((seconds, i) => ({
-    run_id: `r${i}`,
-    web_ui: null,
-    status: 'completed',
-    hidden: 'passed' as const,
-    passed: true,
-    detail: '',
-    seconds,
-    cost_usd: 0,
-    model_calls: 1,
-    fix_iterations: 0,
-    sandbox_seconds: 1,
-  }));
+  const rows = [5, 1, 3, 2, 4].map((seconds, i) =>
+    EvalRun.parse({
+      run_id: `r${i}`,
+      web_ui: null,
+      status: 'completed',
+      hidden: 'passed' as const,
+      passed: true,
+      detail: '',
+      seconds,
+      cost_usd: 0,
+      model_calls: 1,
+      fix_iterations: 0,
+      sandbox_seconds: 1,
+    }),
+  );
   const s = summarize('crew', rows);
   assert.deepEqual([s.median_seconds, s.p90_seconds, s.pass_at_1], [3, 5, 1]);
   assert.deepEqual([summarize('crew', []).median_seconds, summarize('crew', []).pass_at_1], [null, 0]);

@@ -39,10 +39,10 @@ const ask = (setup: ReturnType<typeof modelFromEnv>, prompt = 'Plan SMA') =>
 
 test('with no provider and no key, the local model runs and says why; the scripted double only when asked for', () => {
   const setup = modelFromEnv(stateDir, {});
-  assert.deepEqual(setup.model.info, { provider: 'local', name: 'qwen2.5-coder-0.5b' });
+  assert.deepEqual(setup.model.info, { provider: 'local', name: 'qwen2.5-coder-1.5b' });
   assert.match(
     setup.description,
-    /^local qwen2\.5-coder-0\.5b \(devcrew's default\) served by devcrew's llama\.cpp server at http:\/\/127\.0\.0\.1:8033\/v1: the default: no DEVCREW_MODEL_PROVIDER and no API key set$/,
+    /^local qwen2\.5-coder-1\.5b \(devcrew's default\) served by devcrew's llama\.cpp server at http:\/\/127\.0\.0\.1:8033\/v1: the default: no DEVCREW_MODEL_PROVIDER and no API key set$/,
   );
   const other = modelFromEnv(stateDir, {
     DEVCREW_MODEL_BASE_URL: 'http://127.0.0.1:11434/v1',

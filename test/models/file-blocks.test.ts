@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { CodeArtifacts } from '../../contracts';
+import { parseFileBlocks, withFileBlocksFormat } from '../../models/file-blocks';
+import { openAiCompatibleClient } from '../../models/openai-compatible';
+import { ModelError } from '../../models/types';
+import { FakeOpenAi } from '../fakes/fake-openai';
+
+const ANSWER = [
+  'Here are the files.',
+  'FILE: codes/roman.py',
+  '```python',
+  'def to_int(s: str) -> int:',
+  '    """Roman numeral to integer."""',
+  '    return len(s)',
+  '```',
+  '',
+  '**roman_test.py**',
+  '```python',
+  'from codes.roman import to_int',
+  '',
+  '',
+  'def test_one() -> None:',
+  '    assert to_int("I") == 1',
+  '```',
+].join('\n');
+
+test('file blocks: paths, whole multi-line contents, bare names placed under codes/ and tests/', () => {
+  assert.deepEqual(parseFileBlocks(ANSWER), [
+    {
+      path: 'codes/roman.py',
+      content: 'def to_int(s: str) -> int:\n    """Roman numeral to integer."""\n    return len(s)\n',
+    },
+    {
+      path: 'tests/roman_test.py',
+      content: 'from codes.roman import to_int\n\n\ndef test_one() -> None:\n    assert to_int("I") == 1\n',
+    },
+  ]);
+  assert.deepEqual(parseFileBlocks('no files here, just words'), []);
+  const system = withFileBlocksFormat('Write code.\nAnswer with the CodeArtifacts JSON only.');
+  assert.ok(!system.includes('JSON only'), 'the JSON line is replaced');
+  assert.match(system, /FILE: <path>/);
+});
+
+let fake: FakeOpenAi;
+before(async () => (fake = await new FakeOpenAi({ served: ['qwen'] }).start()));
+after(() => fake?.stop());
+
+const files = {
+  toValue: (fs: { path: string; content: string }[]) => ({
+    task_id: 't1',
+    files: fs.filter((f) => !f.path.startsWith('tests/')),
+    tests: fs.filter((f) => f.path.startsWith('tests/')),
+    notes: '',
+  }),
+};
+
+test('a local model is asked for file blocks, without a JSON response format, and its files are checked by the schema', async () => {
+  const client = openAiCompatibleClient({
+    provider: 'local',
+    apiKey: 'none',
+    model: 'qwen',
+    baseUrl: fake.url,
+    plainFiles: true,
+  });
+  fake.reply({ kind: 'text', text: ANSWER });
+  const answer = await client.generateJson({
+    role: 'coder',
+    system: 's',
+    prompt: 'p',
+    schema: CodeArtifacts,
+    files,
+  });
+  assert.deepEqual(
+    [...answer.value.files, ...answer.value.tests].map((f) => f.path),
+    ['codes/roman.py', 'tests/roman_test.py'],
+  );
+  const sent = fake.requests.at(-1)!.body;
+  assert.equal(sent.response_format, undefined);
+  assert.match((sent.messages as { content: string }[])[0]!.content, /FILE: <path>/);
+
+  // Tests only, no code: refused by the schema after one repair request that says so.
+  const testsOnly = ANSWER.slice(ANSWER.indexOf('**roman_test.py**'));
+  fake.reply({ kind: 'text', text: testsOnly });
+  fake.reply({ kind: 'text', text: testsOnly });
+  const err = await client
+    .generateJson({ role: 'coder', system: 's', prompt: 'p', schema: CodeArtifacts, files })
+    .then(() => assert.fail('expected INVALID_AGENT_OUTPUT'))
+    .catch((e: unknown) => e as ModelError);
+  assert.equal(err.code, 'INVALID_AGENT_OUTPUT');
+  assert.match(err.message, /at least one file/);
+  assert.match(err.message, /after one repair request/);
+
+  // A JSON provider is still asked for JSON.
+  const hosted = openAiCompatibleClient({ apiKey: 'k', model: 'qwen', baseUrl: fake.url });
+  fake.reply({ kind: 'json', value: { task_id: 't1', files: [{ path: 'codes/a.py', content: 'x = 1\n' }] } });
+  await hosted.generateJson({ role: 'coder', system: 's', prompt: 'p', schema: CodeArtifacts, files });
+  assert.equal((fake.requests.at(-1)!.body.response_format as { type: string }).type, 'json_schema');
+});
