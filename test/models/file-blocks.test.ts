@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { CodeArtifacts } from '../../contracts';
 import { parseFileBlocks, withFileBlocksFormat } from '../../models/file-blocks';
 import { openAiCompatibleClient } from '../../models/openai-compatible';
-import { ModelError } from '../../models/types';
+import { type ModelError } from '../../models/types';
 import { FakeOpenAi } from '../fakes/fake-openai';
 
 const ANSWER = [
