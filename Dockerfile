@@ -3,9 +3,10 @@
 # Configuration comes from the environment only (README, "Configuration").
 FROM node:20-bookworm-slim
 
-# git for the artifact store; the Docker CLI is not needed (workers talk to the engine's API directly).
+# git for the artifact store; Python with venv for the local model's server (devcrew model-server); the
+# Docker CLI is not needed (workers talk to the engine's API directly).
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates \
+  && apt-get install -y --no-install-recommends git ca-certificates python3 python3-venv python3-pip \
   && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/devcrew

@@ -126,6 +126,8 @@ const ModelEnv = z.object({
    * unset, devcrew runs its own llama.cpp server on DEVCREW_MODEL_SERVER_PORT. */
   DEVCREW_MODEL_BASE_URL: Url.optional(),
   DEVCREW_MODEL_SERVER_PORT: Port.default(8033),
+  /** Where devcrew's model server listens: 0.0.0.0 serves agent workers on other hosts (compose). */
+  DEVCREW_MODEL_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
   /** Requests the local server answers at once (llama.cpp slots, continuously batched). */
   DEVCREW_MODEL_SERVER_SLOTS: z.coerce.number().int().min(1).max(16).default(2),
   /** Context per slot, in tokens. */

@@ -19,6 +19,8 @@ export interface ModelServerOptions {
   /** Context per slot, in tokens. */
   context: number;
   threads?: number;
+  /** The address it listens on: 127.0.0.1 (default), or 0.0.0.0 for agent workers on other hosts. */
+  listen?: string;
   logDir: string;
   report: Report;
 }
@@ -86,7 +88,7 @@ export async function startModelServer(o: ModelServerOptions): Promise<ModelServ
   const config = JSON.stringify({
     model: o.files.weights,
     alias,
-    host,
+    host: o.listen ?? host,
     port: o.port,
     slots: o.slots,
     context: o.context,
@@ -204,6 +206,7 @@ export async function ownModelServer(report: Report): Promise<ModelServer | unde
     slots: settings.DEVCREW_MODEL_SERVER_SLOTS,
     context: settings.DEVCREW_MODEL_CONTEXT,
     ...(settings.DEVCREW_MODEL_THREADS ? { threads: settings.DEVCREW_MODEL_THREADS } : {}),
+    listen: settings.DEVCREW_MODEL_SERVER_HOST,
     logDir: path.join(paths.stateDir, 'logs'),
     report,
   });

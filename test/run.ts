@@ -15,6 +15,8 @@ import { freePort } from './support/ports';
 
 /** Tests that disturb everything else on the machine (they restart the Docker engine): run alone, last. */
 const DISRUPTIVE = `test${path.sep}disruptive${path.sep}`;
+/** The real local model's end-to-end tests: alone, after the main phase, so the model has both cores. */
+const REAL_MODEL = `test${path.sep}local-model${path.sep}`;
 
 async function testFiles(patterns: string[]): Promise<string[]> {
   if (patterns.length > 0) return patterns;
@@ -53,9 +55,14 @@ async function main(): Promise<number> {
   );
   const phases = [
     {
-      files: files.filter((f) => !f.startsWith(DISRUPTIVE)),
+      files: files.filter((f) => !f.startsWith(DISRUPTIVE) && !f.startsWith(REAL_MODEL)),
       concurrency: 2,
       tap: path.join(dir, 'main.tap'),
+    },
+    {
+      files: files.filter((f) => f.startsWith(REAL_MODEL)),
+      concurrency: 1,
+      tap: path.join(dir, 'real-model.tap'),
     },
     {
       files: files.filter((f) => f.startsWith(DISRUPTIVE)),

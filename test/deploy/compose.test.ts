@@ -46,6 +46,7 @@ function readmeTable(): { service: string; image: string; ports: string; volume:
 test('the compose file parses and runs Temporal on PostgreSQL with the Web UI and admin tools', () => {
   assert.deepEqual(Object.keys(compose.services).sort(), [
     'devcrew-api',
+    'devcrew-model',
     'devcrew-worker',
     'postgresql',
     'temporal',
@@ -111,7 +112,7 @@ test("devcrew's services run commands the CLI has, with variables devcrew reads,
   assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/devcrew\.js"\]/);
   assert.match(dockerfile, /npm ci --omit=dev/);
   const known = new Set([...ENV_VARIABLES, 'DOCKER_HOST', 'DEVCREW_API_TOKEN']);
-  for (const name of ['devcrew-api', 'devcrew-worker']) {
+  for (const name of ['devcrew-api', 'devcrew-model', 'devcrew-worker']) {
     const service = compose.services[name]!;
     assert.equal(service.image, 'devcrew:local');
     const help = await run(process.execPath, [
