@@ -27,6 +27,7 @@ interface EvalCliOptions {
   suite: string;
   limit?: string;
   problems?: string;
+  every?: string;
   mode: string;
   concurrency: string;
   budget?: string;
@@ -88,8 +89,15 @@ function singleShotWith(setup: ModelSetup) {
 /** Which problems: `--problems 0,7,HumanEval/12`, else the first `--limit`. */
 export function pickProblems(
   all: HumanEvalProblem[],
-  o: { limit?: string; problems?: string },
+  o: { limit?: string; problems?: string; every?: string },
 ): HumanEvalProblem[] {
+  if (o.every !== undefined) {
+    const n = Number(o.every);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`--every ${o.every}: expected a whole number >= 1`);
+    if (o.problems) throw new CliError('--every and --problems choose problems two ways: give one');
+    const picked = all.filter((_, i) => i % n === 0);
+    return o.limit === undefined ? picked : picked.slice(0, Math.max(1, Number(o.limit) || 1));
+  }
   if (o.problems) {
     return o.problems.split(',').map((raw) => {
       const id = /^\d+$/.test(raw.trim()) ? `HumanEval/${raw.trim()}` : raw.trim();
@@ -126,6 +134,7 @@ export function registerEval(program: Command): void {
     .option('--suite <name>', 'the problem set (humaneval)', 'humaneval')
     .option('--limit <n>', 'the first N problems (default all 164)')
     .option('--problems <ids>', 'these problems only, e.g. 0,7,HumanEval/12')
+    .option('--every <n>', 'every n-th problem: HumanEval/0, /n, /2n, ... (--every 4: the 41-problem subset)')
     .option('--mode <modes>', 'comma-separated: crew, single-agent', 'crew,single-agent')
     .option('--concurrency <k>', 'runs at once', '2')
     .option('--budget <usd>', "the whole evaluation's spending cap; no run starts past it")
