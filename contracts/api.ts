@@ -62,7 +62,7 @@ export const RunOptions = z.strictObject({
     .min(0)
     .max(5)
     .optional()
-    .describe("Coder rounds given the build checks' exact findings (default 2)."),
+    .describe("Coder rounds given the build checks' exact findings (default 2 under strict, 0 under warn)."),
   history_event_limit: z
     .number()
     .int()

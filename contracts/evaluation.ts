@@ -109,6 +109,8 @@ export const EvalReport = z.strictObject({
     .optional(),
   /** The model alone on the same problems: the floor both modes must beat. */
   single_shot: z.strictObject({ pass_at_1: z.number(), passed: z.number(), problems: z.number() }).optional(),
+  /** Runs scored so far of those planned: a report written while the evaluation runs is partial. */
+  progress: z.strictObject({ done: z.number().int(), planned: z.number().int() }).optional(),
   problems: z.array(
     z.strictObject({
       task_id: z.string(),

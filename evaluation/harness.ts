@@ -27,6 +27,8 @@ export interface EvalDeps {
   singleShot?(p: HumanEvalProblem): Promise<SingleShot>;
   /** Called with each run as soon as it is scored (the CLI appends it to runs.jsonl, to resume from). */
   record?(taskId: string, mode: EvalMode, run: EvalRun): Promise<void>;
+  /** The report so far, after each new run (the CLI writes it to report.json and report.md). */
+  snapshot?(report: EvalReport): Promise<void>;
   /** What the same tokens would cost on the catalog's default Gemini model. */
   geminiCost?(usage: TokenUsage): number;
 }
@@ -109,6 +111,51 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
         ` | passing so far ${modes.map((m) => `${m} ${passing[m]!.passed}/${passing[m]!.done}`).join(', ')}` +
         ` | elapsed ${clock(elapsed)}, ETA ${clock(eta)}`,
     );
+    // The report so far, on disk after every run: an evaluation cut off still leaves its figures.
+    if (!earlier) await deps.snapshot?.(report());
+  };
+  const report = (): EvalReport => {
+    const problems = o.problems.map((p) => ({
+      task_id: p.task_id,
+      entry_point: p.entry_point,
+      results: results.get(p.task_id) ?? {},
+    }));
+    const named = model || ([...(o.earlier?.values() ?? [])].length ? 'as recorded in the earlier runs' : '');
+    const double = named.startsWith('scripted');
+    const summaries = Object.fromEntries(
+      modes.map((m) => [
+        m,
+        summarize(
+          m,
+          problems.map((p) => p.results[m]),
+        ),
+      ]),
+    );
+    return {
+      suite: o.suite,
+      model: named || 'unknown (no run started)',
+      double,
+      note: double
+        ? "Scripted evaluation double (a test double answering from the benchmark's own solutions): these figures test the harness, they are not a score."
+        : `Answers by ${named}; pass@1 from the benchmark's hidden tests run in the sandbox.`,
+      started_at: new Date(started).toISOString(),
+      wall_seconds: round((Date.now() - started) / 1000, 1),
+      build_policy: o.buildPolicy,
+      stopped,
+      modes: Object.fromEntries(Object.entries(summaries).filter(([m]) => m !== 'single-shot')),
+      criteria: criteria(problems, deps.geminiCost),
+      ...(summaries['single-shot']
+        ? {
+            single_shot: {
+              pass_at_1: summaries['single-shot'].pass_at_1,
+              passed: summaries['single-shot'].passed,
+              problems: summaries['single-shot'].problems,
+            },
+          }
+        : {}),
+      progress: { done, planned: jobs.length },
+      problems,
+    };
   };
   const queue = [...jobs];
   await Promise.all(
@@ -117,46 +164,7 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
     }),
   );
 
-  const problems = o.problems.map((p) => ({
-    task_id: p.task_id,
-    entry_point: p.entry_point,
-    results: results.get(p.task_id) ?? {},
-  }));
-  model ||= [...(o.earlier?.values() ?? [])].length ? 'as recorded in the earlier runs' : '';
-  const double = model.startsWith('scripted');
-  const summaries = Object.fromEntries(
-    modes.map((m) => [
-      m,
-      summarize(
-        m,
-        problems.map((p) => p.results[m]),
-      ),
-    ]),
-  );
-  return {
-    suite: o.suite,
-    model: model || 'unknown (no run started)',
-    double,
-    note: double
-      ? "Scripted evaluation double (a test double answering from the benchmark's own solutions): these figures test the harness, they are not a score."
-      : `Answers by ${model}; pass@1 from the benchmark's hidden tests run in the sandbox.`,
-    started_at: new Date(started).toISOString(),
-    wall_seconds: round((Date.now() - started) / 1000, 1),
-    build_policy: o.buildPolicy,
-    stopped,
-    modes: Object.fromEntries(Object.entries(summaries).filter(([m]) => m !== 'single-shot')),
-    criteria: criteria(problems, deps.geminiCost),
-    ...(summaries['single-shot']
-      ? {
-          single_shot: {
-            pass_at_1: summaries['single-shot'].pass_at_1,
-            passed: summaries['single-shot'].passed,
-            problems: summaries['single-shot'].problems,
-          },
-        }
-      : {}),
-    problems,
-  };
+  return report();
 }
 
 /** The migration plan's criteria from the runs' own records. */

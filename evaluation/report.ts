@@ -13,7 +13,10 @@ export function markdownReport(r: EvalReport): string {
     `# devcrew evaluation: ${r.suite}, ${r.problems.length} problem(s)`,
     '',
     `Model: ${r.model}. Started ${r.started_at}, ${r.wall_seconds} s wall time. Build policy: ${r.build_policy}.` +
-      (r.stopped ? ` Stopped early: ${r.stopped}.` : ''),
+      (r.stopped ? ` Stopped early: ${r.stopped}.` : '') +
+      (r.progress && r.progress.done < r.progress.planned
+        ? ` **Partial: ${r.progress.done} of ${r.progress.planned} runs scored so far** (the same command with the same -o folder goes on from here).`
+        : ''),
     '',
     '| mode | pass@1 | passed | completed | median s | p90 s | mean cost | mean model calls | mean fix iterations | sandbox s |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -18,6 +18,8 @@ export interface ScrapeTargets {
   api: string;
   /** The Temporal server's own metrics (host:port). */
   temporal?: string;
+  /** devcrew's local model server (llama.cpp's /metrics), host:port. */
+  model?: string;
 }
 
 export interface MonitoringConfig {
@@ -51,6 +53,8 @@ export function prometheusConfig(c: MonitoringConfig): string {
       job('devcrew-workers', c.targets.workers),
       job('devcrew-api', [c.targets.api]),
       ...(c.targets.temporal ? [job('temporal', [c.targets.temporal])] : []),
+      // llama.cpp's own metrics: tokens per second, requests processing and deferred (the queue).
+      ...(c.targets.model ? [job('devcrew-model', [c.targets.model])] : []),
     ],
   });
 }

@@ -242,6 +242,7 @@ export async function startStack(options: {
           api: apiUrl.replace(/^http:\/\//, ''),
           ...(embedded ? { temporal: embedded.metricsAddress } : {}),
           ...(production ? { temporal: production.metricsAddress } : {}),
+          ...(modelServer ? { model: modelServer.metricsAddress } : {}),
         },
         apiUrl,
         apiToken: process.env.DEVCREW_API_TOKEN,

@@ -36,6 +36,13 @@ export interface PrometheusFigures {
   security_findings: Record<string, number>;
   build_findings: Record<string, number>;
   sandbox_jobs: Record<string, number>;
+  /** The local model server (llama.cpp's own metrics), when Prometheus scrapes one; null otherwise. */
+  model_server: {
+    generation_tps: number;
+    prompt_tps: number;
+    requests_processing: number;
+    requests_deferred: number;
+  } | null;
 }
 
 export interface DashboardAlert {
@@ -126,6 +133,10 @@ export const DASHBOARD_QUERIES = {
   security_findings: 'sum by (severity) (devcrew_security_findings_total)',
   build_findings: 'sum by (tool) (devcrew_build_findings_total)',
   sandbox_jobs: 'sum by (status) (devcrew_sandbox_jobs_total)',
+  model_generation_tps: 'sum(llamacpp:predicted_tokens_seconds)',
+  model_prompt_tps: 'sum(llamacpp:prompt_tokens_seconds)',
+  model_requests_processing: 'sum(llamacpp:requests_processing)',
+  model_requests_deferred: 'sum(llamacpp:requests_deferred)',
 } as const;
 
 type Vector = { metric: Record<string, string>; value: [number, string] }[];
@@ -147,15 +158,20 @@ const scalar = (v: Vector) => (v[0] ? Number(v[0].value[1]) : 0);
 async function prometheusFigures(url: string): Promise<PrometheusFigures> {
   const q = DASHBOARD_QUERIES;
   try {
-    const [cost, calls, covSum, covCount, security, build, jobs] = await Promise.all([
-      instant(url, q.cost_by_role),
-      instant(url, q.model_calls_by_role),
-      instant(url, q.coverage_sum),
-      instant(url, q.coverage_count),
-      instant(url, q.security_findings),
-      instant(url, q.build_findings),
-      instant(url, q.sandbox_jobs),
-    ]);
+    const [cost, calls, covSum, covCount, security, build, jobs, gen, prompt, busy, deferred] =
+      await Promise.all([
+        instant(url, q.cost_by_role),
+        instant(url, q.model_calls_by_role),
+        instant(url, q.coverage_sum),
+        instant(url, q.coverage_count),
+        instant(url, q.security_findings),
+        instant(url, q.build_findings),
+        instant(url, q.sandbox_jobs),
+        instant(url, q.model_generation_tps),
+        instant(url, q.model_prompt_tps),
+        instant(url, q.model_requests_processing),
+        instant(url, q.model_requests_deferred),
+      ]);
     const samples = scalar(covCount);
     return {
       url,
@@ -166,6 +182,15 @@ async function prometheusFigures(url: string): Promise<PrometheusFigures> {
       security_findings: byLabel(security, 'severity'),
       build_findings: byLabel(build, 'tool'),
       sandbox_jobs: byLabel(jobs, 'status'),
+      model_server:
+        gen.length > 0
+          ? {
+              generation_tps: scalar(gen),
+              prompt_tps: scalar(prompt),
+              requests_processing: scalar(busy),
+              requests_deferred: scalar(deferred),
+            }
+          : null,
     };
   } catch (err) {
     return {
@@ -178,6 +203,7 @@ async function prometheusFigures(url: string): Promise<PrometheusFigures> {
       security_findings: {},
       build_findings: {},
       sandbox_jobs: {},
+      model_server: null,
     };
   }
 }

@@ -146,14 +146,18 @@ export async function runTask(
       await model(agents.code, 'coder');
       let build = await buildCheck();
       record('build-checker', build);
-      const fixRounds = options.build_fix_rounds ?? 2;
+      // Under warn, findings fail nothing: unless asked for, no model time goes to fixing them (the
+      // checks still run and report).
+      const policy = options.build_policy ?? 'strict';
+      const fixRounds =
+        options.build_fix_rounds ?? (policy === 'warn' && patched(WARN_WITHOUT_BUILD_FIXES) ? 0 : 2);
       let fixes = 0;
       for (; !build.passed && fixes < fixRounds; fixes++) {
         await model(agents.code, 'coder', undefined, build.report_path, `, build fix ${fixes + 1}`);
         build = await buildCheck();
         record('build-checker', build);
       }
-      if (!build.passed && (options.build_policy ?? 'strict') === 'strict') {
+      if (!build.passed && policy === 'strict') {
         const listed = (build.findings ?? [])
           .map(
             (f) => `  ${f.tool} ${f.code} ${f.path}${f.line ? `:${f.line}` : ''}: ${f.message.slice(0, 300)}`,
@@ -190,3 +194,6 @@ export async function runTask(
  * "Changing a workflow safely".
  */
 export const ONE_STEP_TASKS = 'one-step-tasks';
+
+/** The patch after which a coder task under build_policy warn has no build fix rounds. */
+export const WARN_WITHOUT_BUILD_FIXES = 'warn-without-build-fixes';

@@ -63,6 +63,19 @@ export async function earlierRuns(file: string): Promise<Map<string, EvalRun>> {
   return out;
 }
 
+/** report.json and report.md, each replaced whole (written aside, then renamed). */
+async function writeReport(out: string, report: EvalReport): Promise<string> {
+  const markdown = markdownReport(report);
+  for (const [name, text] of [
+    ['report.json', `${JSON.stringify(report, null, 2)}\n`],
+    ['report.md', markdown],
+  ] as const) {
+    await fs.writeFile(path.join(out, `${name}.tmp`), text);
+    await fs.rename(path.join(out, `${name}.tmp`), path.join(out, name));
+  }
+  return markdown;
+}
+
 /** The model alone on one problem: one call with the single agent's prompt, no tests run, no fix round. */
 function singleShotWith(setup: ModelSetup) {
   const system = promptFor('single-agent');
@@ -203,6 +216,7 @@ export function registerEval(program: Command): void {
                   ? `${webUi}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(id)}`
                   : null,
               progress: (line) => process.stderr.write(`${line}\n`),
+              snapshot: async (partial) => void (await writeReport(out, partial)),
               record: (taskId: string, mode: EvalMode, run: EvalRun) =>
                 fs.appendFile(journal, `${JSON.stringify({ task_id: taskId, mode, run })}\n`),
               geminiCost: (usage) =>
@@ -221,9 +235,7 @@ export function registerEval(program: Command): void {
             },
           ),
         );
-        const markdown = markdownReport(report);
-        await fs.writeFile(path.join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-        await fs.writeFile(path.join(out, 'report.md'), markdown);
+        const markdown = await writeReport(out, report);
         process.stdout.write(
           o.json ? `${JSON.stringify(report, null, 2)}\n` : `${markdown}\nwritten to ${out}\n`,
         );

@@ -4,6 +4,7 @@ Reads one JSON argument with the model file, alias, host, port, context, slots a
 /v1/chat/completions, /v1/models, /health and /metrics until it is sent SIGTERM or SIGINT.
 """
 import json
+import os
 import signal
 import sys
 import threading
@@ -30,10 +31,13 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server = xllamacpp.Server(params)
+    server = xllamacpp.Server(params)  # noqa: F841 (serves while it lives)
     print(f"devcrew model server: {cfg['alias']} on http://{cfg['host']}:{cfg['port']}", flush=True)
     stop.wait()
-    del server
+    # At once, even mid-answer: the server holds nothing worth saving, and a request in flight is
+    # retried by its step (llama.cpp's own shutdown would wait for the answer to finish).
+    print("devcrew model server: stopping", flush=True)
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -246,6 +246,22 @@
         'sandbox errors',
         String(Math.round(p.sandbox_jobs.sandbox_error || 0)),
       );
+      if (p.model_server) {
+        var m = p.model_server;
+        definition(
+          quality,
+          'model_generation',
+          'local model, generation',
+          num(m.generation_tps, 1) + ' tokens/s',
+        );
+        definition(quality, 'model_prompt', 'local model, prompt', num(m.prompt_tps, 0) + ' tokens/s');
+        definition(
+          quality,
+          'model_requests',
+          'local model, requests',
+          m.requests_processing + ' answering, ' + m.requests_deferred + ' waiting',
+        );
+      }
     }
 
     var tbody = el('runs').querySelector('tbody');

@@ -59,7 +59,11 @@ async function lastEvent(id: string): Promise<Json> {
   return events.at(-1)!;
 }
 
-const cliEnv = () => ({ TEMPORAL_ADDRESS: t.address, DEVCREW_STATE_DIR: t.stateDir });
+const cliEnv = () => ({
+  TEMPORAL_ADDRESS: t.address,
+  DEVCREW_STATE_DIR: t.stateDir,
+  DEVCREW_TASK_QUEUE_PREFIX: 'ends-',
+});
 
 /** What every view says about one ended run; `counted`: whether the workflow's own code recorded the end. */
 async function assertEverywhere(

@@ -32,7 +32,20 @@ function fakeRuns(outcome: (request: string) => { status: 'completed' | 'failed'
         mode: body.options!.mode as 'crew',
         status: o.status,
         usage: { calls: 3, cache_hits: 1, cost_usd: o.cost },
-        tasks: [{ rounds: 1 }],
+        // The Coder's tests failed once, the Debugger fixed (or not), the tests ran again.
+        tasks: [
+          {
+            rounds: 1,
+            agent_role: 'coder',
+            status: o.status,
+            history: [
+              { agent: 'coder', passed: true, commit: `w1-${run_id}`, at: '1' },
+              { agent: 'tester', passed: false, at: '2' },
+              { agent: 'debugger', passed: true, commit: `w2-${run_id}`, at: '3' },
+              { agent: 'tester', passed: o.status === 'completed', at: '4' },
+            ],
+          },
+        ],
         model: { provider: 'gemini', name: 'gemini-3.8-flash' },
         result: {
           artifacts: o.status === 'completed' ? { commit: `c-${run_id}`, branch: 'b' } : null,
@@ -88,6 +101,13 @@ test('pass@1 counts only hidden passes; failed runs and wrong code are fails; fi
   assert.match(row('HumanEval/2').detail, /TESTS_FAILED/);
   assert.equal(report.double, false);
   assert.equal(report.model, 'gemini/gemini-3.8-flash');
+  // The plan's criteria from the runs' records: no first-try pass; the Tester agreed with the hidden
+  // check on HumanEval/0 only (it passed code the check fails on /1, and failed code the check passes on /2).
+  assert.equal(report.criteria!.coder_first_try_pass_rate, 0);
+  assert.equal(report.criteria!.tester_accuracy, 0.3333);
+  assert.equal(report.criteria!.valid_contract_rate, null, 'no Architect task, no figure');
+  assert.equal(row('HumanEval/2').last_code_hidden, 'passed', "the failed run's last code was checked");
+  assert.equal(row('HumanEval/2').passed, false, 'and still counts as a fail');
   assert.match(markdownReport(report).split('\n')[0]!, /^> Answers by gemini\/gemini-3\.8-flash/);
 });
 
