@@ -1,4 +1,4 @@
-import { CodeArtifacts, type AgentStepResult } from '../contracts';
+import { CodeArtifacts, codeArtifactsOf, type AgentStepResult } from '../contracts';
 import type { ActivityDeps } from './deps';
 import type { StepInput } from './types';
 import { convertingTask } from './failures';
@@ -50,12 +50,7 @@ export async function writeCode(
       schema: CodeArtifacts,
       scriptKey: input.request,
       files: {
-        toValue: (answered) => ({
-          task_id: input.task.id,
-          files: answered.filter((f) => !f.path.startsWith('tests/')),
-          tests: answered.filter((f) => f.path.startsWith('tests/')),
-          notes: '',
-        }),
+        toValue: (answered: { path: string; content: string }[]) => codeArtifactsOf(input.task.id, answered),
       },
     });
     const files = withoutDuplicates([...step.value.files, ...step.value.tests]);

@@ -13,7 +13,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CodeArtifacts } from '../contracts';
+import { CodeArtifacts, codeArtifactsOf } from '../contracts';
 import { readModelSettings } from '../core/config';
 import { DEFAULT_LOCAL_MODEL } from '../models/local-models';
 import { openAiCompatibleClient } from '../models/openai-compatible';
@@ -97,12 +97,7 @@ async function main(): Promise<void> {
     const viaDirect: number[] = [];
     const tokens = { devcrew: 0, direct: 0 };
     const files = {
-      toValue: (fs: { path: string; content: string }[]) => ({
-        task_id: 'task_coder_001',
-        files: fs.filter((f) => !f.path.startsWith('tests/')),
-        tests: fs.filter((f) => f.path.startsWith('tests/')),
-        notes: '',
-      }),
+      toValue: (fs: { path: string; content: string }[]) => codeArtifactsOf('task_coder_001', fs),
     };
     for (let i = 0; i < 3; i++) {
       const d = await direct({ messages, max_tokens: maxTokens });

@@ -17,3 +17,16 @@ export const CodeArtifacts = z.strictObject({
   notes: z.string().default('').describe('Decisions and limits a reviewer should know.'),
 });
 export type CodeArtifacts = z.infer<typeof CodeArtifacts>;
+
+/** Files a model gave as text (FILE: blocks), as CodeArtifacts: those under tests/ are the tests. */
+export function codeArtifactsOf(
+  taskId: string,
+  files: { path: string; content: string }[],
+): z.input<typeof CodeArtifacts> {
+  return {
+    task_id: taskId,
+    files: files.filter((f) => !f.path.startsWith('tests/')),
+    tests: files.filter((f) => f.path.startsWith('tests/')),
+    notes: '',
+  };
+}

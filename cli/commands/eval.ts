@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openArtifactStore } from '../../artifacts';
-import { CodeArtifacts, EvalRun, EvalReport, RunMode, type EvalMode } from '../../contracts';
+import { CodeArtifacts, codeArtifactsOf, EvalRun, EvalReport, RunMode, type EvalMode } from '../../contracts';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { evaluate, runKey, type SingleShot } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
@@ -87,6 +87,10 @@ function singleShotWith(setup: ModelSetup) {
       prompt: `Request: ${problemRequest(p)}\nTask id: single_shot\nNo contract: design the interface yourself.`,
       schema: CodeArtifacts,
       scriptKey: problemRequest(p),
+      // Asked the way the single agent is asked (a local model writes files as text).
+      files: {
+        toValue: (files: { path: string; content: string }[]) => codeArtifactsOf('single_shot', files),
+      },
     });
     const info = setup.model.info;
     return {

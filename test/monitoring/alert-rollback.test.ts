@@ -118,15 +118,24 @@ test(
     );
     for (const g of good) assert.equal((await ended(g.body.run_id)).status, 'completed');
 
+    // Three runs whose tests keep failing, and two that fail at planning (the model has nothing for
+    // the request): every way of failing counts.
     const failing = await Promise.all(
-      [1, 2, 3, 4, 5].map(() =>
+      [1, 2, 3, 4, 5].map((i) =>
         http('POST', '/v1/runs', {
-          request: 'Create daily returns calculator',
+          request:
+            i <= 3
+              ? 'Create daily returns calculator'
+              : 'Write a function that converts Roman numerals to integers',
           options: { mode: 'crew', gates: { plan: false }, max_debug_rounds: 0 },
         }),
       ),
     );
     for (const f of failing) assert.equal((await ended(f.body.run_id)).status, 'failed');
+    const planningFailures = (
+      await Promise.all(failing.map(async (f) => (await ended(f.body.run_id)).error as string))
+    ).filter((e) => /MODEL_BAD_REQUEST/.test(e));
+    assert.equal(planningFailures.length, 2, 'two runs failed at planning');
     const lastFailure = Date.now();
 
     const alert = await until('DevcrewRunFailureRateHigh firing in Prometheus', async () => {
@@ -178,8 +187,8 @@ test(
     );
     assert.ok((await total('sum(devcrew_model_calls_total)')) >= 10, 'model calls, cache hits included');
     assert.ok((await total('sum(devcrew_sandbox_jobs_total{status="ok"})')) >= 5);
-    assert.ok((await total('sum(devcrew_task_attempts_total)')) >= 10);
-    assert.ok((await total('sum(devcrew_tasks_total{status="failed"})')) >= 5);
+    assert.ok((await total('sum(devcrew_task_attempts_total)')) >= 8);
+    assert.ok((await total('sum(devcrew_tasks_total{status="failed"})')) >= 3);
     assert.equal(await total('devcrew_daily_budget_usd'), 3);
     const pollers = await query('devcrew_task_queue_pollers');
     assert.deepEqual(pollers.map((p) => p.metric.kind).sort(), ['agents', 'runs', 'sandbox']);
