@@ -115,9 +115,10 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     return run.result(gates.pending());
   } catch (err) {
     if (isCancellation(err)) {
-      run.fail('cancelled', 'cancelled');
+      // The tasks and gates first: the run's own end is the last event of its stream.
       cancelOpenTasks(run.progress.tasks, run);
       gates.closeAll('cancellation');
+      run.fail('cancelled', 'cancelled');
       return run.result(gates.pending());
     }
     // Whatever else ended the run (the Planner's call failing for good, a model that is not served, the

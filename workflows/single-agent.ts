@@ -127,9 +127,10 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
     run.setStatus('completed');
   } catch (err) {
     if (isCancellation(err)) {
-      run.fail('cancelled', 'cancelled');
+      // The tasks and gates first: the run's own end is the last event of its stream.
       cancelOpenTasks(run.progress.tasks, run);
       gates.closeAll('cancellation');
+      run.fail('cancelled', 'cancelled');
       return run.result(gates.pending());
     }
     const reason = describeFailure(err);
