@@ -14,6 +14,9 @@ export const PLANNING: Limits = { timeout_seconds: 600, max_retries: 3 };
  */
 export const HEARTBEAT_TIMEOUT = '6 seconds';
 
+/** The shortest attempt a model-bound step is given: the local provider's call timeout. */
+export const MODEL_STEP_FLOOR_SECONDS = 900;
+
 /** Exponential backoff from one second to a minute; codes the catalogue marks final are never retried. */
 function backoff(): NonNullable<ActivityOptions['retry']> {
   return {
@@ -33,7 +36,10 @@ function backoff(): NonNullable<ActivityOptions['retry']> {
 export function modelCall(limits: Limits, taskQueue: string): ActivityOptions {
   return {
     taskQueue,
-    startToCloseTimeout: `${limits.timeout_seconds} seconds`,
+    // A model on a CPU may need minutes per answer, whatever the task's own timeout says (the Planner
+    // sets it for the task's work): never less than MODEL_STEP_FLOOR_SECONDS. The client's own call
+    // timeout (DEVCREW_MODEL_TIMEOUT_SECONDS) bounds each call inside; heartbeats catch a dead worker.
+    startToCloseTimeout: `${Math.max(limits.timeout_seconds, MODEL_STEP_FLOOR_SECONDS)} seconds`,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: '6 hours',
     retry: backoff(),
