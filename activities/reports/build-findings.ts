@@ -14,12 +14,21 @@ export function parseFlake8(output: string): Finding[] {
         line: Number(m[2]),
         column: Number(m[3]),
         code: m[4]!,
-        severity: 'error',
+        severity: flake8Severity(m[4]!),
         message: m[5]!,
       });
     }
   }
   return out;
+}
+
+/**
+ * Layout only (pycodestyle's indentation, whitespace, blank lines and line length: E1xx to E5xx, and
+ * its W warnings) is a warning: it fails nothing and costs no fix round. What pyflakes finds (F: an
+ * undefined name, an unused import), statements (E7xx) and syntax or I/O errors (E9xx) are errors.
+ */
+export function flake8Severity(code: string): 'error' | 'warning' {
+  return /^(E[1-5]\d\d|W\d+)$/.test(code) ? 'warning' : 'error';
 }
 
 /** mypy with --show-column-numbers: `path:line:col: error: message  [code]` (notes are dropped). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { parseBandit, parseFlake8, parseMypy } from '../../activities/reports/build-findings';
+import { flake8Severity, parseBandit, parseFlake8, parseMypy } from '../../activities/reports/build-findings';
 import { parseJunit, testReport } from '../../activities/reports/junit';
 import { TestReport } from '../../contracts';
 import { baseImageTag } from '../../runtime/provision';
@@ -74,9 +74,18 @@ test('flake8 style problems are parsed with their rule ids', () => {
     "./codes/a.py:3:80: E501 line too long (99 > 79 characters)\n./codes/a.py:1:1: F401 'os' imported but unused\n",
   );
   assert.deepEqual(
-    findings.map((f) => `${f.path}:${f.line}:${f.column} ${f.code}`),
-    ['codes/a.py:3:80 E501', 'codes/a.py:1:1 F401'],
+    findings.map((f) => `${f.path}:${f.line}:${f.column} ${f.code} ${f.severity}`),
+    ['codes/a.py:3:80 E501 warning', 'codes/a.py:1:1 F401 error'],
+    'layout is a warning, what pyflakes finds an error',
   );
+  assert.deepEqual(['E302', 'W291', 'E711', 'E999', 'F821', 'C901'].map(flake8Severity), [
+    'warning',
+    'warning',
+    'error',
+    'error',
+    'error',
+    'error',
+  ]);
 });
 
 test("pytest's JUnit XML and Cobertura coverage XML become a TestReport with failing messages", () => {
