@@ -133,12 +133,13 @@ const ModelEnv = z.object({
   /** Context per slot, in tokens. */
   DEVCREW_MODEL_CONTEXT: z.coerce.number().int().min(2048).max(32_768).default(8192),
   DEVCREW_MODEL_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /** Unset: the provider's own (models/providers.ts: 300 s hosted, 1800 s for a model on this CPU). */
   DEVCREW_MODEL_RETRY_WINDOW_SECONDS: z.coerce
     .number({ error: 'expected a number of seconds, e.g. 300' })
     .int('expected whole seconds')
     .min(0)
     .max(7 * 24 * 3600)
-    .default(300),
+    .optional(),
   DEVCREW_PRICE_TABLE: z.string().min(1).optional(),
   GEMINI_API_KEY: z.string().min(1).optional(),
   GEMINI_BASE_URL: Url.optional(),

@@ -25,7 +25,7 @@ export function createModel(env: ModelSettings, stateDir: string): ModelSetup {
   const chosen = chooseProvider(env);
   const entry = PROVIDERS[chosen.id];
   const timeoutMs = (env.DEVCREW_MODEL_TIMEOUT_SECONDS ?? entry.defaultTimeoutSeconds) * 1000;
-  const retryWindowSeconds = env.DEVCREW_MODEL_RETRY_WINDOW_SECONDS;
+  const retryWindowSeconds = env.DEVCREW_MODEL_RETRY_WINDOW_SECONDS ?? entry.defaultRetryWindowSeconds;
   const made = entry.create(env, { timeoutMs, retryWindowSeconds });
   const model = made.model;
   const description = env.DEVCREW_MODEL_PROVIDER ? made.description : `${made.description}: ${chosen.why}`;

@@ -209,9 +209,18 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
           }),
     };
     let answered: Answered;
+    const sent = Date.now();
     try {
       answered = options.stream ? await streamed(body, request.signal) : await whole(body, request.signal);
     } catch (err) {
+      const waited = (Date.now() - sent) / 1000;
+      if (err instanceof APIConnectionTimeoutError && waited < timeoutS - 5) {
+        // Not our timeout: Node's fetch gives up on a response whose headers have not come in 300 s.
+        throw new ModelError(
+          'MODEL_UNAVAILABLE',
+          `${where} sent no response for ${Math.round(waited)} s and the connection was given up (Node's HTTP client waits 300 s for a response to start); the server is busy: more requests at once than its slots (DEVCREW_MODEL_SERVER_SLOTS), or a long prompt on a loaded CPU`,
+        );
+      }
       if (err instanceof APIError && err.status === 404 && modelMissing(err)) {
         const served = await lookup.list().catch(() => [] as ServedModel[]);
         throw notServedError({

@@ -21,6 +21,11 @@ export interface ProviderEntry {
   title: string;
   /** Timeout of one call when DEVCREW_MODEL_TIMEOUT_SECONDS is not set. */
   defaultTimeoutSeconds: number;
+  /**
+   * How long transient errors are ridden out per step when DEVCREW_MODEL_RETRY_WINDOW_SECONDS is not
+   * set: longer than one call may take, so a call that waited for a busy server can be tried again.
+   */
+  defaultRetryWindowSeconds: number;
   create(settings: ModelSettings, common: { timeoutMs: number; retryWindowSeconds: number }): ProviderModel;
 }
 
@@ -52,6 +57,7 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
     title:
       'a code model on this machine (llama.cpp), or an OpenAI-compatible server at DEVCREW_MODEL_BASE_URL',
     defaultTimeoutSeconds: 900,
+    defaultRetryWindowSeconds: 1800,
     create(settings, common) {
       const name = settings.DEVCREW_MODEL ?? DEFAULT_LOCAL_MODEL;
       const own = !settings.DEVCREW_MODEL_BASE_URL;
@@ -81,6 +87,7 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
     id: 'gemini',
     title: "Google's Gemini API",
     defaultTimeoutSeconds: 120,
+    defaultRetryWindowSeconds: 300,
     create(settings, common) {
       if (!settings.GEMINI_API_KEY) {
         throw new ConfigError(
@@ -103,6 +110,7 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
     id: 'openai',
     title: "OpenAI's API or any server speaking it (OPENAI_BASE_URL)",
     defaultTimeoutSeconds: 120,
+    defaultRetryWindowSeconds: 300,
     create(settings, common) {
       if (!settings.OPENAI_API_KEY && !settings.OPENAI_BASE_URL) {
         throw new ConfigError(
@@ -126,6 +134,7 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
     id: 'scripted',
     title: 'a test double replaying recorded answers (tests, and only when asked for)',
     defaultTimeoutSeconds: 120,
+    defaultRetryWindowSeconds: 300,
     create() {
       return { model: scriptedClient(), description: 'scripted (a test double replaying recorded answers)' };
     },

@@ -214,6 +214,8 @@ test('the defaults are current models from the catalog, and the retry window is 
   assert.match(gemini.description, /\(devcrew's default\)/);
   assert.ok(rateFor(gemini.prices, gemini.model.info), 'the default model has a price');
   assert.equal(gemini.retryWindowSeconds, 300);
+  // A model on this CPU may take minutes an answer: its outages are ridden out longer.
+  assert.equal(modelFromEnv(stateDir, {}).retryWindowSeconds, 1800);
   const openai = modelFromEnv(stateDir, { OPENAI_API_KEY: 'k', DEVCREW_MODEL_RETRY_WINDOW_SECONDS: '45' });
   assert.equal(openai.model.info.name, DEFAULT_MODELS.openai);
   assert.ok(rateFor(openai.prices, openai.model.info), 'the default model has a price');
