@@ -33,7 +33,11 @@ export function createBuildCheck(deps: ActivityDeps) {
           limits: { timeoutSeconds: Math.min(input.task.timeout_seconds, 300) },
           commands: [
             { cmd: 'flake8 .' },
-            { cmd: 'mypy --strict --show-column-numbers --no-color-output --no-error-summary .' },
+            {
+              // The project root is the package base: codes/x.py is codes.x whether or not the model wrote
+              // an __init__.py (without it, mypy sees the file twice and stops with exit 2).
+              cmd: 'mypy --strict --explicit-package-bases --show-column-numbers --no-color-output --no-error-summary .',
+            },
             { cmd: 'bandit -q -r . -x ./tests -f json' },
           ],
         });
