@@ -104,6 +104,9 @@ export function createDockerSandbox(options: SandboxOptions): DockerSandbox {
         'PYTHONDONTWRITEBYTECODE=1',
         'MYPY_CACHE_DIR=/tmp/.mypy_cache',
         'PYTHONUNBUFFERED=1',
+        // The project root is importable however its tests are run (`pytest tests/...` puts only
+        // tests/ on sys.path; `python3 -m pytest` adds the root): `from codes.x import y` always works.
+        `PYTHONPATH=${WORKDIR}`,
       ],
       Labels: {
         [SANDBOX_LABEL]: '1',
