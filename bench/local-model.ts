@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const files = {
       toValue: (fs: { path: string; content: string }[]) => codeArtifactsOf('task_coder_001', fs),
     };
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       const d = await direct({ messages, max_tokens: maxTokens });
       viaDirect.push(d.ms);
       tokens.direct = d.timings.predicted_n;
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
         Array.from({ length: k }, (_, i) =>
           direct({
             messages: [messages[0], { role: 'user', content: `${prompt}\nVariant ${i}.` }],
-            max_tokens: 96,
+            max_tokens: 48,
             ignore_eos: true,
             cache_prompt: false,
           }),
