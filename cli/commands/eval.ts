@@ -45,14 +45,17 @@ export async function earlierRuns(file: string): Promise<Map<string, EvalRun>> {
     if (err.code === 'ENOENT') return '';
     throw err;
   });
-  for (const [i, line] of text.split('\n').entries()) {
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last > 0 && !lines[last]!.trim()) last--;
+  for (const [i, line] of lines.entries()) {
     if (!line.trim()) continue;
     let parsed: { task_id: string; mode: string; run: unknown };
     try {
       parsed = JSON.parse(line) as typeof parsed;
     } catch {
       // The last line of a process killed mid-write: that run is simply run again.
-      if (i === text.split('\n').length - 1 || !text.split('\n')[i + 1]?.trim()) continue;
+      if (i === last) continue;
       throw new CliError(`${file}:${i + 1}: not a JSON line; remove the line (its run is run again)`);
     }
     const run = EvalRun.safeParse(parsed.run);
