@@ -62,7 +62,9 @@ export const RolloutState = z.strictObject({
       at: z.string(),
       crew_ended: z.number().int().nonnegative(),
       crew_failure_rate: z.number().nullable(),
-      outcome: z.enum(['healthy', 'too_few_runs', 'rolled_back', 'already_off']),
+      outcome: z.enum(['healthy', 'too_few_runs', 'rolled_back', 'already_off', 'check_failed']),
+      /** check_failed: why the figures could not be read (the rollout keeps its percent and checks again). */
+      error: z.string().optional(),
     })
     .nullable(),
 });

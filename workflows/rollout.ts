@@ -3,10 +3,13 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
+  TemporalFailure,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -79,12 +82,41 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<void> {
 
   for (;;) {
     await sleep(state.auto_rollback.check_interval_seconds * 1000);
-    if (state.auto_rollback.enabled) state = await check(state, acts);
+    if (state.auto_rollback.enabled) state = await checkOrNote(state, acts);
     publish();
     if (workflowInfo().historyLength > 2_000 || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof rolloutWorkflow>({ state, activity_queue: queue });
     }
+  }
+}
+
+/** Checks that survive a failed read of the figures (issue: truthful ends). */
+export const ROLLOUT_CHECK_SURVIVES = 'rollout-check-survives';
+
+/**
+ * A check whose figures cannot be read (visibility down past the activity's retries) must not end the
+ * rollout: the ramp is long-lived state people rely on. The failure is noted in `last_check` and the
+ * next timer tries again; the percent stays where it was.
+ */
+async function checkOrNote(state: RolloutState, acts: RolloutActivities): Promise<RolloutState> {
+  try {
+    return await check(state, acts);
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof TemporalFailure) || !patched(ROLLOUT_CHECK_SURVIVES))
+      throw err;
+    const error = (err.cause ?? err).message;
+    log.warn('rollout check failed; trying again at the next check', { error });
+    return {
+      ...state,
+      last_check: {
+        at: new Date().toISOString(),
+        crew_ended: state.last_check?.crew_ended ?? 0,
+        crew_failure_rate: null,
+        outcome: 'check_failed',
+        error: error.slice(0, 1000),
+      },
+    };
   }
 }
 

@@ -101,7 +101,7 @@ function describe(view: RolloutView): string {
   const last = s.audit[0];
   return [
     line(s),
-    `auto-rollback ${a.enabled ? 'on' : 'off'}: above ${pct(a.failure_rate_threshold)} crew failures over ${a.window_hours} h (at least ${a.min_runs} runs), checked every ${a.check_interval_seconds} s${s.last_check ? `; last check ${s.last_check.at}: ${s.last_check.outcome}` : ''}`,
+    `auto-rollback ${a.enabled ? 'on' : 'off'}: above ${pct(a.failure_rate_threshold)} crew failures over ${a.window_hours} h (at least ${a.min_runs} runs), checked every ${a.check_interval_seconds} s${s.last_check ? `; last check ${s.last_check.at}: ${s.last_check.outcome}${s.last_check.error ? ` (${s.last_check.error})` : ''}` : ''}`,
     last ? `last change ${last.at} by ${last.by} (${last.action}): ${last.reason}` : '',
     '',
     `  mode          ended  success   p50 s    p90 s  mean $  fixes  in flight`,
