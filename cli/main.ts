@@ -9,7 +9,7 @@ import { registerManage } from './commands/manage';
 import { registerModels } from './commands/models';
 import { registerModelServer } from './commands/model-server';
 import { registerPlan } from './commands/plan';
-import { registerRollout } from './commands/rollout';
+import { registerRate, registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerSandbox } from './commands/sandbox';
 import { registerSchema } from './commands/schema';
@@ -32,6 +32,7 @@ for (const register of [
   registerRun,
   registerManage,
   registerRollout,
+  registerRate,
   registerEval,
   registerPlan,
   registerValidate,

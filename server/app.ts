@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { type Request } from 'express';
 import {
   AlertmanagerWebhook,
+  FeedbackRequest,
   GateDecisionRequest,
   RollbackRequest,
   RolloutChange,
@@ -10,6 +11,7 @@ import {
 } from '../contracts';
 import type { AlertReceiver } from './alerts';
 import { dashboardData } from './dashboard';
+import { rateRun } from './feedback';
 import type { ApiMetrics } from './metrics';
 import { HttpError, toHttpError } from './http-error';
 import { errorHandler, notFound, parseBody, requireToken } from './middleware';
@@ -193,6 +195,12 @@ export function createApp(options: AppOptions): express.Express {
   app.post('/v1/runs/:id/cancel', auth, async (req, res) => {
     await options.runs.cancel(param(req, 'id'));
     res.status(202).json({ run_id: param(req, 'id'), status: 'cancelling', links: links(param(req, 'id')) });
+  });
+  // A person's rating of an ended run: read by the rollout's analysis (1-2 is a complaint).
+  app.post('/v1/runs/:id/feedback', auth, async (req, res) => {
+    const feedback = parseBody(FeedbackRequest, req.body);
+    const rating = await rateRun(options, param(req, 'id'), feedback, feedback.by ?? 'anonymous');
+    res.status(202).json({ rating, complaint: rating.rating <= 2 });
   });
   app.get('/v1/runs/:id/artifacts', async (req, res) => {
     res.json(await options.runs.artifacts(param(req, 'id')));

@@ -15,6 +15,9 @@ after(async () => env?.teardown());
 
 const figures = (mode: RunMode, completed: number, failed: number): ModeFigures => ({
   mode,
+  security_incidents: 0,
+  crashes: 0,
+  failed_runs: [],
   ended: completed + failed,
   completed,
   failed,
