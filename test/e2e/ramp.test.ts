@@ -2,7 +2,10 @@ import { telemetry } from '../monitoring/metrics-runtime'; // first: the runtime
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { apiClient, until, type Json } from '../support/api';
+import { launchBrowser } from '../support/browser';
 import { devcrew } from '../support/cli';
+import { startStack } from '../../runtime/stack';
+import { freePort } from '../support/ports';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -161,6 +164,34 @@ test(
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /ramp on: every 2 s/);
     assert.match(status.stdout, /ratings: crew \d+ rating\(s\), mean 5\.00, 0 complaint\(s\)/);
+
+    // The dashboard: the ramp as a timeline of stages with their analyses, and the ratings per mode.
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${t.api}/dashboard`, { waitUntil: 'load' });
+      await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+      const stages = await page.$$eval('#ramp li', (lis) =>
+        lis.map((li) => [li.getAttribute('data-stage'), li.getAttribute('data-outcome'), li.textContent]),
+      );
+      const climbed = stages.filter(([, outcome]) => outcome === 'promoted').map(([p]) => p);
+      assert.deepEqual(climbed.slice(-4), ['10', '25', '50', '75'], JSON.stringify(stages));
+      assert.deepEqual(stages.at(-1)?.slice(0, 2), ['100', 'running']);
+      assert.match(
+        stages.find(([p, o]) => p === '10' && o === 'promoted')?.[2] ?? '',
+        /promote: every criterion held/,
+      );
+      assert.match(
+        (await page.textContent('#ratings [data-field="crew"]')) ?? '',
+        /5\.00 of 5 from \d+ rating\(s\), 0 complaint\(s\)/,
+      );
+      assert.ok(await page.isVisible('#ramp-card'));
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+    }
   },
 );
 
@@ -247,3 +278,34 @@ test('the analysis can be paused; a paused ramp does not move', { timeout: 120_0
   assert.equal(s.percent, 10);
   assert.equal(s.stage_log[0].last_analysis, null, 'no analysis ran');
 });
+
+test(
+  'a rating given while every worker is down is not lost: the rollout takes it when they return',
+  {
+    timeout: 300_000,
+  },
+  async () => {
+    const crew = await run(SMA, 'crew');
+    assert.equal(crew.status, 'completed');
+    await t.stack.stop(); // the workers and the API of this deployment: only the Temporal server is left
+    const rated = await devcrew(['rate', crew.run_id, '4', '-m', 'rated offline', '--as', 'bo'], {
+      env: cliEnv(),
+    });
+    assert.equal(rated.code, 0, rated.stderr);
+    const back = await startStack({
+      report: () => undefined,
+      temporalAddress: t.address,
+      apiPort: await freePort(),
+      queuePrefix: PREFIX,
+    });
+    try {
+      const kept = await until('the rollout to hold the rating', async () => {
+        const s = await back.rollout.state();
+        return s.ratings.find((r) => r.run_id === crew.run_id && r.by === 'bo');
+      });
+      assert.deepEqual([kept.rating, kept.comment, kept.mode], [4, 'rated offline', 'crew']);
+    } finally {
+      await back.stop();
+    }
+  },
+);
