@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { apiClient, until, type Json } from '../support/api';
 import { launchBrowser } from '../support/browser';
-import { devcrew } from '../support/cli';
+import { devcrew, REPO_ROOT } from '../support/cli';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { startStack } from '../../runtime/stack';
 import { freePort } from '../support/ports';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -100,6 +102,42 @@ test('a rating is checked: 1-5 only, on a run that exists and has ended', { time
   });
   assert.equal(noAuth.status, 401);
 });
+
+test(
+  '`devcrew run` in a terminal offers to rate the run at its end, and keeps the answer',
+  {
+    timeout: 180_000,
+  },
+  async () => {
+    // `script` gives the command a terminal, as a person's shell would; the answer is typed ahead.
+    const command = [
+      process.execPath,
+      path.join(REPO_ROOT, 'bin/devcrew.js'),
+      'run',
+      `"${SMA}"`,
+      '--mode',
+      'single-agent',
+      '--no-export',
+    ].join(' ');
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...cliEnv(), USER: 'cy' },
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('close', () => resolve(text));
+      child.stdin.write('3 slow but right\n');
+    });
+    assert.match(out, /rate this run 1 \(bad\) to 5 \(great\)/);
+    assert.match(out, /rated 3\/5: thank you/);
+    const runId = /(devcrew-[a-z0-9-]+)/.exec(out)?.[1];
+    const kept = await until('the rating in the rollout', async () =>
+      (await state()).ratings.find((r: Json) => r.by === 'cy' && r.run_id === runId),
+    );
+    assert.deepEqual([kept.rating, kept.comment, kept.mode], [3, 'slow but right', 'single-agent']);
+  },
+);
 
 test('short data holds the stage, saying what it waits for', { timeout: 120_000 }, async () => {
   await setRollout({ enabled: true, percent: 10, analysis: { ...FAST, min_runs: 3 } });
