@@ -44,7 +44,13 @@ const FAST = {
 };
 
 async function setRollout(change: Json): Promise<Json> {
-  const res = await http('PUT', '/v1/rollout', { reason: 'ramp test', by: 'ramp-test', ...change });
+  // The older failure-rate rollback is off here: these tests are about the ramp's own decisions.
+  const res = await http('PUT', '/v1/rollout', {
+    reason: 'ramp test',
+    by: 'ramp-test',
+    auto_rollback: { enabled: false },
+    ...change,
+  });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.state;
 }
@@ -305,6 +311,51 @@ test(
     assert.deepEqual(s.snapshots[0].complaining_runs, [
       { run_id: crew.run_id, rating: 1, comment: 'the strategy ignores the slow window' },
     ]);
+  },
+);
+
+test(
+  'a crew run that ships a high-severity security finding rolls the crew back at once',
+  {
+    timeout: 300_000,
+  },
+  async () => {
+    await setRollout({ enabled: true, percent: 25, analysis: { ...FAST, min_runs: 50, min_ratings: 50 } });
+    const request = 'Ramp: code that ships a high-severity finding';
+    const started = await http('POST', '/v1/runs', {
+      todo_list: {
+        todo_list_id: 'todo_ramp_high_severity',
+        request,
+        tasks: [
+          {
+            id: 'task_coder_001',
+            title: request,
+            description: 'as recorded',
+            agent_role: 'coder',
+            acceptance_criteria: { tests: [{ cmd: 'pytest -q tests' }] },
+            timeout_seconds: 300,
+            max_retries: 1,
+          },
+        ],
+      },
+      // Under "warn" the build's findings do not stop the code: it reaches the integration branch.
+      options: { mode: 'crew', build_policy: 'warn' },
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const id = started.body.run_id as string;
+    const ended = await until(`run ${id} to end`, async () => {
+      const r = (await http('GET', `/v1/runs/${id}`)).body;
+      return ['running', 'awaiting_approval'].includes(r.status) ? undefined : r;
+    });
+    assert.equal(ended.status, 'completed', ended.error);
+    assert.equal(ended.tasks[0].build.security_high, 1, 'bandit found the shell=True call');
+    const s = await until('the ramp to roll back on the finding', async () => {
+      const now = await state();
+      return now.percent === 0 ? now : undefined;
+    });
+    assert.equal(s.audit[0].action, 'auto-rollback');
+    assert.match(s.audit[0].reason, /1 crew run\(s\) shipped a high-severity security finding/);
+    assert.deepEqual(s.audit[0].analysis.criteria, ['security']);
   },
 );
 
