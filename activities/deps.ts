@@ -17,7 +17,7 @@ export interface ActivityDeps {
    * so a test can kill a worker while a step is between its effect and its completion.
    */
   stepDelaysMs?: Record<string, number>;
-  /** Where the activities' metrics go (workers/metrics.ts); none when absent. */
+  /** Where the activities' metrics go (`meterMetrics`, built in workers/deps.ts); none when absent. */
   metrics?: ActivityMetrics;
   /** Planner repair rounds after an invalid plan (default 1). */
   plannerRepairRounds?: number;

@@ -54,6 +54,19 @@ async function main(): Promise<void> {
     const integrated = await store.integrate({ runId: 'bench', refs });
     const integrate50 = performance.now() - t;
     const ms = (n: number): string => `${n.toFixed(0)} ms`;
+    if (process.argv.includes('--json')) {
+      process.stdout.write(
+        `${JSON.stringify({
+          commit_median_ms: Math.round(sequential[5]!),
+          commits_50_parallel_ms: Math.round(parallel),
+          retried_commit_ms: Math.round(retry),
+          prepare_merge_2_ms: Math.round(merge2),
+          integrate_50_ms: Math.round(integrate50),
+          integrated_files: integrated.files.length,
+        })}\n`,
+      );
+      return;
+    }
     process.stdout.write(
       [
         `${(await import('node:child_process')).execFileSync('git', ['--version']).toString().trim()}, ${os.cpus().length} cores`,

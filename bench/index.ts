@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const ORDER = ['workflows', 'sandbox', 'artifacts', 'validate', 'topology', 'production', 'local-model'];
+const ORDER = ['workflows', 'sandbox', 'artifacts', 'validate', 'production', 'local-model'];
 
 async function runOne(name: string, json: boolean): Promise<unknown> {
   const file = path.join(__dirname, `${name}.ts`);

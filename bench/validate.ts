@@ -38,6 +38,8 @@ function time(fn: () => unknown, runs: number): number {
   return median(samples);
 }
 
+const json = process.argv.includes('--json');
+const figures: Record<string, { validate_ms: number; parse_ms: number; ratio: number }> = {};
 for (const n of [200, 2000, 10000]) {
   const text = plan(n, 10);
   const parse = time(() => JSON.parse(text), 21);
@@ -45,7 +47,14 @@ for (const n of [200, 2000, 10000]) {
     const r = validateDocumentText('todo', text);
     if (!r.ok) throw new Error(JSON.stringify(r.problems.slice(0, 3)));
   }, 21);
-  process.stdout.write(
-    `${String(n).padStart(6)} tasks: validate ${validate.toFixed(1)} ms (median of 21), JSON.parse alone ${parse.toFixed(2)} ms, ratio ${(validate / parse).toFixed(1)}x\n`,
-  );
+  figures[`tasks_${n}`] = {
+    validate_ms: Number(validate.toFixed(2)),
+    parse_ms: Number(parse.toFixed(3)),
+    ratio: Number((validate / parse).toFixed(1)),
+  };
+  if (!json)
+    process.stdout.write(
+      `${String(n).padStart(6)} tasks: validate ${validate.toFixed(1)} ms (median of 21), JSON.parse alone ${parse.toFixed(2)} ms, ratio ${(validate / parse).toFixed(1)}x\n`,
+    );
 }
+if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -87,11 +87,6 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
 }
 
-/** Whether a failure of this type is worth another attempt; unknown types are (Temporal's default). */
-export function isRetryable(type: string | undefined): boolean {
-  return isErrorCode(type) ? ERROR_CODES[type].retryable : true;
-}
-
 /** The types a retry policy must not retry: every code the catalogue marks as not retryable. */
 export const NON_RETRYABLE_ERROR_TYPES: string[] = Object.entries(ERROR_CODES)
   .filter(([, info]) => !info.retryable)

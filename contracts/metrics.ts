@@ -120,7 +120,6 @@ export const METRICS = {
   ),
 } as const satisfies Record<string, MetricDefinition>;
 
-export type MetricKey = keyof typeof METRICS;
 
 /** Histogram buckets for the SDK exporter (`histogramBucketOverrides`), keyed by created name. */
 export function histogramBuckets(): Record<string, number[]> {

@@ -12,7 +12,6 @@ export const TASK_QUEUES = {
   sandbox: 'devcrew-sandbox',
 } as const;
 
-export type QueueKind = keyof typeof TASK_QUEUES;
 
 /** One deployment's queue names. */
 export interface TaskQueues {

@@ -12,7 +12,7 @@ export const KNOWN_LABELS = {
 
 /**
  * What the activities record: model calls and their cost, build findings, coverage, sandbox jobs, step
- * attempts. Built over the SDK's runtime meter by the worker (workers/metrics.ts) and handed to the
+ * attempts. Built over the SDK's runtime meter by `meterMetrics` (workers/deps.ts) and handed to the
  * activities in their deps; tests hand a recorder of their own.
  */
 export interface ActivityMetrics {
@@ -23,15 +23,6 @@ export interface ActivityMetrics {
   coverage(ratio: number): void;
   sandboxJob(job: { status: string; seconds: number }): void;
 }
-
-export const noMetrics: ActivityMetrics = {
-  modelCall: () => undefined,
-  stepAttempt: () => undefined,
-  buildFindings: () => undefined,
-  securityFindings: () => undefined,
-  coverage: () => undefined,
-  sandboxJob: () => undefined,
-};
 
 /**
  * The run counters a workflow records, created at 0 with the tags the SDK's workflow meter adds

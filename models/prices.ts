@@ -16,7 +16,7 @@ export function loadPrices(file: string | undefined): PriceTable {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new ConfigError(
-      `[INVALID_CONFIG] DEVCREW_PRICE_TABLE=${file} cannot be read as JSON: ${(err as Error).message}`,
+      `DEVCREW_PRICE_TABLE=${file} cannot be read as JSON: ${(err as Error).message}`,
     );
   }
   const parsed = PriceTable.safeParse(json);
@@ -27,7 +27,7 @@ export function loadPrices(file: string | undefined): PriceTable {
       return `  ${i.path.join('.') || '(top)'}: ${why}`;
     });
     throw new ConfigError(
-      `[INVALID_CONFIG] DEVCREW_PRICE_TABLE=${file} is not a price table:\n${lines.join('\n')}\n` +
+      `DEVCREW_PRICE_TABLE=${file} is not a price table:\n${lines.join('\n')}\n` +
         'expected {"provider/model": {"input_per_million": N, "output_per_million": N, "cached_input_per_million"?: N}}',
     );
   }
