@@ -50,6 +50,19 @@ const Env = z.object({
     .default(9464)
     .describe('a port, or "off"'),
   DEVCREW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The workers' log level (the Temporal SDK's logger); WARN shows problems, not every state change. */
+  DEVCREW_LOG_LEVEL: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.toUpperCase() : v),
+      z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], {
+        error: 'expected TRACE, DEBUG, INFO, WARN or ERROR',
+      }),
+    )
+    .default('WARN'),
+  /** A Chromium for the Web UI and dashboard checks, instead of one on PATH or Debian's package. */
+  CHROMIUM_PATH: z.string().min(1).optional(),
+  /** The Debian mirror the offline sandbox image is built from (debootstrap), instead of the one apt uses. */
+  DEVCREW_DEBIAN_MIRROR: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   /** `devcrew run` / `devcrew up "<request>"` in a terminal ask for a rating at the end; "off" never asks. */
   DEVCREW_RATING_PROMPT: z.enum(['on', 'off']).default('on').describe('on or off'),
   /** The embedded Temporal dev server's own metrics (`--metrics-port`; 0: any free port). */

@@ -4,8 +4,6 @@ import type { Env } from './config';
 import { ConfigError } from './errors';
 import { writeLogEntry } from './logging';
 
-const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
-
 export interface Telemetry {
   /** Where this process serves its Prometheus metrics, e.g. "127.0.0.1:9464"; undefined when off. */
   metricsAddress?: string;
@@ -19,10 +17,11 @@ let installed: Telemetry | undefined;
  * unless DEVCREW_METRICS_PORT=off. The SDK allows one runtime per process; a second call returns the
  * first's answer.
  */
-export function installRuntime(env: Pick<Env, 'DEVCREW_METRICS_PORT' | 'DEVCREW_METRICS_HOST'>): Telemetry {
+export function installRuntime(
+  env: Pick<Env, 'DEVCREW_METRICS_PORT' | 'DEVCREW_METRICS_HOST'> & Partial<Pick<Env, 'DEVCREW_LOG_LEVEL'>>,
+): Telemetry {
   if (installed) return installed;
-  const wanted = (process.env.DEVCREW_LOG_LEVEL ?? 'WARN').toUpperCase();
-  const level = (LEVELS.includes(wanted) ? wanted : 'WARN') as LogLevel;
+  const level: LogLevel = env.DEVCREW_LOG_LEVEL ?? 'WARN';
   const logger = new DefaultLogger(level, writeLogEntry);
   const port = env.DEVCREW_METRICS_PORT;
   const bindAddress = port === 'off' ? undefined : `${env.DEVCREW_METRICS_HOST}:${port}`;

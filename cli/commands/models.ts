@@ -80,7 +80,7 @@ export function registerModels(program: Command): void {
               .join(', ');
             return `  ${r.name.padEnd(width)}  ${marks.padEnd(19)}  ${r.price ?? 'no price in the table'}`;
           }),
-          `prices: USD per million tokens, devcrew's table of ${CATALOG_DATE}${process.env.DEVCREW_PRICE_TABLE ? ` with DEVCREW_PRICE_TABLE=${process.env.DEVCREW_PRICE_TABLE}` : ''}`,
+          `prices: USD per million tokens, devcrew's table of ${CATALOG_DATE}${readModelSettings().DEVCREW_PRICE_TABLE ? ` with DEVCREW_PRICE_TABLE=${readModelSettings().DEVCREW_PRICE_TABLE}` : ''}`,
         ];
         if (!servesConfigured) {
           lines.push(

@@ -1,3 +1,4 @@
+import { readEnv } from '../../core/config';
 import fs from 'node:fs';
 import { findOnPath } from '../../core/exec';
 import { aptInstall } from './docker-engine';
@@ -9,7 +10,7 @@ import type { Report } from '../../core/report';
  * installed as root. Playwright's own browser download cannot work offline, so it is never tried.
  */
 export async function ensureChromium(report: Report): Promise<string> {
-  const configured = process.env.CHROMIUM_PATH;
+  const configured = readEnv().CHROMIUM_PATH;
   if (configured) {
     if (!fs.existsSync(configured)) throw new ProvisionError(`CHROMIUM_PATH=${configured} does not exist`);
     return configured;

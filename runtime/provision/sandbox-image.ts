@@ -1,3 +1,4 @@
+import { readEnv } from '../../core/config';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -111,7 +112,7 @@ async function buildWithDebootstrap(tag: string, report: Report): Promise<void> 
     await aptInstall(['debootstrap']);
   }
   const { suite, variant, packages } = BASE_IMAGE_RECIPE.debootstrap;
-  const mirror = process.env.DEVCREW_DEBIAN_MIRROR ?? (await debianMirror());
+  const mirror = readEnv().DEVCREW_DEBIAN_MIRROR ?? (await debianMirror());
   const rootfs = await fsp.mkdtemp(path.join(os.tmpdir(), 'devcrew-rootfs-'));
   try {
     const boot = await exec('debootstrap', [
