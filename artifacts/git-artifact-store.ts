@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { ArtifactMetadata, ArtifactRef } from '../contracts';
+import type { ArtifactMetadata, ArtifactPublish, ArtifactRef } from '../contracts';
 import { checkMetadata, checkSubject, formatCommitMessage, parseCommitMessage } from './commit-message';
 import { ArtifactStoreError } from './errors';
 import {
@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_FILE_BYTES,
 } from './file-checks';
 import { cleanGitEnv, GitProcess } from './git-process';
+import { failureKind, gitErrorText, remoteGit, type GitRemote } from './remote';
 import { INTEGRATION_NAME, integrationBranch, runBranchPrefix, taskBranch, taskTag } from './naming';
 import type { ArtifactStore, CommitInput } from './types';
 
@@ -37,7 +38,6 @@ export interface GitArtifactStoreOptions {
   /** The `.git` folder (or bare repository) to use; `repoDir` for people and messages. */
   gitDir: string;
   repoDir: string;
-  remote?: string;
   maxFileBytes?: number;
   author?: Identity;
   secrets?: Secret[];
@@ -76,7 +76,6 @@ export interface RunArtifacts {
  */
 export class GitArtifactStore implements ArtifactStore {
   readonly repoDir: string;
-  readonly remote: string | undefined;
   private readonly git: GitProcess;
   private readonly maxFileBytes: number;
   private readonly author: Identity;
@@ -85,7 +84,6 @@ export class GitArtifactStore implements ArtifactStore {
 
   constructor(options: GitArtifactStoreOptions) {
     this.repoDir = options.repoDir;
-    this.remote = options.remote;
     this.git = new GitProcess(options.gitDir);
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.author = options.author ?? ROOT_IDENTITY;
@@ -229,7 +227,6 @@ export class GitArtifactStore implements ArtifactStore {
       into: branch,
     });
     await this.setRef(`refs/heads/${branch}`, commit);
-    if (this.remote !== undefined) await this.push(input.runId);
     return { branch, commit, files: await this.listFiles(commit) };
   }
 
@@ -258,15 +255,60 @@ export class GitArtifactStore implements ArtifactStore {
     return parseCommitMessage(c, await this.messageOf(c));
   }
 
-  /** Pushes a run's task branches, integration branch and tags to the configured remote (forced: re-runs move them). */
-  async push(runId: string): Promise<void> {
-    if (this.remote === undefined) {
+  /**
+   * Pushes a run's task branches, integration branch and tags to `target` (forced: they are the run's own
+   * names, `ai/generated/{run_id}/*` and `workflow_{run_id}_*`), in one attempt.
+   */
+  async push(runId: string, target: GitRemote): Promise<string[]> {
+    const refs = await this.runRefs(runId);
+    if (refs.length === 0) return [];
+    try {
+      await remoteGit(this.repoDir, this.gitDir, target).raw([
+        'push',
+        '--porcelain',
+        target.url,
+        ...refs.map((r) => `+${r}:${r}`),
+      ]);
+    } catch (err) {
+      const text = gitErrorText(err, target);
       throw new ArtifactStoreError(
         'ARTIFACT_PUSH_FAILED',
-        'no remote is configured',
-        'open the store with a remote',
+        `git push of run ${runId} to ${target.url} failed, ${failureKind(text)}: ${text}`,
+        'check the URL, that the repository accepts pushes and the credentials (DEVCREW_ARTIFACTS_PUSH_TOKEN or a git credential helper); the results stay in the local store',
       );
     }
+    return refs;
+  }
+
+  /**
+   * Publishes a finished run to the team's repository: `push` retried with a growing pause, and the outcome
+   * returned (never thrown), so a refusing remote is reported on the run while the run's result stays.
+   */
+  async publish(
+    runId: string,
+    target: GitRemote,
+    options: { attempts?: number; firstDelayMs?: number } = {},
+  ): Promise<ArtifactPublish> {
+    const attempts = options.attempts ?? 4;
+    let delay = options.firstDelayMs ?? 1_000;
+    let error = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const refs = await this.push(runId, target);
+        return { url: target.url, status: 'pushed', refs, attempts: attempt };
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+      }
+      if (attempt < attempts) {
+        await new Promise((r) => setTimeout(r, delay));
+        delay *= 2;
+      }
+    }
+    return { url: target.url, status: 'failed', refs: [], attempts, error };
+  }
+
+  /** A run's branches and the tags of its tasks, as full ref names. */
+  private async runRefs(runId: string): Promise<string[]> {
     const prefix = `refs/heads/${runBranchPrefix(runId)}`;
     const refs = await this.forEachRef([prefix]);
     const tags: string[] = [];
@@ -276,17 +318,7 @@ export class GitArtifactStore implements ArtifactStore {
       const tag = `refs/tags/${taskTag(runId, name)}`;
       if ((await this.revParse(tag)) !== undefined) tags.push(tag);
     }
-    const refspecs = [...refs.map((r) => r.ref), ...tags].map((r) => `+${r}:${r}`);
-    if (refspecs.length === 0) return;
-    try {
-      await this.simpleGit().raw(['push', '--porcelain', this.remote, ...refspecs]);
-    } catch (err) {
-      throw new ArtifactStoreError(
-        'ARTIFACT_PUSH_FAILED',
-        `git push to ${this.remote} failed: ${(err as Error).message.trim()}`,
-        'check that the remote exists and accepts pushes; the local repository still holds every result',
-      );
-    }
+    return [...refs.map((r) => r.ref), ...tags];
   }
 
   /** A run's branches, tags, task commits and files. */

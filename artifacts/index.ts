@@ -10,6 +10,7 @@ import { cleanGitEnv } from './git-process';
 export * from './errors';
 export { DEFAULT_MAX_FILE_BYTES, SECRET_VARIABLES } from './file-checks';
 export { GitArtifactStore, type RunArtifacts, type TaskCommit } from './git-artifact-store';
+export { gitErrorText, type GitRemote } from './remote';
 export { INTEGRATION_NAME, integrationBranch, taskBranch, taskTag } from './naming';
 export type * from './types';
 
@@ -20,8 +21,6 @@ export interface OpenArtifactStoreOptions {
    * its work tree or index.
    */
   repoDir: string;
-  /** Where `integrate` pushes a run's branches and tags: a URL or a path (a bare repository). */
-  remote?: string;
   /** Largest file accepted, in bytes; default 1 MiB. */
   maxFileBytes?: number;
   /** Author and committer of every commit; default `devcrew <devcrew@localhost>`. */
@@ -52,7 +51,6 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions): Prom
   return new GitArtifactStore({
     gitDir,
     repoDir,
-    remote: options.remote,
     maxFileBytes: options.maxFileBytes,
     author: options.author,
     secrets: options.secrets ?? secretsFrom(),

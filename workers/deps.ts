@@ -6,7 +6,7 @@ import { createRolloutActivities } from '../activities/rollout';
 import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
 import { createModel, type ModelSetup } from '../models/config';
-import { pathsFrom, readEnv, readModelSettings } from '../core/config';
+import { pathsFrom, publishRemoteFrom, readEnv, readModelSettings } from '../core/config';
 import type { Report } from '../core/report';
 import type { Sandbox } from '../sandbox/types';
 
@@ -45,7 +45,17 @@ export async function productionActivities(options: {
   if (stepDelaysMs)
     options.report(`fault injection: steps wait after their work: ${env.DEVCREW_FAULT_STEP_DELAYS}`);
   const metrics = meterMetrics(Runtime.instance().metricMeter, model.model.info.provider);
-  const deps = { model: model.model, prices: model.prices, artifacts, sandbox, stepDelaysMs, metrics };
+  const publishTo = publishRemoteFrom(env);
+  if (publishTo) options.report(`finished runs are published to ${publishTo.url}`);
+  const deps = {
+    model: model.model,
+    prices: model.prices,
+    artifacts,
+    publishTo,
+    sandbox,
+    stepDelaysMs,
+    metrics,
+  };
   return {
     agents: { ...createAgentActivities(deps), ...createRolloutActivities({ client: options.client }) },
     sandbox: createSandboxActivities(deps),
