@@ -14,7 +14,7 @@ import {
   DEFAULT_MAX_FILE_BYTES,
 } from './file-checks';
 import { cleanGitEnv, GitProcess } from './git-process';
-import { failureKind, gitErrorText, remoteGit, type GitRemote } from './remote';
+import { failureKind, gitErrorText, isTransient, remoteGit, remoteSettings, type GitRemote } from './remote';
 import { INTEGRATION_NAME, integrationBranch, runBranchPrefix, taskBranch, taskTag } from './naming';
 import type { ArtifactStore, CommitInput } from './types';
 
@@ -38,6 +38,13 @@ export interface GitArtifactStoreOptions {
   /** The `.git` folder (or bare repository) to use; `repoDir` for people and messages. */
   gitDir: string;
   repoDir: string;
+  /**
+   * The Git server that is the store's source of truth (several worker hosts): refs are read from it and
+   * moved on it by compare-and-swap; this repository is the host's cache of its objects.
+   */
+  server?: GitRemote;
+  /** How long a step waits out an unreachable server before failing (retryable); default 120 s. */
+  serverWaitMs?: number;
   maxFileBytes?: number;
   author?: Identity;
   secrets?: Secret[];
@@ -76,6 +83,8 @@ export interface RunArtifacts {
  */
 export class GitArtifactStore implements ArtifactStore {
   readonly repoDir: string;
+  readonly server: GitRemote | undefined;
+  private readonly serverWaitMs: number;
   private readonly git: GitProcess;
   private readonly maxFileBytes: number;
   private readonly author: Identity;
@@ -84,6 +93,8 @@ export class GitArtifactStore implements ArtifactStore {
 
   constructor(options: GitArtifactStoreOptions) {
     this.repoDir = options.repoDir;
+    this.server = options.server;
+    this.serverWaitMs = options.serverWaitMs ?? 120_000;
     this.git = new GitProcess(options.gitDir);
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.author = options.author ?? ROOT_IDENTITY;
@@ -260,6 +271,7 @@ export class GitArtifactStore implements ArtifactStore {
    * names, `ai/generated/{run_id}/*` and `workflow_{run_id}_*`), in one attempt.
    */
   async push(runId: string, target: GitRemote): Promise<string[]> {
+    await this.syncRun(runId);
     const refs = await this.runRefs(runId);
     if (refs.length === 0) return [];
     try {
@@ -323,6 +335,7 @@ export class GitArtifactStore implements ArtifactStore {
 
   /** A run's branches, tags, task commits and files. */
   async describeRun(runId: string): Promise<RunArtifacts> {
+    await this.syncRun(runId);
     const prefix = `refs/heads/${runBranchPrefix(runId)}`;
     const refs = await this.forEachRef([prefix]);
     if (refs.length === 0) {
@@ -423,11 +436,98 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   private async head(branch: string): Promise<string | undefined> {
-    return this.revParse(`refs/heads/${branch}`);
+    return this.current(`refs/heads/${branch}`);
+  }
+
+  /** Where `ref` points now: on the server when the store has one (fetched, so its objects are here), else here. */
+  private async current(ref: string): Promise<string | undefined> {
+    if (this.server === undefined) return this.revParse(ref);
+    const found = await this.fetchFromServer([`+${ref}:${ref}`], /couldn't find remote ref/i);
+    return found ? this.revParse(ref) : undefined;
+  }
+
+  /** A run's branches and tags from the server into this host's cache (reads of a whole run). */
+  private async syncRun(runId: string): Promise<void> {
+    if (this.server === undefined) return;
+    const heads = `refs/heads/${runBranchPrefix(runId)}*`;
+    const tags = `refs/tags/${taskTag(runId, 'x').slice(0, -1)}*`;
+    await this.fetchFromServer([`+${heads}:${heads}`, `+${tags}:${tags}`]);
+  }
+
+  /**
+   * `git fetch <server> refspecs...`: true when fetched, false when the server answered that it has no such
+   * ref or object (`missing`), waiting out an unreachable server for up to serverWaitMs.
+   */
+  private async fetchFromServer(refspecs: string[], missing?: RegExp): Promise<boolean> {
+    const res = await this.onServer([
+      'fetch',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--quiet',
+      '<server>',
+      ...refspecs,
+    ]);
+    if (res.code === 0) return true;
+    const text = res.stderr.trim();
+    if (missing?.test(text)) return false;
+    throw this.serverError(`git fetch ${refspecs.join(' ')}`, text);
+  }
+
+  /** Moves `ref` on the server from `old` (undefined: must not exist) to `commit`; false when it moved meanwhile. */
+  private async serverSwap(ref: string, commit: string, old: string | undefined): Promise<boolean> {
+    const res = await this.onServer([
+      'push',
+      '--porcelain',
+      '--no-verify',
+      `--force-with-lease=${ref}:${old ?? ''}`,
+      '<server>',
+      `${commit}:${ref}`,
+    ]);
+    const text = `${res.stdout.toString('utf8')}\n${res.stderr}`.trim();
+    if (res.code === 0) {
+      // The server took it (or already had it): the cache follows.
+      await this.git.run(['update-ref', '-m', 'devcrew artifact store (as on the server)', ref, commit]);
+      return true;
+    }
+    if (/\[rejected\]|stale info|fetch first|non-fast-forward|already exists/i.test(text)) return false;
+    throw this.serverError(`git push ${commit}:${ref}`, text);
+  }
+
+  /** One network git command against the server (`<server>` in `args` is its URL), repeated while it cannot be reached. */
+  private async onServer(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+    const server = this.server!;
+    const { config, env } = remoteSettings(server);
+    const full = [
+      ...config.flatMap((c) => ['-c', c]),
+      ...args.map((a) => (a === '<server>' ? server.url : a)),
+    ];
+    const deadline = Date.now() + this.serverWaitMs;
+    let pause = 250;
+    for (;;) {
+      const res = await this.git.run(full, { env, okCodes: [0, 1, 128], timeoutMs: 60_000 });
+      if (res.code === 0 || !isTransient(gitErrorText(res.stderr, server)) || Date.now() >= deadline)
+        return res;
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 4_000);
+    }
+  }
+
+  private serverError(what: string, text: string): ArtifactStoreError {
+    const said = gitErrorText(text, this.server!);
+    return new ArtifactStoreError(
+      'ARTIFACT_STORE_UNAVAILABLE',
+      `${what} on the artifact server ${this.server!.url} failed, ${failureKind(said)}: ${said}`,
+      'check that the Git server runs (devcrew git-server) and DEVCREW_ARTIFACTS_SERVER_URL and its token; the step is retried',
+    );
   }
 
   private async resolveCommit(commit: string, what: string): Promise<string> {
-    const sha = /^[0-9a-fA-F]{4,40}$/.test(commit) ? await this.revParse(`${commit}^{commit}`) : undefined;
+    let sha = /^[0-9a-fA-F]{4,40}$/.test(commit) ? await this.revParse(`${commit}^{commit}`) : undefined;
+    if (sha === undefined && this.server !== undefined && SHA.test(commit.toLowerCase())) {
+      // Made on another host: its objects come from the server (the step that made it pushed them).
+      await this.fetchFromServer([commit.toLowerCase()], /not our ref|no such remote ref|not found/i);
+      sha = await this.revParse(`${commit}^{commit}`);
+    }
     if (sha === undefined) {
       throw new ArtifactStoreError(
         'ARTIFACT_NOT_FOUND',
@@ -621,7 +721,7 @@ export class GitArtifactStore implements ArtifactStore {
   private async advance(branch: string, commit: string): Promise<void> {
     const ref = `refs/heads/${branch}`;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const head = await this.revParse(ref);
+      const head = await this.current(ref);
       if (head === commit) return;
       if (head !== undefined && (await this.isAncestor(commit, head))) return;
       if (await this.compareAndSwap(ref, commit, head)) return;
@@ -632,7 +732,7 @@ export class GitArtifactStore implements ArtifactStore {
   /** Points `ref` exactly at `commit` (tags, the integration branch), with compare-and-swap. */
   private async setRef(ref: string, commit: string): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const current = await this.revParse(ref);
+      const current = await this.current(ref);
       if (current === commit) return;
       if (await this.compareAndSwap(ref, commit, current)) return;
     }
@@ -640,6 +740,7 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   private async compareAndSwap(ref: string, commit: string, old: string | undefined): Promise<boolean> {
+    if (this.server !== undefined) return this.serverSwap(ref, commit, old);
     const res = await this.git.run(['update-ref', '-m', 'devcrew artifact store', ref, commit, old ?? ZERO], {
       okCodes: [0, 1, 128],
     });

@@ -6,6 +6,7 @@ import { ArtifactStoreError } from './errors';
 import { secretsFrom, type Secret } from './file-checks';
 import { GitArtifactStore, type Identity } from './git-artifact-store';
 import { cleanGitEnv } from './git-process';
+import type { GitRemote } from './remote';
 
 export * from './errors';
 export { DEFAULT_MAX_FILE_BYTES, SECRET_VARIABLES } from './file-checks';
@@ -21,6 +22,13 @@ export interface OpenArtifactStoreOptions {
    * its work tree or index.
    */
   repoDir: string;
+  /**
+   * The Git server that is the store's source of truth on several hosts (DEVCREW_ARTIFACTS_SERVER_URL);
+   * `repoDir` is then this host's cache of it.
+   */
+  server?: GitRemote;
+  /** How long a step waits out an unreachable server (default 120 s). */
+  serverWaitMs?: number;
   /** Largest file accepted, in bytes; default 1 MiB. */
   maxFileBytes?: number;
   /** Author and committer of every commit; default `devcrew <devcrew@localhost>`. */
@@ -51,6 +59,8 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions): Prom
   return new GitArtifactStore({
     gitDir,
     repoDir,
+    server: options.server,
+    serverWaitMs: options.serverWaitMs,
     maxFileBytes: options.maxFileBytes,
     author: options.author,
     secrets: options.secrets ?? secretsFrom(),

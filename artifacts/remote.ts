@@ -22,27 +22,28 @@ const PASSWORD_VAR = 'DEVCREW_GIT_CREDENTIAL_PASSWORD';
  */
 const HELPER = `!f() { test "$1" = get && printf 'username=%s\\npassword=%s\\n' "$${USER_VAR}" "$${PASSWORD_VAR}"; }; f`;
 
-/** simple-git for network commands (fetch, push, ls-remote) against `gitDir`, with the remote's credentials. */
-export function remoteGit(repoDir: string, gitDir: string, remote: GitRemote): SimpleGit {
-  const env: Record<string, string> = {
-    ...cleanGitEnv(),
-    GIT_DIR: gitDir,
-    GIT_TERMINAL_PROMPT: '0',
-    LC_ALL: 'C',
-  };
+/** The `-c` settings and environment a network git command needs for `remote` (its credentials, if any). */
+export function remoteSettings(remote: GitRemote): { config: string[]; env: Record<string, string> } {
   const config = ['protocol.version=2'];
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   if (remote.credentials) {
     env[USER_VAR] = remote.credentials.username;
     env[PASSWORD_VAR] = remote.credentials.password;
     // An empty value first clears the helpers of the user's own config: these credentials are the ones.
     config.push('credential.helper=', `credential.helper=${HELPER}`);
   }
+  return { config, env };
+}
+
+/** simple-git for a push or fetch against `gitDir`, with the remote's credentials. */
+export function remoteGit(repoDir: string, gitDir: string, remote: GitRemote): SimpleGit {
+  const { config, env } = remoteSettings(remote);
   return simpleGit({
     baseDir: repoDir,
     config,
     unsafe: { allowUnsafeCredentialHelper: true },
     timeout: { block: 60_000 },
-  }).env(env);
+  }).env({ ...cleanGitEnv(), GIT_DIR: gitDir, ...env });
 }
 
 /** A git error's text with the remote's password (should git ever echo it) masked, trimmed to its point. */
@@ -54,9 +55,9 @@ export function gitErrorText(err: unknown, remote: GitRemote): string {
   return lines.slice(-6).join(' | ');
 }
 
-/** Whether a failed network command failed to reach the remote at all (worth retrying soon). */
-export function isTransportFailure(text: string): boolean {
-  return /unable to access|Could not read from remote|Connection refused|Failed to connect|Couldn't connect|timed out|Connection reset|Empty reply|early EOF|The remote end hung up|unable to connect|Could not resolve host|HTTP 50[234]/i.test(
+/** Whether a failed network command may well succeed soon: the remote unreachable, or a local ref locked by a concurrent step. */
+export function isTransient(text: string): boolean {
+  return /cannot lock ref|Unable to create .*\.lock|unable to access|Could not read from remote|Connection refused|Failed to connect|Couldn't connect|timed out|Connection reset|Empty reply|early EOF|The remote end hung up|unable to connect|Could not resolve host|HTTP 50[234]/i.test(
     text,
   );
 }
@@ -70,6 +71,6 @@ export function failureKind(text: string): string {
   if (/hook declined|\[remote rejected\]|pre-receive/i.test(text)) return 'the remote rejected the push';
   if (/does not appear to be a git repository|repository '.*' not found|HTTP 404/i.test(text))
     return 'there is no repository at that URL';
-  if (isTransportFailure(text)) return 'the remote could not be reached';
+  if (isTransient(text)) return 'the remote could not be reached';
   return 'git failed';
 }

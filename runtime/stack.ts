@@ -6,7 +6,6 @@ import { ownModelServer, type ModelServer } from './model-server';
 import { checkModelServed } from '../models/model-check';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { openArtifactStore } from '../artifacts';
 import { taskQueues } from '../contracts';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../sandbox';
 import { createApp } from '../server/app';
@@ -175,7 +174,7 @@ export async function startStack(options: {
     const runs = temporalRuns({
       client,
       model: acts.model.model.info,
-      artifacts: () => openArtifactStore({ repoDir: acts.repoDir }),
+      artifacts: acts.openStore,
       rollout,
       ...(prefix ? { queues } : {}),
     });

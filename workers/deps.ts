@@ -6,7 +6,7 @@ import { createRolloutActivities } from '../activities/rollout';
 import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
 import { openArtifactStore } from '../artifacts';
 import { createModel, type ModelSetup } from '../models/config';
-import { pathsFrom, publishRemoteFrom, readEnv, readModelSettings } from '../core/config';
+import { pathsFrom, publishRemoteFrom, readEnv, readModelSettings, storeServerFrom } from '../core/config';
 import type { Report } from '../core/report';
 import type { Sandbox } from '../sandbox/types';
 
@@ -16,6 +16,8 @@ export interface ProductionActivities {
   sandbox: SandboxActivities;
   model: ModelSetup;
   repoDir: string;
+  /** The artifact store as this host reads it (through its Git server, when it has one). */
+  openStore: () => ReturnType<typeof openArtifactStore>;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,9 @@ export async function productionActivities(options: {
   const model = createModel(readModelSettings(), stateDir);
   options.report(`model: ${model.description}`);
   const repoDir = pathsFrom(env).artifactsDir;
-  const artifacts = await openArtifactStore({ repoDir });
+  const server = storeServerFrom(env);
+  const artifacts = await openArtifactStore({ repoDir, server });
+  if (server) options.report(`artifact store: ${server.url} (source of truth), cached in ${repoDir}`);
   const sandbox = options.withSandbox && options.makeSandbox ? await options.makeSandbox() : undefined;
   const stepDelaysMs = env.DEVCREW_FAULT_STEP_DELAYS
     ? Object.fromEntries(
@@ -61,6 +65,7 @@ export async function productionActivities(options: {
     sandbox: createSandboxActivities(deps),
     model,
     repoDir,
+    openStore: () => openArtifactStore({ repoDir, server }),
     close: async () => {
       await sandbox?.close();
     },
