@@ -105,7 +105,7 @@ const Env = z.object({
   DEVCREW_ARTIFACTS_SERVER_USERNAME: z.string().min(1).optional(),
   DEVCREW_ARTIFACTS_SERVER_TOKEN: z.string().min(1).optional(),
   /** `devcrew git-server` (and `devcrew up --temporal postgres`): where devcrew's own Git server listens. */
-  DEVCREW_GIT_SERVER_PORT: Port.default(9418),
+  DEVCREW_GIT_SERVER_PORT: Port.default(8418),
   DEVCREW_GIT_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
   /** The token pushes to devcrew's Git server must present (HTTP basic auth, any user name); unset: reads
    * and pushes from loopback only need none. */

@@ -4,7 +4,7 @@ import { Runtime } from '@temporalio/worker';
 import { meterMetrics } from '../core/metrics';
 import { createRolloutActivities } from '../activities/rollout';
 import type { AgentActivities, RolloutActivities, SandboxActivities } from '../activities/types';
-import { openArtifactStore } from '../artifacts';
+import { openArtifactStore, type GitRemote } from '../artifacts';
 import { createModel, type ModelSetup } from '../models/config';
 import { pathsFrom, publishRemoteFrom, readEnv, readModelSettings, storeServerFrom } from '../core/config';
 import type { Report } from '../core/report';
@@ -31,13 +31,15 @@ export async function productionActivities(options: {
   makeSandbox?: () => Promise<Sandbox>;
   /** The Temporal client the rollout's figures read visibility with. */
   client: Client;
+  /** The artifact store's Git server; default DEVCREW_ARTIFACTS_SERVER_URL (none: the local repository). */
+  storeServer?: GitRemote;
 }): Promise<ProductionActivities> {
   const env = readEnv();
   const { stateDir } = pathsFrom(env);
   const model = createModel(readModelSettings(), stateDir);
   options.report(`model: ${model.description}`);
   const repoDir = pathsFrom(env).artifactsDir;
-  const server = storeServerFrom(env);
+  const server = options.storeServer ?? storeServerFrom(env);
   const artifacts = await openArtifactStore({ repoDir, server });
   if (server) options.report(`artifact store: ${server.url} (source of truth), cached in ${repoDir}`);
   const sandbox = options.withSandbox && options.makeSandbox ? await options.makeSandbox() : undefined;
