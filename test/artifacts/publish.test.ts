@@ -4,6 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openArtifactStore, type GitArtifactStore } from '../../artifacts';
+import { StartRunRequest } from '../../contracts';
+import { publishRemoteFrom, readEnv } from '../../core/config';
 import { ensureServerRepository, startGitServer, type GitServer } from '../../runtime/git-server';
 import { apiClient, until, type Json } from '../support/api';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -194,3 +196,34 @@ const ONE_TASK = {
     },
   ],
 };
+
+test("a push URL holding a password is refused, in the environment and in a run's options, without echoing it", () => {
+  assert.throws(
+    () => readEnv({ DEVCREW_ARTIFACTS_PUSH_URL: 'https://bot:s3cret-token-x@git.example.com/team/app.git' }),
+    (err: Error) => {
+      assert.match(
+        err.message,
+        /DEVCREW_ARTIFACTS_PUSH_URL="https:\/\/bot:\*\*\*@git\.example\.com\/team\/app\.git": holds a password or token/,
+      );
+      assert.ok(!err.message.includes('s3cret-token-x'));
+      return true;
+    },
+  );
+  const env = readEnv({
+    DEVCREW_ARTIFACTS_PUSH_URL: 'https://git.example.com/team/app.git',
+    DEVCREW_ARTIFACTS_PUSH_TOKEN: 's3cret-token-x',
+  });
+  assert.deepEqual(publishRemoteFrom(env), {
+    url: 'https://git.example.com/team/app.git',
+    credentials: { username: 'devcrew', password: 's3cret-token-x' },
+  });
+
+  const body = (push: unknown) => StartRunRequest.safeParse({ request: 'x', options: { push } });
+  assert.ok(body('https://git.example.com/team/app.git').success);
+  assert.ok(body('git@git.example.com:team/app.git').success);
+  assert.ok(body(false).success);
+  const withPassword = body('https://bot:s3cret@git.example.com/team/app.git');
+  assert.ok(!withPassword.success);
+  assert.match(JSON.stringify(withPassword.error.issues), /must not hold a password or token/);
+  assert.ok(!body('/srv/git/team.git').success, 'a path on the workers is for their own setting only');
+});

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openArtifactStore, type GitRemote } from '../../artifacts';
 import { startGitServer, type GitServer } from '../../runtime/git-server';
+import { devcrew } from '../support/cli';
 import { commitInput, git, tempDir } from './helpers';
 
 /**
@@ -96,6 +98,20 @@ test('a diamond across two hosts: each fetches what its step needs, pushes what 
   assert.equal(run.tasks.find((t) => t.task_id === 'left')?.commits[0]?.metadata.task_id, 'left');
   assert.equal(await c.readFile(integrated.commit, 'codes/right.py'), 'R = 1\n');
   assert.equal((await c.metadataOf(rightCode.commit)).task_id, 'right');
+
+  // `devcrew artifacts` on yet another host, configured only by the environment, lists and exports it.
+  const cli = await devcrew(['artifacts', wf, '--json', '--export', `${dir}/exported`], {
+    env: {
+      DEVCREW_STATE_DIR: `${dir}/diamond-cli`,
+      DEVCREW_ARTIFACTS_SERVER_URL: remote.url,
+      DEVCREW_ARTIFACTS_SERVER_TOKEN: SERVER_TOKEN,
+    },
+  });
+  assert.equal(cli.code, 0, cli.stderr);
+  const listed = JSON.parse(cli.stdout) as { integration: { commit: string }; tasks: unknown[] };
+  assert.equal(listed.integration.commit, integrated.commit);
+  assert.equal(listed.tasks.length, 4);
+  assert.equal(await fs.readFile(`${dir}/exported/codes/left.py`, 'utf8'), 'L = 1\n');
 });
 
 test('a step retried on another host finds its commit on the server and adds none', async () => {
