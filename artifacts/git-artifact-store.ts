@@ -489,7 +489,12 @@ export class GitArtifactStore implements ArtifactStore {
       await this.git.run(['update-ref', '-m', 'devcrew artifact store (as on the server)', ref, commit]);
       return true;
     }
-    if (/\[rejected\]|stale info|fetch first|non-fast-forward|already exists/i.test(text)) return false;
+    // Another writer won: it moved the ref first (stale lease), or held its lock on the server right then.
+    if (
+      /\[rejected\]|stale info|fetch first|non-fast-forward|already exists/i.test(text) ||
+      /\[remote rejected\].*(lock|failed to update ref)/i.test(text)
+    )
+      return false;
     throw this.serverError(`git push ${commit}:${ref}`, text);
   }
 
