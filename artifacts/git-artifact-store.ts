@@ -319,6 +319,25 @@ export class GitArtifactStore implements ArtifactStore {
     return { url: target.url, status: 'failed', refs: [], attempts, error };
   }
 
+  /** Whether the store's Git server answers now, for `/readyz`; undefined when the store has none. */
+  async serverCheck(): Promise<{ ok: boolean; detail: string } | undefined> {
+    if (this.server === undefined) return undefined;
+    const { config, env } = remoteSettings(this.server);
+    const res = await this.git.run(
+      [
+        ...config.flatMap((c) => ['-c', c]),
+        'ls-remote',
+        '--heads',
+        this.server.url,
+        'refs/heads/devcrew/ready',
+      ],
+      { env, okCodes: [0, 1, 2, 128], timeoutMs: 5_000 },
+    );
+    if (res.code === 0) return { ok: true, detail: `${this.server.url} answers` };
+    const text = gitErrorText(res.stderr, this.server);
+    return { ok: false, detail: `${this.server.url}: ${failureKind(text)}: ${text}` };
+  }
+
   /** A run's branches and the tags of its tasks, as full ref names. */
   private async runRefs(runId: string): Promise<string[]> {
     const prefix = `refs/heads/${runBranchPrefix(runId)}`;

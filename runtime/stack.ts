@@ -238,6 +238,7 @@ export async function startStack(options: {
             ],
             docker: p.docker,
             ...(modelServer ? { model: modelServer } : {}),
+            artifactServer: async () => (await acts.openStore()).serverCheck(),
           }),
       });
       const port = options.apiPort ?? env.DEVCREW_API_PORT;

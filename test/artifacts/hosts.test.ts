@@ -262,8 +262,16 @@ test(
     }
     await stop('git-host');
     const away = Date.now();
-    await new Promise((r) => setTimeout(r, 10_000));
+    // The API's readiness says so meanwhile.
+    const down = await fetch(`${api}/readyz`);
+    assert.equal(down.status, 503);
+    const check = ((await down.json()) as Json).checks.find((c: Json) => c.name === 'artifact server');
+    assert.equal(check?.ok, false);
+    assert.match(check.detail, /artifacts\.git: the remote could not be reached/);
+    await new Promise((r) => setTimeout(r, 10_000 - (Date.now() - away)));
     await startGit();
+    const up = ((await (await fetch(`${api}/readyz`)).json()) as Json).checks;
+    assert.equal(up.find((c: Json) => c.name === 'artifact server')?.ok, true);
     const outage = Date.now() - away;
     assert.ok(outage >= 10_000, `the Git server was away ${outage} ms`);
 
