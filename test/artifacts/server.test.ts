@@ -131,6 +131,22 @@ test('a step retried on another host finds its commit on the server and adds non
   assert.deepEqual(subjectsOnServer(first.branch), [input.subject]);
 });
 
+test('a host that died between its commit and its push: the retried step pushes that same commit, once', async () => {
+  // The state a kill leaves: the commit written in the host's repository, never pushed.
+  const input = commitInput({ 'codes/k.py': 'K = 1\n' }, { workflow_id: 'wf-killed', task_id: 't' });
+  const offline = await openArtifactStore({ repoDir: `${dir}/killed-a` });
+  const unpushed = await offline.commit(input);
+  assert.equal(git(served, 'for-each-ref', 'refs/heads/ai/generated/wf-killed/'), '', 'not on the server');
+
+  // The step runs again, on the same host restarted or on another: the same commit lands, once.
+  const again = await (await host('killed-a')).commit(input);
+  assert.equal(again.commit, unpushed.commit);
+  const elsewhere = await (await host('killed-b')).commit(input);
+  assert.equal(elsewhere.commit, unpushed.commit);
+  assert.equal(git(served, 'rev-parse', `refs/heads/${again.branch}`), unpushed.commit);
+  assert.deepEqual(subjectsOnServer(again.branch), [input.subject]);
+});
+
 test('two hosts racing on one branch: compare-and-swap on the server keeps every commit', async () => {
   const a = await host('race-a');
   const b = await host('race-b');
