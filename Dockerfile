@@ -1,5 +1,6 @@
 # devcrew's own processes for a team (docker-compose.temporal.yml: devcrew-api, devcrew-worker). The
-# same image runs any of them; the command picks which: `api`, `worker --kind runs,agents,sandbox`.
+# same image runs any of them; the command picks which: `api`, `worker --kind runs,agents,sandbox`,
+# `git-server` (the artifact store's Git server: git http-backend, from Debian's git package).
 # Configuration comes from the environment only (README, "Configuration").
 FROM node:20-bookworm-slim
 
@@ -19,7 +20,7 @@ ENV DEVCREW_STATE_DIR=/var/lib/devcrew \
     DEVCREW_METRICS_HOST=0.0.0.0 \
     NODE_ENV=production
 VOLUME ["/var/lib/devcrew"]
-EXPOSE 3000 9464
+EXPOSE 3000 8418 9464
 
 ENTRYPOINT ["node", "bin/devcrew.js"]
 CMD ["api"]

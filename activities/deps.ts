@@ -1,3 +1,4 @@
+import type { GitRemote } from '../artifacts/remote';
 import type { ArtifactStore } from '../artifacts/types';
 import type { ActivityMetrics } from '../core/metrics';
 import type { PriceTable } from '../models/prices';
@@ -9,6 +10,8 @@ export interface ActivityDeps {
   model: ModelClient;
   prices: PriceTable;
   artifacts: ArtifactStore;
+  /** Where finished runs are published by default (DEVCREW_ARTIFACTS_PUSH_URL and its credentials). */
+  publishTo?: GitRemote;
   /** Only the sandbox-bound activities need it. */
   sandbox?: Sandbox;
   /**

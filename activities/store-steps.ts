@@ -5,6 +5,7 @@ import type {
   IntegrateResult,
   PrepareTaskInput,
 } from '../contracts';
+import type { GitRemote } from '../artifacts/remote';
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 
@@ -29,8 +30,42 @@ export function createStoreSteps(deps: ActivityDeps) {
         }),
       );
     },
+    /** Merges the run's results, then publishes them when the run or the workers ask (never failing the run for it). */
     async integrate(input: IntegrateInput): Promise<IntegrateResult> {
-      return converting(() => deps.artifacts.integrate({ runId: input.run_id, refs: input.task_refs }));
+      return converting(async () => {
+        const result = await deps.artifacts.integrate({ runId: input.run_id, refs: input.task_refs });
+        const target = publishTarget(input.push, deps.publishTo);
+        if (target === undefined) return result;
+        if ('refused' in target || !deps.artifacts.publish) {
+          const error =
+            'refused' in target
+              ? target.refused
+              : '[ARTIFACT_PUSH_FAILED] this artifact store cannot publish; configure a Git store';
+          return { ...result, publish: { url: '', status: 'failed', refs: [], attempts: 1, error } };
+        }
+        return { ...result, publish: await deps.artifacts.publish(input.run_id, target) };
+      });
     },
   };
+}
+
+/**
+ * Where a run is published: its own `options.push` URL (with the workers' credentials only when it is the
+ * configured URL), the workers' DEVCREW_ARTIFACTS_PUSH_URL, or nowhere.
+ */
+export function publishTarget(
+  push: IntegrateInput['push'],
+  configured: GitRemote | undefined,
+): GitRemote | { refused: string } | undefined {
+  if (push === false) return undefined;
+  if (typeof push === 'string') {
+    return configured?.url === push ? configured : { url: push };
+  }
+  if (push === true && configured === undefined) {
+    return {
+      refused:
+        '[ARTIFACT_PUSH_FAILED] the run asked to be pushed (options.push: true) but DEVCREW_ARTIFACTS_PUSH_URL is not set on the worker; set it, or give options.push a URL',
+    };
+  }
+  return configured;
 }

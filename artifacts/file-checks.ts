@@ -4,7 +4,14 @@ import { ArtifactStoreError } from './errors';
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 /** Environment variables whose values must never reach a commit. */
-export const SECRET_VARIABLES = ['GEMINI_API_KEY', 'OPENAI_API_KEY', 'DEVCREW_API_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'GEMINI_API_KEY',
+  'OPENAI_API_KEY',
+  'DEVCREW_API_TOKEN',
+  'DEVCREW_ARTIFACTS_PUSH_TOKEN',
+  'DEVCREW_ARTIFACTS_SERVER_TOKEN',
+  'DEVCREW_GIT_SERVER_TOKEN',
+] as const;
 
 /** Values shorter than this are not searched for: a 3-letter token would match ordinary text. */
 const MIN_SECRET_LENGTH = 8;

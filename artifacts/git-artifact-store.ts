@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { ArtifactMetadata, ArtifactRef } from '../contracts';
+import type { ArtifactMetadata, ArtifactPublish, ArtifactRef } from '../contracts';
 import { checkMetadata, checkSubject, formatCommitMessage, parseCommitMessage } from './commit-message';
 import { ArtifactStoreError } from './errors';
 import {
@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_FILE_BYTES,
 } from './file-checks';
 import { cleanGitEnv, GitProcess } from './git-process';
+import { failureKind, gitErrorText, isTransient, remoteGit, remoteSettings, type GitRemote } from './remote';
 import { INTEGRATION_NAME, integrationBranch, runBranchPrefix, taskBranch, taskTag } from './naming';
 import type { ArtifactStore, CommitInput } from './types';
 
@@ -37,7 +38,13 @@ export interface GitArtifactStoreOptions {
   /** The `.git` folder (or bare repository) to use; `repoDir` for people and messages. */
   gitDir: string;
   repoDir: string;
-  remote?: string;
+  /**
+   * The Git server that is the store's source of truth (several worker hosts): refs are read from it and
+   * moved on it by compare-and-swap; this repository is the host's cache of its objects.
+   */
+  server?: GitRemote;
+  /** How long a step waits out an unreachable server before failing (retryable); default 120 s. */
+  serverWaitMs?: number;
   maxFileBytes?: number;
   author?: Identity;
   secrets?: Secret[];
@@ -76,7 +83,8 @@ export interface RunArtifacts {
  */
 export class GitArtifactStore implements ArtifactStore {
   readonly repoDir: string;
-  readonly remote: string | undefined;
+  readonly server: GitRemote | undefined;
+  private readonly serverWaitMs: number;
   private readonly git: GitProcess;
   private readonly maxFileBytes: number;
   private readonly author: Identity;
@@ -85,7 +93,8 @@ export class GitArtifactStore implements ArtifactStore {
 
   constructor(options: GitArtifactStoreOptions) {
     this.repoDir = options.repoDir;
-    this.remote = options.remote;
+    this.server = options.server;
+    this.serverWaitMs = options.serverWaitMs ?? 120_000;
     this.git = new GitProcess(options.gitDir);
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.author = options.author ?? ROOT_IDENTITY;
@@ -229,7 +238,6 @@ export class GitArtifactStore implements ArtifactStore {
       into: branch,
     });
     await this.setRef(`refs/heads/${branch}`, commit);
-    if (this.remote !== undefined) await this.push(input.runId);
     return { branch, commit, files: await this.listFiles(commit) };
   }
 
@@ -258,15 +266,80 @@ export class GitArtifactStore implements ArtifactStore {
     return parseCommitMessage(c, await this.messageOf(c));
   }
 
-  /** Pushes a run's task branches, integration branch and tags to the configured remote (forced: re-runs move them). */
-  async push(runId: string): Promise<void> {
-    if (this.remote === undefined) {
+  /**
+   * Pushes a run's task branches, integration branch and tags to `target` (forced: they are the run's own
+   * names, `ai/generated/{run_id}/*` and `workflow_{run_id}_*`), in one attempt.
+   */
+  async push(runId: string, target: GitRemote): Promise<string[]> {
+    await this.syncRun(runId);
+    const refs = await this.runRefs(runId);
+    if (refs.length === 0) return [];
+    try {
+      await remoteGit(this.repoDir, this.gitDir, target).raw([
+        'push',
+        '--porcelain',
+        target.url,
+        ...refs.map((r) => `+${r}:${r}`),
+      ]);
+    } catch (err) {
+      const text = gitErrorText(err, target);
       throw new ArtifactStoreError(
         'ARTIFACT_PUSH_FAILED',
-        'no remote is configured',
-        'open the store with a remote',
+        `git push of run ${runId} to ${target.url} failed, ${failureKind(text)}: ${text}`,
+        'check the URL, that the repository accepts pushes and the credentials (DEVCREW_ARTIFACTS_PUSH_TOKEN or a git credential helper); the results stay in the local store',
       );
     }
+    return refs;
+  }
+
+  /**
+   * Publishes a finished run to the team's repository: `push` retried with a growing pause, and the outcome
+   * returned (never thrown), so a refusing remote is reported on the run while the run's result stays.
+   */
+  async publish(
+    runId: string,
+    target: GitRemote,
+    options: { attempts?: number; firstDelayMs?: number } = {},
+  ): Promise<ArtifactPublish> {
+    const attempts = options.attempts ?? 4;
+    let delay = options.firstDelayMs ?? 1_000;
+    let error = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const refs = await this.push(runId, target);
+        return { url: target.url, status: 'pushed', refs, attempts: attempt };
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+      }
+      if (attempt < attempts) {
+        await new Promise((r) => setTimeout(r, delay));
+        delay *= 2;
+      }
+    }
+    return { url: target.url, status: 'failed', refs: [], attempts, error };
+  }
+
+  /** Whether the store's Git server answers now, for `/readyz`; undefined when the store has none. */
+  async serverCheck(): Promise<{ ok: boolean; detail: string } | undefined> {
+    if (this.server === undefined) return undefined;
+    const { config, env } = remoteSettings(this.server);
+    const res = await this.git.run(
+      [
+        ...config.flatMap((c) => ['-c', c]),
+        'ls-remote',
+        '--heads',
+        this.server.url,
+        'refs/heads/devcrew/ready',
+      ],
+      { env, okCodes: [0, 1, 2, 128], timeoutMs: 5_000 },
+    );
+    if (res.code === 0) return { ok: true, detail: `${this.server.url} answers` };
+    const text = gitErrorText(res.stderr, this.server);
+    return { ok: false, detail: `${this.server.url}: ${failureKind(text)}: ${text}` };
+  }
+
+  /** A run's branches and the tags of its tasks, as full ref names. */
+  private async runRefs(runId: string): Promise<string[]> {
     const prefix = `refs/heads/${runBranchPrefix(runId)}`;
     const refs = await this.forEachRef([prefix]);
     const tags: string[] = [];
@@ -276,21 +349,12 @@ export class GitArtifactStore implements ArtifactStore {
       const tag = `refs/tags/${taskTag(runId, name)}`;
       if ((await this.revParse(tag)) !== undefined) tags.push(tag);
     }
-    const refspecs = [...refs.map((r) => r.ref), ...tags].map((r) => `+${r}:${r}`);
-    if (refspecs.length === 0) return;
-    try {
-      await this.simpleGit().raw(['push', '--porcelain', this.remote, ...refspecs]);
-    } catch (err) {
-      throw new ArtifactStoreError(
-        'ARTIFACT_PUSH_FAILED',
-        `git push to ${this.remote} failed: ${(err as Error).message.trim()}`,
-        'check that the remote exists and accepts pushes; the local repository still holds every result',
-      );
-    }
+    return [...refs.map((r) => r.ref), ...tags];
   }
 
   /** A run's branches, tags, task commits and files. */
   async describeRun(runId: string): Promise<RunArtifacts> {
+    await this.syncRun(runId);
     const prefix = `refs/heads/${runBranchPrefix(runId)}`;
     const refs = await this.forEachRef([prefix]);
     if (refs.length === 0) {
@@ -391,11 +455,103 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   private async head(branch: string): Promise<string | undefined> {
-    return this.revParse(`refs/heads/${branch}`);
+    return this.current(`refs/heads/${branch}`);
+  }
+
+  /** Where `ref` points now: on the server when the store has one (fetched, so its objects are here), else here. */
+  private async current(ref: string): Promise<string | undefined> {
+    if (this.server === undefined) return this.revParse(ref);
+    const found = await this.fetchFromServer([`+${ref}:${ref}`], /couldn't find remote ref/i);
+    return found ? this.revParse(ref) : undefined;
+  }
+
+  /** A run's branches and tags from the server into this host's cache (reads of a whole run). */
+  private async syncRun(runId: string): Promise<void> {
+    if (this.server === undefined) return;
+    const heads = `refs/heads/${runBranchPrefix(runId)}*`;
+    const tags = `refs/tags/${taskTag(runId, 'x').slice(0, -1)}*`;
+    await this.fetchFromServer([`+${heads}:${heads}`, `+${tags}:${tags}`]);
+  }
+
+  /**
+   * `git fetch <server> refspecs...`: true when fetched, false when the server answered that it has no such
+   * ref or object (`missing`), waiting out an unreachable server for up to serverWaitMs.
+   */
+  private async fetchFromServer(refspecs: string[], missing?: RegExp): Promise<boolean> {
+    const res = await this.onServer([
+      'fetch',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--quiet',
+      '<server>',
+      ...refspecs,
+    ]);
+    if (res.code === 0) return true;
+    const text = res.stderr.trim();
+    if (missing?.test(text)) return false;
+    throw this.serverError(`git fetch ${refspecs.join(' ')}`, text);
+  }
+
+  /** Moves `ref` on the server from `old` (undefined: must not exist) to `commit`; false when it moved meanwhile. */
+  private async serverSwap(ref: string, commit: string, old: string | undefined): Promise<boolean> {
+    const res = await this.onServer([
+      'push',
+      '--porcelain',
+      '--no-verify',
+      `--force-with-lease=${ref}:${old ?? ''}`,
+      '<server>',
+      `${commit}:${ref}`,
+    ]);
+    const text = `${res.stdout.toString('utf8')}\n${res.stderr}`.trim();
+    if (res.code === 0) {
+      // The server took it (or already had it): the cache follows.
+      await this.git.run(['update-ref', '-m', 'devcrew artifact store (as on the server)', ref, commit]);
+      return true;
+    }
+    // Another writer won: it moved the ref first (stale lease), or held its lock on the server right then.
+    if (
+      /\[rejected\]|stale info|fetch first|non-fast-forward|already exists/i.test(text) ||
+      /\[remote rejected\].*(lock|failed to update ref)/i.test(text)
+    )
+      return false;
+    throw this.serverError(`git push ${commit}:${ref}`, text);
+  }
+
+  /** One network git command against the server (`<server>` in `args` is its URL), repeated while it cannot be reached. */
+  private async onServer(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+    const server = this.server!;
+    const { config, env } = remoteSettings(server);
+    const full = [
+      ...config.flatMap((c) => ['-c', c]),
+      ...args.map((a) => (a === '<server>' ? server.url : a)),
+    ];
+    const deadline = Date.now() + this.serverWaitMs;
+    let pause = 250;
+    for (;;) {
+      const res = await this.git.run(full, { env, okCodes: [0, 1, 128], timeoutMs: 60_000 });
+      if (res.code === 0 || !isTransient(gitErrorText(res.stderr, server)) || Date.now() >= deadline)
+        return res;
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 4_000);
+    }
+  }
+
+  private serverError(what: string, text: string): ArtifactStoreError {
+    const said = gitErrorText(text, this.server!);
+    return new ArtifactStoreError(
+      'ARTIFACT_STORE_UNAVAILABLE',
+      `${what} on the artifact server ${this.server!.url} failed, ${failureKind(said)}: ${said}`,
+      'check that the Git server runs (devcrew git-server) and DEVCREW_ARTIFACTS_SERVER_URL and its token; the step is retried',
+    );
   }
 
   private async resolveCommit(commit: string, what: string): Promise<string> {
-    const sha = /^[0-9a-fA-F]{4,40}$/.test(commit) ? await this.revParse(`${commit}^{commit}`) : undefined;
+    let sha = /^[0-9a-fA-F]{4,40}$/.test(commit) ? await this.revParse(`${commit}^{commit}`) : undefined;
+    if (sha === undefined && this.server !== undefined && SHA.test(commit.toLowerCase())) {
+      // Made on another host: its objects come from the server (the step that made it pushed them).
+      await this.fetchFromServer([commit.toLowerCase()], /not our ref|no such remote ref|not found/i);
+      sha = await this.revParse(`${commit}^{commit}`);
+    }
     if (sha === undefined) {
       throw new ArtifactStoreError(
         'ARTIFACT_NOT_FOUND',
@@ -589,7 +745,7 @@ export class GitArtifactStore implements ArtifactStore {
   private async advance(branch: string, commit: string): Promise<void> {
     const ref = `refs/heads/${branch}`;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const head = await this.revParse(ref);
+      const head = await this.current(ref);
       if (head === commit) return;
       if (head !== undefined && (await this.isAncestor(commit, head))) return;
       if (await this.compareAndSwap(ref, commit, head)) return;
@@ -600,7 +756,7 @@ export class GitArtifactStore implements ArtifactStore {
   /** Points `ref` exactly at `commit` (tags, the integration branch), with compare-and-swap. */
   private async setRef(ref: string, commit: string): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const current = await this.revParse(ref);
+      const current = await this.current(ref);
       if (current === commit) return;
       if (await this.compareAndSwap(ref, commit, current)) return;
     }
@@ -608,6 +764,7 @@ export class GitArtifactStore implements ArtifactStore {
   }
 
   private async compareAndSwap(ref: string, commit: string, old: string | undefined): Promise<boolean> {
+    if (this.server !== undefined) return this.serverSwap(ref, commit, old);
     const res = await this.git.run(['update-ref', '-m', 'devcrew artifact store', ref, commit, old ?? ZERO], {
       okCodes: [0, 1, 128],
     });

@@ -6,10 +6,12 @@ import { ArtifactStoreError } from './errors';
 import { secretsFrom, type Secret } from './file-checks';
 import { GitArtifactStore, type Identity } from './git-artifact-store';
 import { cleanGitEnv } from './git-process';
+import type { GitRemote } from './remote';
 
 export * from './errors';
 export { DEFAULT_MAX_FILE_BYTES, SECRET_VARIABLES } from './file-checks';
 export { GitArtifactStore, type RunArtifacts, type TaskCommit } from './git-artifact-store';
+export { gitErrorText, type GitRemote } from './remote';
 export { INTEGRATION_NAME, integrationBranch, taskBranch, taskTag } from './naming';
 export type * from './types';
 
@@ -20,8 +22,13 @@ export interface OpenArtifactStoreOptions {
    * its work tree or index.
    */
   repoDir: string;
-  /** Where `integrate` pushes a run's branches and tags: a URL or a path (a bare repository). */
-  remote?: string;
+  /**
+   * The Git server that is the store's source of truth on several hosts (DEVCREW_ARTIFACTS_SERVER_URL);
+   * `repoDir` is then this host's cache of it.
+   */
+  server?: GitRemote;
+  /** How long a step waits out an unreachable server (default 120 s). */
+  serverWaitMs?: number;
   /** Largest file accepted, in bytes; default 1 MiB. */
   maxFileBytes?: number;
   /** Author and committer of every commit; default `devcrew <devcrew@localhost>`. */
@@ -52,7 +59,8 @@ export async function openArtifactStore(options: OpenArtifactStoreOptions): Prom
   return new GitArtifactStore({
     gitDir,
     repoDir,
-    remote: options.remote,
+    server: options.server,
+    serverWaitMs: options.serverWaitMs,
     maxFileBytes: options.maxFileBytes,
     author: options.author,
     secrets: options.secrets ?? secretsFrom(),

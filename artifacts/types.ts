@@ -1,4 +1,5 @@
-import type { ArtifactMetadata, ArtifactRef } from '../contracts';
+import type { ArtifactMetadata, ArtifactPublish, ArtifactRef } from '../contracts';
+import type { GitRemote } from './remote';
 
 /**
  * The artifact store: every agent output is a commit on `ai/generated/{run_id}/{task_id}` whose
@@ -35,6 +36,8 @@ export interface ArtifactStore {
     runId: string;
     refs: ArtifactRef[];
   }): Promise<{ branch: string; commit: string; files: string[] }>;
+  /** Pushes a run's branches and tags to `target`, retried; the outcome is returned, never thrown. */
+  publish?(runId: string, target: GitRemote): Promise<ArtifactPublish>;
   readFile(commit: string, path: string): Promise<string>;
   /** Several files of one commit at once (one git process); paths the commit lacks are left out. */
   readFiles(commit: string, paths: string[]): Promise<{ path: string; content: string }[]>;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { isArtifactStoreError, openArtifactStore } from '../artifacts';
 import type { RunView } from '../contracts';
-import { pathsFrom, readEnv } from '../core/config';
+import { pathsFrom, readEnv, storeServerFrom } from '../core/config';
 
 /** Where a run's files go unless `--out` says otherwise: `./devcrew-output/<run>/`. */
 export const defaultOutDir = (runId: string) => path.join('devcrew-output', runId);
@@ -17,7 +17,13 @@ export async function exportRun(run: RunView, dir: string): Promise<{ dir?: stri
   }
   const target = path.resolve(dir);
   try {
-    const store = await openArtifactStore({ repoDir: pathsFrom(readEnv()).artifactsDir, create: false });
+    const env = readEnv();
+    const server = storeServerFrom(env);
+    const store = await openArtifactStore({
+      repoDir: pathsFrom(env).artifactsDir,
+      server,
+      create: server !== undefined,
+    });
     const files = await store.exportTo(run.result.artifacts.commit, target);
     return {
       dir: target,

@@ -85,6 +85,9 @@ export function finalReport(view: Run, webUi?: string, exported?: string): strin
       `  code:         ${code.join(', ') || '(none)'}`,
       `  tests:        ${tests.join(', ') || '(none)'}`,
     );
+    const p = r.artifacts.publish;
+    if (p?.status === 'pushed') lines.push(`  published:    ${p.url} (${p.refs.length} refs)`);
+    else if (p) lines.push(`  NOT published: ${p.error ?? p.url} (the results are in the store)`);
   }
   if (r?.test_summary) {
     const s = r.test_summary;

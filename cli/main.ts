@@ -8,6 +8,7 @@ import { registerEval } from './commands/eval';
 import { registerManage } from './commands/manage';
 import { registerModels } from './commands/models';
 import { registerModelServer } from './commands/model-server';
+import { registerGitServer } from './commands/git-server';
 import { registerPlan } from './commands/plan';
 import { registerRate, registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
@@ -42,6 +43,7 @@ for (const register of [
   registerApi,
   registerModels,
   registerModelServer,
+  registerGitServer,
   registerSandbox,
   registerServer,
   registerSetup,

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { openArtifactStore } from '../artifacts';
 import { createModel } from '../models/config';
-import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings } from '../core/config';
+import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings, storeServerFrom } from '../core/config';
 import { taskQueues } from '../contracts';
 import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
@@ -33,7 +33,15 @@ export async function connectRuns() {
     rollout,
     ...(prefix ? { queues } : {}),
     model: createModel(readModelSettings(), stateDir).model.info,
-    artifacts: () => openArtifactStore({ repoDir: pathsFrom(env).artifactsDir, create: false }),
+    artifacts: () => {
+      // With a Git server, any host reads a run: its cache is made on first use.
+      const server = storeServerFrom(env);
+      return openArtifactStore({
+        repoDir: pathsFrom(env).artifactsDir,
+        server,
+        create: server !== undefined,
+      });
+    },
   });
   return {
     runs,

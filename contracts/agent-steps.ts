@@ -140,12 +140,30 @@ export type AgentStepResult = z.infer<typeof AgentStepResult>;
 export const FinishTaskInput = StepContext.extend({ task_id: z.string().min(1), ref: ArtifactRef });
 export type FinishTaskInput = z.infer<typeof FinishTaskInput>;
 
-export const IntegrateInput = StepContext.extend({ task_refs: z.array(ArtifactRef) });
+export const IntegrateInput = StepContext.extend({
+  task_refs: z.array(ArtifactRef),
+  /** The run's `options.push`: publish to the configured URL (true), to this URL, or not at all (false). */
+  push: z.union([z.boolean(), z.string()]).optional(),
+});
 export type IntegrateInput = z.infer<typeof IntegrateInput>;
+
+/**
+ * A run published to the team's repository (DEVCREW_ARTIFACTS_PUSH_URL or `options.push`): which refs went
+ * where, or why not after every attempt. A failed publish never fails the run: its result stays in the store.
+ */
+export const ArtifactPublish = z.strictObject({
+  url: z.string(),
+  status: z.enum(['pushed', 'failed']),
+  refs: z.array(z.string()),
+  attempts: z.number().int().positive(),
+  error: z.string().optional(),
+});
+export type ArtifactPublish = z.infer<typeof ArtifactPublish>;
 
 export const IntegrateResult = z.strictObject({
   branch: z.string(),
   commit: z.string(),
   files: z.array(z.string()),
+  publish: ArtifactPublish.optional(),
 });
 export type IntegrateResult = z.infer<typeof IntegrateResult>;

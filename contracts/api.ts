@@ -8,6 +8,20 @@ import { checkTodoListSemantics, TodoList } from './todo-list';
  * contracts (`contracts/run.ts`).
  */
 
+/**
+ * A per-run publishing target: a network URL (https, ssh, git, or scp-like `user@host:path`) without a
+ * password, which would be kept in the run's history. Local paths are for the workers' own setting only.
+ */
+const PushUrl = z
+  .string()
+  .max(2000)
+  .refine((u) => /^(https?|ssh|git):\/\/[^\s]+$/.test(u) || /^[\w.-]+@[\w.-]+:[^\s]+$/.test(u), {
+    message: 'expected an https, ssh or git URL (or user@host:path)',
+  })
+  .refine((u) => !/^[a-z]+:\/\/[^/@\s]*:[^/@\s]*@/i.test(u), {
+    message: 'must not hold a password or token: the workers take credentials from their environment',
+  });
+
 export const RunOptions = z.strictObject({
   mode: RequestedMode.optional(),
   max_attempts: z
@@ -73,6 +87,12 @@ export const RunOptions = z.strictObject({
       'Continue as new once the history has this many events (default 10,000; the dev server caps at 51,200).',
     ),
   fail_fast: z.boolean().optional(),
+  push: z
+    .union([z.boolean(), PushUrl])
+    .optional()
+    .describe(
+      "Publish the finished run's branches and tags: true to the workers' DEVCREW_ARTIFACTS_PUSH_URL, a URL for this run, false not at all (default: when the URL is set).",
+    ),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

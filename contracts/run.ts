@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ArtifactRef } from './artifact-metadata';
-import { ModelInfo, ModelUsage } from './agent-steps';
+import { ArtifactPublish, ModelInfo, ModelUsage } from './agent-steps';
 import { RunOptions } from './api';
 import { ModeDecision, RunMode } from './rollout';
 import { AgentRole, TodoList } from './todo-list';
@@ -97,6 +97,7 @@ export const RunEvent = z.strictObject({
     'step_finished',
     'task_finished',
     'run_finished',
+    'artifacts_published',
   ]),
   /** One line for a person. */
   message: z.string(),
@@ -175,7 +176,13 @@ export type RunProgress = z.infer<typeof RunProgress>;
 
 export const RunResult = RunProgress.extend({
   artifacts: z
-    .strictObject({ branch: z.string(), commit: z.string(), files: z.array(z.string()) })
+    .strictObject({
+      branch: z.string(),
+      commit: z.string(),
+      files: z.array(z.string()),
+      /** Where the run was published, or why it could not be (the run's result stays in the store). */
+      publish: ArtifactPublish.optional(),
+    })
     .nullable(),
   /** The test totals over every task's latest tests (each task's own are in `tasks[].test_summary`). */
   test_summary: TestSummary.nullable(),

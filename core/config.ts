@@ -8,6 +8,27 @@ export { ConfigError } from './errors';
 
 const Port = z.coerce.number().int().min(1).max(65_535);
 
+/**
+ * A Git remote: an http(s), ssh or git URL, `user@host:path`, or a local path. A password or token in it
+ * is refused: it would be written into every history that carries the URL.
+ */
+const GitUrl = z
+  .string()
+  .min(1)
+  .refine((u) => !hasPassword(u), {
+    message:
+      'holds a password or token; give the URL without it and set the matching *_TOKEN variable or a git credential helper',
+  });
+
+function hasPassword(url: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** Every environment variable devcrew reads, checked once. Temporal's own use Temporal's names. */
 const Env = z.object({
   DEVCREW_STATE_DIR: z.string().min(1).default('.devcrew'),
@@ -82,6 +103,28 @@ const Env = z.object({
     .default(7300),
   /** The spend alert's line: model spend over any 24 hours above this fires DevcrewSpendOverDailyBudget. */
   DEVCREW_DAILY_BUDGET_USD: z.coerce.number().positive().default(20),
+  /**
+   * Where a finished run's integration branch and tags are published (the team's repository): a URL or a
+   * path. Credentials never go in it: they come from DEVCREW_ARTIFACTS_PUSH_USERNAME/_TOKEN or git's own
+   * credential helper, so they stay out of workflow histories, logs and commits.
+   */
+  DEVCREW_ARTIFACTS_PUSH_URL: GitUrl.optional(),
+  DEVCREW_ARTIFACTS_PUSH_USERNAME: z.string().min(1).optional(),
+  DEVCREW_ARTIFACTS_PUSH_TOKEN: z.string().min(1).optional(),
+  /**
+   * The Git server that is the artifact store's source of truth when workers run on several hosts: each
+   * host keeps `<state dir>/artifacts` as a cache, fetches what a step needs and pushes what it commits.
+   * Unset: the local repository is the store (one host, or a shared disk).
+   */
+  DEVCREW_ARTIFACTS_SERVER_URL: GitUrl.optional(),
+  DEVCREW_ARTIFACTS_SERVER_USERNAME: z.string().min(1).optional(),
+  DEVCREW_ARTIFACTS_SERVER_TOKEN: z.string().min(1).optional(),
+  /** `devcrew git-server` (and `devcrew up --temporal postgres`): where devcrew's own Git server listens. */
+  DEVCREW_GIT_SERVER_PORT: Port.default(8418),
+  DEVCREW_GIT_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The token pushes to devcrew's Git server must present (HTTP basic auth, any user name); unset: reads
+   * and pushes from loopback only need none. */
+  DEVCREW_GIT_SERVER_TOKEN: z.string().min(8, 'use at least 8 characters').optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof Env>;
@@ -92,9 +135,21 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = Env.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map(
-    (i) => `  ${String(i.path[0])}=${JSON.stringify(source[String(i.path[0])])}: ${i.message}`,
+    (i) => `  ${String(i.path[0])}=${shown(String(i.path[0]), source[String(i.path[0])])}: ${i.message}`,
   );
   throw new ConfigError(`environment variables with bad values:\n${lines.join('\n')}`);
+}
+
+/** A bad value as an error may show it: secrets hidden, a URL's password masked. */
+function shown(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'undefined';
+  if (/TOKEN|KEY|PASSWORD/.test(variable)) return '(hidden)';
+  if (hasPassword(value)) {
+    const url = new URL(value);
+    url.password = '***';
+    return JSON.stringify(url.toString());
+  }
+  return JSON.stringify(value);
 }
 
 export interface Paths {
@@ -114,6 +169,37 @@ export function pathsFrom(env: Env, cwd = process.cwd()): Paths {
     artifactsDir: path.join(stateDir, 'artifacts'),
     cacheDir: path.resolve(env.DEVCREW_CACHE_DIR ?? path.join(userCache, 'devcrew')),
   };
+}
+
+/** A Git remote and the credentials to use with it (from the environment; none: git's own helpers). */
+export interface GitRemoteSettings {
+  url: string;
+  credentials?: { username: string; password: string };
+}
+
+function remoteFrom(url: string | undefined, username: string | undefined, token: string | undefined) {
+  if (url === undefined) return undefined;
+  const remote: GitRemoteSettings = { url };
+  if (token !== undefined) remote.credentials = { username: username ?? 'devcrew', password: token };
+  return remote;
+}
+
+/** Where finished runs are published (DEVCREW_ARTIFACTS_PUSH_URL), if anywhere. */
+export function publishRemoteFrom(env: Env): GitRemoteSettings | undefined {
+  return remoteFrom(
+    env.DEVCREW_ARTIFACTS_PUSH_URL,
+    env.DEVCREW_ARTIFACTS_PUSH_USERNAME,
+    env.DEVCREW_ARTIFACTS_PUSH_TOKEN,
+  );
+}
+
+/** The artifact store's Git server (DEVCREW_ARTIFACTS_SERVER_URL), if the store has one. */
+export function storeServerFrom(env: Env): GitRemoteSettings | undefined {
+  return remoteFrom(
+    env.DEVCREW_ARTIFACTS_SERVER_URL,
+    env.DEVCREW_ARTIFACTS_SERVER_USERNAME,
+    env.DEVCREW_ARTIFACTS_SERVER_TOKEN,
+  );
 }
 
 /** The auto-rollback settings a new rollout starts with. */

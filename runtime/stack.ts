@@ -1,12 +1,12 @@
 import { installRuntime } from '../core/telemetry';
 import type { Server } from 'node:http';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { writeStackFile } from './stack-file';
 import { ownModelServer, type ModelServer } from './model-server';
 import { checkModelServed } from '../models/model-check';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { openArtifactStore } from '../artifacts';
 import { taskQueues } from '../contracts';
 import { createDockerSandbox, ensureSandboxImage, janitor } from '../sandbox';
 import { createApp } from '../server/app';
@@ -25,6 +25,7 @@ import { startProductionTemporal, type ProductionTemporal } from './production';
 import { alertReceiver } from '../server/alerts';
 import { createApiMetrics, type QueuePollers } from '../server/metrics';
 import { ConfigError } from '../core/errors';
+import { startGitServer, type GitServer } from './git-server';
 
 export interface Stack {
   address: string;
@@ -35,6 +36,8 @@ export interface Stack {
   apiUrl?: string;
   /** Where this process's workers serve their metrics (host:port), unless DEVCREW_METRICS_PORT=off. */
   metricsAddress?: string;
+  /** The artifact store's Git server, with `--temporal postgres` (unless DEVCREW_ARTIFACTS_SERVER_URL names one). */
+  gitServer?: GitServer;
   /** Prometheus and Alertmanager, with `monitoring`. */
   monitoring?: Monitoring;
   client: Client;
@@ -138,8 +141,35 @@ export async function startStack(options: {
     const connection = await Connection.connect({ address: target });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    // The production shape: the artifact store on a Git server that workers on other hosts share.
+    let gitServer: GitServer | undefined;
+    if (production && !env.DEVCREW_ARTIFACTS_SERVER_URL) {
+      gitServer = await startGitServer({
+        root: path.join(stateDir, 'git-server'),
+        host: env.DEVCREW_GIT_SERVER_HOST,
+        port: env.DEVCREW_GIT_SERVER_PORT,
+        token: env.DEVCREW_GIT_SERVER_TOKEN,
+        repositories: ['artifacts'],
+        report: options.report,
+      });
+      const server = gitServer;
+      cleanups.push(() => server.stop());
+      options.report(
+        `workers on other hosts: DEVCREW_ARTIFACTS_SERVER_URL=${gitServer.url}/artifacts.git${env.DEVCREW_GIT_SERVER_TOKEN ? ' and DEVCREW_ARTIFACTS_SERVER_TOKEN' : ''}`,
+      );
+    }
     const acts = await productionActivities({
       client,
+      ...(gitServer
+        ? {
+            storeServer: {
+              url: `${gitServer.url}/artifacts.git`,
+              ...(env.DEVCREW_GIT_SERVER_TOKEN
+                ? { credentials: { username: 'devcrew', password: env.DEVCREW_GIT_SERVER_TOKEN } }
+                : {}),
+            },
+          }
+        : {}),
       withSandbox: kinds.includes('sandbox'),
       report: options.report,
       makeSandbox: async () => {
@@ -175,7 +205,7 @@ export async function startStack(options: {
     const runs = temporalRuns({
       client,
       model: acts.model.model.info,
-      artifacts: () => openArtifactStore({ repoDir: acts.repoDir }),
+      artifacts: acts.openStore,
       rollout,
       ...(prefix ? { queues } : {}),
     });
@@ -208,6 +238,7 @@ export async function startStack(options: {
             ],
             docker: p.docker,
             ...(modelServer ? { model: modelServer } : {}),
+            artifactServer: async () => (await acts.openStore()).serverCheck(),
           }),
       });
       const port = options.apiPort ?? env.DEVCREW_API_PORT;
@@ -267,6 +298,7 @@ export async function startStack(options: {
       apiUrl,
       metricsAddress: telemetry.metricsAddress,
       monitoring,
+      ...(gitServer ? { gitServer } : {}),
       client,
       runs,
       rollout,

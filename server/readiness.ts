@@ -19,6 +19,8 @@ export async function checkReadiness(deps: {
   docker?: Docker;
   /** The local model server devcrew runs, when it runs one. */
   model?: { baseUrl: string; healthy(): Promise<boolean> };
+  /** The artifact store's Git server, when the store has one (undefined: none to check). */
+  artifactServer?: () => Promise<{ ok: boolean; detail: string } | undefined>;
 }): Promise<ReadinessCheck[]> {
   const checks: ReadinessCheck[] = [];
   try {
@@ -60,6 +62,8 @@ export async function checkReadiness(deps: {
       detail: ok ? `${deps.model.baseUrl} answers` : `${deps.model.baseUrl} does not answer (restarting?)`,
     });
   }
+  const server = await deps.artifactServer?.().catch((err: Error) => ({ ok: false, detail: err.message }));
+  if (server) checks.push({ name: 'artifact server', ...server });
   return checks;
 }
 

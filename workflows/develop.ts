@@ -96,9 +96,17 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     // 3. The integration branch and the result.
     const done = todo.tasks.filter((t) => board.status(t.id) === 'completed');
     if (done.length > 0) {
-      run.artifacts = await store.integrate.executeWithOptions(
-        { summary: `Store: integrate ${done.length} task result(s)` },
-        [{ run_id: input.run_id, task_refs: done.map((t) => refs.get(t.id)!) }],
+      run.integrated(
+        await store.integrate.executeWithOptions(
+          { summary: `Store: integrate ${done.length} task result(s)` },
+          [
+            {
+              run_id: input.run_id,
+              task_refs: done.map((t) => refs.get(t.id)!),
+              ...(options.push !== undefined ? { push: options.push } : {}),
+            },
+          ],
+        ),
       );
     }
     const failed = run.progress.tasks.filter((t) => t.status !== 'completed');

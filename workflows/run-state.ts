@@ -28,6 +28,20 @@ export const SECURITY_FIGURES = 'security-figures';
 export class RunState {
   readonly progress: Omit<RunProgress, 'pending_gates'>;
   artifacts: RunResult['artifacts'] = null;
+
+  /** The integration's result; a publish to the team's repository (or its failure) becomes an event. */
+  integrated(result: NonNullable<RunResult['artifacts']>): void {
+    this.artifacts = result;
+    const p = result.publish;
+    if (!p) return;
+    this.emit(
+      'artifacts_published',
+      p.status === 'pushed'
+        ? `published ${result.branch} and ${p.refs.length - 1} other ref(s) to ${p.url}`
+        : `could not publish to ${p.url || 'the team repository'} after ${p.attempts} attempt(s); the results stay in the store: ${p.error ?? ''}`,
+      { status: p.status },
+    );
+  }
   /** The tests that decided the run, with their report. */
   finalTests: { summary: TestSummary; path: string | null } | null = null;
   /** Every test the run ran, by id, at its latest outcome: a test run by two tasks counts once. */

@@ -123,7 +123,14 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
     const tagged = await store.finishTask({ run_id: input.run_id, task_id: task.id, ref: base });
     board.complete(task.id, tagged);
     board.finished(task.id);
-    run.artifacts = await store.integrate({ run_id: input.run_id, task_refs: [tagged] });
+    const push = options.push;
+    run.integrated(
+      await store.integrate({
+        run_id: input.run_id,
+        task_refs: [tagged],
+        ...(push !== undefined ? { push } : {}),
+      }),
+    );
     run.setStatus('completed');
   } catch (err) {
     if (isCancellation(err)) {

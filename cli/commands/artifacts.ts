@@ -7,7 +7,7 @@ import {
   type GitArtifactStore,
   type RunArtifacts,
 } from '../../artifacts';
-import { pathsFrom, readEnv } from '../../core/config';
+import { pathsFrom, readEnv, storeServerFrom } from '../../core/config';
 import { CliError, EXIT } from '../exit-codes';
 
 export interface ArtifactsOptions {
@@ -36,9 +36,12 @@ export function registerArtifacts(program: Command): void {
 
 /** The command's work, returning what it prints; throws CliError for a person to read. */
 export async function artifactsCommand(run: string, opts: ArtifactsOptions): Promise<string> {
-  const repoDir = path.resolve(opts.repo ?? pathsFrom(readEnv()).artifactsDir);
+  const env = readEnv();
+  const repoDir = path.resolve(opts.repo ?? pathsFrom(env).artifactsDir);
+  // With a Git server (DEVCREW_ARTIFACTS_SERVER_URL), any host reads a run: its cache is made on first use.
+  const server = opts.repo === undefined ? storeServerFrom(env) : undefined;
   const listing = await storeCall(async () => {
-    const store = await openArtifactStore({ repoDir, create: false });
+    const store = await openArtifactStore({ repoDir, server, create: server !== undefined });
     return { store, run: await store.describeRun(run) };
   });
   let exported: string | undefined;

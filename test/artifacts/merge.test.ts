@@ -13,7 +13,7 @@ before(async () => {
   ({ dir, cleanup } = t);
   remote = `${dir}/remote.git`;
   execFileSync('git', ['init', '-q', '--bare', remote]);
-  store = await openArtifactStore({ repoDir: `${dir}/repo`, remote });
+  store = await openArtifactStore({ repoDir: `${dir}/repo` });
 });
 after(() => cleanup());
 
@@ -86,7 +86,7 @@ test('finishing a task tags its final commit workflow_{workflow_id}_{task_id}', 
   assert.equal(git(store.gitDir, 'tag', '--list', `workflow_${WF}_fin`), `workflow_${WF}_fin`);
 });
 
-test('integration merges every task result into one branch and pushes the run to the remote', async () => {
+test('integration merges every task result into one branch; publishing pushes the run to the remote', async () => {
   const wf = 'wf-int';
   const arch = await store.commit(
     commitInput(
@@ -119,6 +119,11 @@ test('integration merges every task result into one branch and pushes the run to
   ]);
   assert.equal((await store.integrate({ runId: wf, refs: [arch, code, docs] })).commit, result.commit);
 
+  const published = await store.publish(wf, { url: remote });
+  assert.equal(published.status, 'pushed', published.error);
+  assert.equal(published.attempts, 1);
+  assert.ok(published.refs.includes(`refs/heads/${result.branch}`));
+
   for (const ref of [
     `refs/heads/${result.branch}`,
     `refs/heads/ai/generated/${wf}/code`,
@@ -142,11 +147,23 @@ test('integrating results that conflict fails with ARTIFACT_CONFLICT and leaves 
   assert.equal(git(store.gitDir, 'for-each-ref', `refs/heads/ai/generated/${wf}/_integration`), '');
 });
 
-test('a push to a remote that does not exist fails with ARTIFACT_PUSH_FAILED after the local result is kept', async () => {
-  const lonely = await openArtifactStore({ repoDir: store.repoDir, remote: `${dir}/missing.git` });
-  const a = await lonely.commit(commitInput({ 'y.py': 'y\n' }, { workflow_id: 'wf-nopush', task_id: 'a' }));
-  await assert.rejects(lonely.integrate({ runId: 'wf-nopush', refs: [a] }), {
-    code: 'ARTIFACT_PUSH_FAILED',
-  });
-  assert.equal(git(store.gitDir, 'rev-parse', 'refs/heads/ai/generated/wf-nopush/_integration'), a.commit);
+test('a publish to a remote that does not exist is retried, then reported as ARTIFACT_PUSH_FAILED; the local result is kept', async () => {
+  const a = await store.commit(commitInput({ 'y.py': 'y\n' }, { workflow_id: 'wf-nopush', task_id: 'a' }));
+  const result = await store.integrate({ runId: 'wf-nopush', refs: [a] });
+  const published = await store.publish(
+    'wf-nopush',
+    { url: `${dir}/missing.git` },
+    { attempts: 2, firstDelayMs: 10 },
+  );
+  assert.equal(published.status, 'failed');
+  assert.equal(published.attempts, 2);
+  assert.match(
+    published.error ?? '',
+    /^\[ARTIFACT_PUSH_FAILED\] git push of run wf-nopush to .*missing\.git failed, there is no repository at that URL: /,
+  );
+  assert.match(published.error ?? '', /does not appear to be a git repository/);
+  assert.equal(
+    git(store.gitDir, 'rev-parse', 'refs/heads/ai/generated/wf-nopush/_integration'),
+    result.commit,
+  );
 });

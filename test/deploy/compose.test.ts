@@ -46,6 +46,7 @@ function readmeTable(): { service: string; image: string; ports: string; volume:
 test('the compose file parses and runs Temporal on PostgreSQL with the Web UI and admin tools', () => {
   assert.deepEqual(Object.keys(compose.services).sort(), [
     'devcrew-api',
+    'devcrew-git',
     'devcrew-model',
     'devcrew-worker',
     'postgresql',
@@ -92,19 +93,33 @@ test('the dynamic config file the server mounts exists', () => {
 
 const run = promisify(execFile);
 
-test('docker compose accepts the file, and refuses it without an API token, naming the variable', async () => {
+test('docker compose accepts the file, and refuses it without the API or the Git server token, naming the variable', async () => {
   const file = path.join(ROOT, 'docker-compose.temporal.yml');
+  const tokens = { DEVCREW_API_TOKEN: 'a-long-random-token', DEVCREW_GIT_SERVER_TOKEN: 'another-long-token' };
   const ok = await run('docker', ['compose', '-f', file, 'config', '--quiet'], {
-    env: { ...process.env, DEVCREW_API_TOKEN: 'a-long-random-token' },
+    env: { ...process.env, ...tokens },
   });
   assert.equal(ok.stderr.trim(), '');
-  const refused = await run('docker', ['compose', '-f', file, 'config', '--quiet'], {
-    env: { ...process.env, DEVCREW_API_TOKEN: '' },
-  }).then(
-    () => '',
-    (e: { stderr: string }) => e.stderr,
-  );
-  assert.match(refused, /DEVCREW_API_TOKEN/);
+  for (const missing of Object.keys(tokens)) {
+    const refused = await run('docker', ['compose', '-f', file, 'config', '--quiet'], {
+      env: { ...process.env, ...tokens, [missing]: '' },
+    }).then(
+      () => '',
+      (e: { stderr: string }) => e.stderr,
+    );
+    assert.match(refused, new RegExp(missing));
+  }
+});
+
+test('workers share no volume: their artifacts go through the Git server, which keeps its own', () => {
+  const worker = compose.services['devcrew-worker']!;
+  assert.deepEqual(worker.volumes, ['/var/run/docker.sock:/var/run/docker.sock']);
+  assert.equal(worker.environment?.DEVCREW_ARTIFACTS_SERVER_URL, 'http://devcrew-git:8418/artifacts.git');
+  assert.equal(worker.depends_on?.['devcrew-git']?.condition, 'service_healthy');
+  const git = compose.services['devcrew-git']!;
+  assert.deepEqual(git.command, ['git-server']);
+  assert.ok(git.volumes?.includes('devcrew-git:/var/lib/devcrew'));
+  assert.ok(git.healthcheck?.test.length);
 });
 
 test("devcrew's services run commands the CLI has, with variables devcrew reads, from the Dockerfile", async () => {
@@ -112,7 +127,7 @@ test("devcrew's services run commands the CLI has, with variables devcrew reads,
   assert.match(dockerfile, /ENTRYPOINT \["node", "bin\/devcrew\.js"\]/);
   assert.match(dockerfile, /npm ci --omit=dev/);
   const known = new Set([...ENV_VARIABLES, 'DOCKER_HOST', 'DEVCREW_API_TOKEN']);
-  for (const name of ['devcrew-api', 'devcrew-model', 'devcrew-worker']) {
+  for (const name of ['devcrew-api', 'devcrew-git', 'devcrew-model', 'devcrew-worker']) {
     const service = compose.services[name]!;
     assert.equal(service.image, 'devcrew:local');
     const help = await run(process.execPath, [
