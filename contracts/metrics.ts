@@ -120,7 +120,6 @@ export const METRICS = {
   ),
 } as const satisfies Record<string, MetricDefinition>;
 
-
 /** Histogram buckets for the SDK exporter (`histogramBucketOverrides`), keyed by created name. */
 export function histogramBuckets(): Record<string, number[]> {
   const out: Record<string, number[]> = {};

@@ -12,7 +12,6 @@ export const TASK_QUEUES = {
   sandbox: 'devcrew-sandbox',
 } as const;
 
-
 /** One deployment's queue names. */
 export interface TaskQueues {
   runs: string;

@@ -15,9 +15,7 @@ export function loadPrices(file: string | undefined): PriceTable {
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(
-      `DEVCREW_PRICE_TABLE=${file} cannot be read as JSON: ${(err as Error).message}`,
-    );
+    throw new ConfigError(`DEVCREW_PRICE_TABLE=${file} cannot be read as JSON: ${(err as Error).message}`);
   }
   const parsed = PriceTable.safeParse(json);
   if (!parsed.success) {
