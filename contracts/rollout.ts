@@ -40,6 +40,8 @@ export type AutoRollback = z.infer<typeof AutoRollback>;
 export const RolloutAuditEntry = z.strictObject({
   at: z.string(),
   by: z.string(),
+  /** The credential the change was made with (never the credential itself). */
+  credential_id: z.string().optional(),
   action: z.enum(['created', 'set', 'rollback', 'auto-rollback']),
   reason: z.string(),
   from: z.strictObject({ enabled: z.boolean(), percent: z.number() }),
@@ -116,7 +118,9 @@ export const RolloutChange = z
     stages: z.array(z.number().int().min(0).max(100)).max(20).optional(),
     auto_rollback: AutoRollback.partial().optional(),
     reason: Reason,
+    /** Set by the API and the CLI from the authenticated caller; a body's own is replaced. */
     by: z.string().trim().min(1).max(200).optional(),
+    credential_id: z.string().max(400).optional(),
   })
   .refine(
     (c) =>
@@ -132,6 +136,7 @@ export type RolloutChange = z.infer<typeof RolloutChange>;
 export const RollbackRequest = z.strictObject({
   reason: Reason,
   by: z.string().trim().min(1).max(200).optional(),
+  credential_id: z.string().max(400).optional(),
 });
 export type RollbackRequest = z.infer<typeof RollbackRequest>;
 

@@ -33,7 +33,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   const options = input.options ?? {};
   const queues = input.task_queues ?? { agents: TASK_QUEUES.agents, sandbox: TASK_QUEUES.sandbox };
   const run = new RunState(input);
-  const gates = new Gates(run, options.gates);
+  const gates = new Gates(run, options.gates, { policy: input.gate_policy, requester: input.requested_by });
   const budget = new Budget(run, gates);
 
   setHandler(progressQuery, () => run.snapshot(gates.pending()));

@@ -60,7 +60,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<void> {
   setHandler(
     rollbackUpdate,
     (request) => {
-      state = rollBack(state, 'rollback', request.reason, request.by ?? 'unknown');
+      state = rollBack(state, 'rollback', request.reason, request.by ?? 'unknown', request.credential_id);
       publish();
       return state;
     },
@@ -72,7 +72,13 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<void> {
       log.warn('rollback signal ignored: it needs a reason', {});
       return;
     }
-    state = rollBack(state, 'rollback', checked.data.reason, checked.data.by ?? 'unknown');
+    state = rollBack(
+      state,
+      'rollback',
+      checked.data.reason,
+      checked.data.by ?? 'unknown',
+      checked.data.credential_id,
+    );
     publish();
   });
   publish();
@@ -133,12 +139,15 @@ function valid(schema: z.ZodType, value: unknown): void {
 function audited(
   state: RolloutState,
   next: Omit<RolloutState, 'audit' | 'updated_at'>,
-  entry: Pick<RolloutAuditEntry, 'action' | 'reason' | 'by'>,
+  entry: Pick<RolloutAuditEntry, 'action' | 'reason' | 'by' | 'credential_id'>,
 ): RolloutState {
   const at = new Date().toISOString();
+  const { credential_id, ...rest } = entry;
   const record: RolloutAuditEntry = {
     at,
-    ...entry,
+    ...rest,
+    // Only when known, so entries from before identities read as they always did.
+    ...(credential_id ? { credential_id } : {}),
     from: { enabled: state.enabled, percent: state.percent },
     to: { enabled: next.enabled, percent: next.percent },
   };
@@ -155,7 +164,7 @@ function applyChange(state: RolloutState, change: RolloutChange): RolloutState {
       stages: change.stages ?? state.stages,
       auto_rollback: { ...state.auto_rollback, ...change.auto_rollback },
     },
-    { action: 'set', reason: change.reason, by: change.by ?? 'unknown' },
+    { action: 'set', reason: change.reason, by: change.by ?? 'unknown', credential_id: change.credential_id },
   );
 }
 
@@ -164,6 +173,7 @@ function rollBack(
   action: 'rollback' | 'auto-rollback',
   reason: string,
   by: string,
+  credential_id?: string,
 ): RolloutState {
-  return audited(state, { ...state, percent: 0 }, { action, reason, by });
+  return audited(state, { ...state, percent: 0 }, { action, reason, by, credential_id });
 }
