@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RolloutState, RolloutView } from '../../contracts';
+import type { Action, RolloutState, RolloutView } from '../../contracts';
 import { RollbackRequest, RolloutChange, formatProblems, problemsFromZod } from '../../contracts';
 import { DevcrewError } from '../../core/errors';
 import { CliError, EXIT } from '../exit-codes';
@@ -18,7 +18,7 @@ export function registerRollout(program: Command): void {
     .description("the rollout's state and both modes' figures (from Temporal visibility)")
     .option('--json', 'print the state and figures as JSON')
     .action(async (o: { json?: boolean }) => {
-      const view = await withRollout((r) => r.view());
+      const view = await withRollout('read', (r) => r.view());
       process.stdout.write(o.json ? `${JSON.stringify(view, null, 2)}\n` : `${describe(view)}\n`);
     });
   rollout
@@ -28,18 +28,13 @@ export function registerRollout(program: Command): void {
     .option('-m, --reason <text>', 'why (required, kept in the audit log)')
     .option('--enable', 'turn the rollout on')
     .option('--disable', 'turn it off: every `auto` run to the single agent')
-    .option('--as <name>', 'who changes it', process.env.USER ?? 'cli')
     .action(
-      async (
-        percent: string | undefined,
-        o: { reason?: string; enable?: boolean; disable?: boolean; as: string },
-      ) => {
+      async (percent: string | undefined, o: { reason?: string; enable?: boolean; disable?: boolean }) => {
         if (o.enable && o.disable) throw new CliError('give --enable or --disable, not both');
         const change = RolloutChange.safeParse({
           ...(percent !== undefined ? { percent: Number(percent) } : {}),
           ...(o.enable ? { enabled: true } : o.disable ? { enabled: false } : {}),
           reason: o.reason ?? '',
-          by: o.as,
         });
         if (!change.success) {
           throw new CliError(
@@ -47,7 +42,7 @@ export function registerRollout(program: Command): void {
               'e.g. devcrew rollout set 25 -m "crew matched the baseline for a week"',
           );
         }
-        const state = await withRollout((r) => r.change(change.data));
+        const state = await withRollout('rollout', (r, by) => r.change({ ...change.data, ...by }));
         process.stdout.write(`${line(state)}\n`);
       },
     );
@@ -55,12 +50,13 @@ export function registerRollout(program: Command): void {
     .command('rollback')
     .description('every `auto` run to the single agent at once (runs in flight keep their mode)')
     .option('-m, --reason <text>', 'why (required, kept in the audit log)')
-    .option('--as <name>', 'who rolls back', process.env.USER ?? 'cli')
-    .action(async (o: { reason?: string; as: string }) => {
-      const request = RollbackRequest.safeParse({ reason: o.reason ?? '', by: o.as });
+    .action(async (o: { reason?: string }) => {
+      const request = RollbackRequest.safeParse({ reason: o.reason ?? '' });
       if (!request.success)
         throw new CliError('say why: devcrew rollout rollback -m "crew failing tests since 10:00"');
-      const { applied, state } = await withRollout((r) => r.rollback(request.data));
+      const { applied, state } = await withRollout('rollout', (r, by) =>
+        r.rollback({ ...request.data, ...by }),
+      );
       process.stdout.write(
         applied
           ? `rolled back. ${line(state)}\n`
@@ -70,11 +66,16 @@ export function registerRollout(program: Command): void {
 }
 
 async function withRollout<T>(
-  fn: (rollout: Awaited<ReturnType<typeof connectRuns>>['rollout']) => Promise<T>,
+  action: Action,
+  fn: (
+    rollout: Awaited<ReturnType<typeof connectRuns>>['rollout'],
+    /** Who makes the change, from the credential: recorded in the rollout's audit and history. */
+    by: { by: string; credential_id: string },
+  ) => Promise<T>,
 ): Promise<T> {
-  const { rollout, close } = await connectRuns();
+  const { rollout, actor, close } = await connectRuns(action);
   try {
-    return await fn(rollout);
+    return await fn(rollout, { by: actor.name, credential_id: actor.credential_id });
   } catch (err) {
     if (err instanceof DevcrewError) throw new CliError(err.message, EXIT.invalid);
     const cause = (err as { cause?: { type?: string; message?: string } }).cause;

@@ -52,14 +52,17 @@ export function registerRun(program: Command): void {
             );
           todo = checked.value;
         }
-        const { runs, close, webUi } = await connectRuns();
+        const { runs, actor, close, webUi } = await connectRuns('start');
         try {
           const options = {
             mode: mode.data,
             ...(o.budget ? { budget_usd: o.budget } : {}),
             ...(o.parallelism ? { parallelism: o.parallelism } : {}),
           };
-          const { run_id } = await runs.start(todo ? { todo_list: todo, options } : { request, options });
+          const { run_id } = await runs.start(
+            todo ? { todo_list: todo, options } : { request, options },
+            actor,
+          );
           if (!o.wait) {
             process.stdout.write(o.json ? `${JSON.stringify({ run_id })}\n` : `${run_id}\n`);
             return;
@@ -68,6 +71,7 @@ export function registerRun(program: Command): void {
           const run = await followRun({
             runs,
             runId: run_id,
+            actor,
             approvePlan: o.approvePlan,
             interactive: !o.json,
             write,
