@@ -145,8 +145,9 @@ export function temporalRuns(deps: {
         requested === 'auto'
           ? decideMode('auto', await deps.rollout.state(), run_id)
           : decideMode(requested, undefined, run_id);
-      // The person at the keyboard of an unconfigured devcrew decides their own gates, as always.
-      const policy = by && by.via !== 'local' ? deps.gatePolicy : undefined;
+      // The policy binds people (a devcrew token, an identity provider's JWT). The person at the keyboard of
+      // an unconfigured devcrew, and the shared bootstrap credential (which names nobody), decide as always.
+      const policy = by && (by.via === 'token' || by.via === 'jwt') ? deps.gatePolicy : undefined;
       const input: RunInput = {
         run_id,
         ...(by ? { requested_by: by } : {}),

@@ -76,6 +76,10 @@ test('before any run, /dashboard says plainly that there is no data yet', { time
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${api}/dashboard`, { waitUntil: 'load' });
+    // People are configured (the token), so the page asks for a credential before it shows anything.
+    await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+    await page.fill('#token', TOKEN);
+    await page.click('#signin button');
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
     assert.match((await page.textContent('#runs-empty')) ?? '', /No runs yet\. Start one: devcrew run/);
     assert.ok(await page.isVisible('#runs-empty'));
@@ -255,6 +259,10 @@ test(
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
       await page.goto(`${api}/dashboard`, { waitUntil: 'load' });
+      // People are configured (the token), so the page asks for a credential before it shows anything.
+      await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+      await page.fill('#token', TOKEN);
+      await page.click('#signin button');
       await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
       assert.equal(await page.textContent('#rollout-percent'), '0%');
       for (const mode of ['crew', 'single-agent']) {
