@@ -161,7 +161,9 @@ test(
     });
     const secondsToRollback = (Date.now() - lastFailure) / 1000;
     assert.equal(state.audit[0].action, 'rollback');
-    assert.equal(state.audit[0].by, 'alertmanager (devcrew-api)');
+    // Alertmanager, named with the credential it called with (here the bootstrap token).
+    assert.equal(state.audit[0].by, 'alertmanager (devcrew-api) as bootstrap-admin');
+    assert.equal(state.audit[0].credential_id, 'bootstrap');
     assert.match(
       state.audit[0].reason,
       /^alert DevcrewRunFailureRateHigh firing: More than 20% of crew runs failed/,
