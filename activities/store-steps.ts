@@ -30,7 +30,13 @@ export function createStoreSteps(deps: ActivityDeps) {
       );
     },
     async integrate(input: IntegrateInput): Promise<IntegrateResult> {
-      return converting(() => deps.artifacts.integrate({ runId: input.run_id, refs: input.task_refs }));
+      return converting(() =>
+        deps.artifacts.integrate({
+          runId: input.run_id,
+          refs: input.task_refs,
+          ...(input.signatures ? { signatures: input.signatures } : {}),
+        }),
+      );
     },
   };
 }

@@ -220,12 +220,20 @@ export class GitArtifactStore implements ArtifactStore {
   async integrate(input: {
     runId: string;
     refs: ArtifactRef[];
+    /** Who asked for the run and decided its gates: `Requested-By:` and `Decided-By:` trailers. */
+    signatures?: { act: string; name: string; credential_id: string }[];
   }): Promise<{ branch: string; commit: string; files: string[] }> {
     const branch = integrationBranch(input.runId);
     const refs = await this.resolveRefs(input.refs);
+    const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
+    const people = (input.signatures ?? []).map((s) =>
+      s.act === 'requested'
+        ? `Requested-By: ${oneLine(s.name)} (${oneLine(s.credential_id)})`
+        : `Decided-By: ${oneLine(s.act)} by ${oneLine(s.name)} (${oneLine(s.credential_id)})`,
+    );
     const commit = await this.merge(refs, {
       subject: `Integrate ${input.runId}: ${refs.length} task result${refs.length === 1 ? '' : 's'}`,
-      trailers: [`Workflow-Id: ${input.runId}`],
+      trailers: [`Workflow-Id: ${input.runId}`, ...people],
       into: branch,
     });
     await this.setRef(`refs/heads/${branch}`, commit);

@@ -16,7 +16,7 @@ import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, PLANNING, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
-import { Gates } from './gates';
+import { Gates, signatures } from './gates';
 import { planRun, showPlan } from './planning';
 import { RunState } from './run-state';
 import { runDag } from './scheduler';
@@ -98,7 +98,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     if (done.length > 0) {
       run.artifacts = await store.integrate.executeWithOptions(
         { summary: `Store: integrate ${done.length} task result(s)` },
-        [{ run_id: input.run_id, task_refs: done.map((t) => refs.get(t.id)!) }],
+        [{ run_id: input.run_id, task_refs: done.map((t) => refs.get(t.id)!), ...signatures(gates) }],
       );
     }
     const failed = run.progress.tasks.filter((t) => t.status !== 'completed');

@@ -1,5 +1,13 @@
 import { ApplicationFailure, condition, log } from '@temporalio/workflow';
-import type { Actor, GateDecision, GateOutcome, GatePolicy, PendingGate, RunOptions } from '../contracts';
+import type {
+  Actor,
+  GateDecision,
+  GateOutcome,
+  GatePolicy,
+  PendingGate,
+  RunOptions,
+  Signature,
+} from '../contracts';
 import { now, type RunState } from './run-state';
 
 interface Gate extends PendingGate {
@@ -16,6 +24,8 @@ interface Gate extends PendingGate {
  */
 export class Gates {
   private readonly gates = new Map<string, Gate>();
+  /** Every decision an authenticated person made, in order (approvals counted towards N included). */
+  private readonly signed: Signature[] = [];
   private readonly timeoutSeconds: number | undefined;
   private readonly onTimeout: NonNullable<NonNullable<RunOptions['gates']>['on_timeout']>;
 
@@ -85,8 +95,25 @@ export class Gates {
     return this.who.policy?.approvals ?? 1;
   }
 
+  /** Who asked for the run and who decided its gates, for the integration commit's provenance. */
+  signatures(): Signature[] {
+    const { requester } = this.who;
+    return [
+      ...(requester
+        ? [{ act: 'requested', name: requester.name, credential_id: requester.credential_id }]
+        : []),
+      ...this.signed,
+    ];
+  }
+
   decide(d: GateDecision): GateOutcome {
     const gate = this.gates.get(d.gate_id)!;
+    if (d.by)
+      this.signed.push({
+        act: `${d.decision} ${d.gate_id}`,
+        name: d.by.name,
+        credential_id: d.by.credential_id,
+      });
     const needed = this.needed();
     if (d.decision === 'approve' && needed > 1) {
       gate.approvals = [...(gate.approvals ?? []), d.approver];
@@ -172,4 +199,10 @@ export class Gates {
     for (const g of this.gates.values())
       if (!g.outcome) g.outcome = { gate_id: g.gate_id, outcome: 'rejected', approver, decided_at: now() };
   }
+}
+
+/** The integration input's `signatures`, only when someone signed (older runs' inputs stay as they were). */
+export function signatures(gates: Gates): { signatures?: Signature[] } {
+  const list = gates.signatures();
+  return list.length > 0 ? { signatures: list } : {};
 }

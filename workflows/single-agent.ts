@@ -19,7 +19,7 @@ import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
-import { Gates } from './gates';
+import { Gates, signatures } from './gates';
 import { RunState } from './run-state';
 import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT } from './search-attributes';
 import { cancelOpenTasks, describeFailure, TaskBoard } from './task-state';
@@ -123,7 +123,11 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
     const tagged = await store.finishTask({ run_id: input.run_id, task_id: task.id, ref: base });
     board.complete(task.id, tagged);
     board.finished(task.id);
-    run.artifacts = await store.integrate({ run_id: input.run_id, task_refs: [tagged] });
+    run.artifacts = await store.integrate({
+      run_id: input.run_id,
+      task_refs: [tagged],
+      ...signatures(gates),
+    });
     run.setStatus('completed');
   } catch (err) {
     if (isCancellation(err)) {
