@@ -27,7 +27,6 @@ before(async () => {
     prefix: PREFIX,
     token: BOOTSTRAP,
     env: { DEVCREW_GATE_APPROVALS: '2', DEVCREW_GATE_FOUR_EYES: 'on' },
-    stack: { workers: ['runs', 'agents'] },
   });
   const users = usersStore(t.stateDir);
   const admin: Actor = { name: 'setup', role: 'admin', credential_id: 'local', via: 'local' };
@@ -128,8 +127,21 @@ test(
     assert.equal(second.code, 0, second.stderr);
     const outcome = JSON.parse(second.stdout) as Json;
     assert.deepEqual([outcome.outcome, outcome.approver], ['approved', 'carla, dan']);
-    const cancelled = await cli(['cancel', firstRun], 'erin');
-    assert.equal(cancelled.code, 0, cancelled.stderr);
+
+    // The run goes on to the end; its integration commit names who asked and who approved.
+    const done = await until(
+      `${firstRun} to end`,
+      async () => {
+        const r = await http('GET', `/v1/runs/${firstRun}`, tokens.vic!);
+        return ['running', 'awaiting_approval'].includes(r.body.status) ? undefined : r.body;
+      },
+      240,
+    );
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 1000));
+    const message = await git(['log', '-1', '--format=%B', `ai/generated/${firstRun}/_integration`]);
+    assert.match(message, new RegExp(`^Requested-By: erin \\(${ids.erin}\\)$`, 'm'));
+    assert.match(message, new RegExp(`^Decided-By: approve plan by carla \\(${ids.carla}\\)$`, 'm'));
+    assert.match(message, new RegExp(`^Decided-By: approve plan by dan \\(${ids.dan}\\)$`, 'm'));
   },
 );
 
@@ -172,7 +184,6 @@ test(
       ['start', 'erin', ids.erin],
       ['gate_decision', 'carla', ids.carla],
       ['gate_decision', 'dan', ids.dan],
-      ['cancel', 'erin', ids.erin],
     ]);
     const second = await cli(['audit', secondRun], 'vic');
     assert.match(second.stdout, new RegExp(`start +ana \\[${ids.ana}\\]`));
@@ -202,11 +213,9 @@ test(
     }
     const found = await grep(t.stateDir, secrets);
     assert.deepEqual(found, [], 'no file under the state dir holds a token');
-    const git = await promisify(execFile)('git', ['log', '--all', '-p', '--format=%B'], {
-      cwd: path.join(t.stateDir, 'artifacts'),
-      maxBuffer: 64 * 1024 * 1024,
-    }).catch(() => ({ stdout: '' }));
-    for (const s of secrets) assert.ok(!git.stdout.includes(s), 'a token is in a commit');
+    const commits = await git(['log', '--all', '-p', '--format=%B']);
+    assert.match(commits, /Requested-By: erin/, 'the commits were read');
+    for (const s of secrets) assert.ok(!commits.includes(s), 'a token is in a commit');
   },
 );
 
@@ -219,4 +228,12 @@ async function grep(dir: string, needles: string[]): Promise<string[]> {
     for (const n of needles) if (content.includes(n)) hits.push(`${file}: ${n.slice(0, 8)}…`);
   }
   return hits;
+}
+
+async function git(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('git', args, {
+    cwd: path.join(t.stateDir, 'artifacts'),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
 }
