@@ -263,9 +263,15 @@ test(
       await page.goto(`${api}/dashboard`, { waitUntil: 'load' });
       // People are configured (the token), so the page asks for a credential before it shows anything.
       await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+      // The browser logs the 401 that made the page ask; from the sign-in on, nothing may go wrong.
+      assert.deepEqual(problems, [
+        'error: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+      ]);
+      problems.length = 0;
       await page.fill('#token', TOKEN);
       await page.click('#signin button');
       await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+      assert.ok(await page.isHidden('#signin'), 'the form is gone once the token is in');
       assert.equal(await page.textContent('#rollout-percent'), '0%');
       for (const mode of ['crew', 'single-agent']) {
         const f = view.figures[mode];
