@@ -10,7 +10,6 @@ import { registerManage } from './commands/manage';
 import { registerModels } from './commands/models';
 import { registerModelServer } from './commands/model-server';
 import { registerPlan } from './commands/plan';
-import { registerRate } from './commands/rate';
 import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerSandbox } from './commands/sandbox';
@@ -37,7 +36,6 @@ for (const register of [
   registerRollout,
   registerUsers,
   registerAudit,
-  registerRate,
   registerEval,
   registerPlan,
   registerValidate,

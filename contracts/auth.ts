@@ -117,7 +117,6 @@ export const AuditEntry = z.strictObject({
     'start',
     'gate_decision',
     'cancel',
-    'rating',
     'rollout_change',
     'rollback',
     'user_add',
@@ -128,25 +127,3 @@ export const AuditEntry = z.strictObject({
   detail: z.string(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
-
-/** `POST /v1/runs/{id}/rating`, `devcrew rate`: how good a run's result was, by whoever asked for runs. */
-export const RatingRequest = z.strictObject({
-  score: z
-    .number({ error: 'score must be a whole number from 1 (useless) to 5 (used as is)' })
-    .int('score must be a whole number from 1 (useless) to 5 (used as is)')
-    .min(1, 'score must be a whole number from 1 (useless) to 5 (used as is)')
-    .max(5, 'score must be a whole number from 1 (useless) to 5 (used as is)'),
-  comment: z.string().trim().max(2000).optional(),
-});
-export type RatingRequest = z.infer<typeof RatingRequest>;
-
-/** One rating as kept (`<state dir>/ratings.jsonl`), with who gave it and with which credential. */
-export const RatingRecord = z.strictObject({
-  run_id: z.string().min(1),
-  score: z.number().int().min(1).max(5),
-  comment: z.string().optional(),
-  by: z.string(),
-  credential_id: z.string(),
-  at: z.string(),
-});
-export type RatingRecord = z.infer<typeof RatingRecord>;

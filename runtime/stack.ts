@@ -26,7 +26,6 @@ import {
   sandboxCapsFrom,
 } from '../core/config';
 import { authenticator } from '../server/auth';
-import { ratingsStore } from '../server/ratings';
 import { usersStore } from '../server/users';
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
@@ -208,7 +207,6 @@ export async function startStack(options: {
         rollout,
         auth: authenticator({ users, bootstrapToken: env.DEVCREW_API_TOKEN, oidc: oidcFrom(env) }),
         users,
-        ratings: ratingsStore(stateDir),
         authFailuresPerMinute: env.DEVCREW_AUTH_FAILURES_PER_MINUTE,
         namespace: env.TEMPORAL_NAMESPACE,
         webUiUrl,

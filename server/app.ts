@@ -4,7 +4,6 @@ import {
   AddUserRequest,
   AlertmanagerWebhook,
   GateDecisionRequest,
-  RatingRequest,
   UserName,
   RollbackRequest,
   RolloutChange,
@@ -22,7 +21,6 @@ import { openApiDocument } from './openapi';
 import type { ReadinessCheck } from './readiness';
 import type { RolloutService } from './rollout-service';
 import type { RunsService } from './runs-service';
-import type { RatingsStore } from './ratings';
 import type { UsersStore } from './users';
 
 export interface AppOptions {
@@ -35,8 +33,6 @@ export interface AppOptions {
   auth?: Authenticator;
   /** The people and their tokens (`/v1/users`); without it the API knows the bootstrap token only. */
   users?: UsersStore;
-  /** Ratings of runs (`/v1/runs/{id}/ratings`); without it rating answers 404. */
-  ratings?: RatingsStore;
   /** Failed authentications a client may make per minute before 429 (DEVCREW_AUTH_FAILURES_PER_MINUTE). */
   authFailuresPerMinute?: number;
   /** Where a run can be seen in the Temporal Web UI, e.g. http://127.0.0.1:8233. */
@@ -220,18 +216,6 @@ export function createApp(options: AppOptions): express.Express {
   app.post('/v1/runs/:id/cancel', may('cancel'), async (req, res) => {
     await options.runs.cancel(param(req, 'id'), actorOf(req));
     res.status(202).json({ run_id: param(req, 'id'), status: 'cancelling', links: links(param(req, 'id')) });
-  });
-  const ratings = () => {
-    if (!options.ratings) throw new HttpError(404, 'NOT_FOUND', 'this API keeps no ratings');
-    return options.ratings;
-  };
-  app.post('/v1/runs/:id/ratings', may('rate'), async (req, res) => {
-    const rating = parseBody(RatingRequest, req.body);
-    await options.runs.get(param(req, 'id')); // a 404 for a run that does not exist
-    res.status(201).json({ rating: await ratings().rate(param(req, 'id'), rating, actorOf(req)) });
-  });
-  app.get('/v1/runs/:id/ratings', may('read'), async (req, res) => {
-    res.json({ ratings: await ratings().of(param(req, 'id')) });
   });
   app.get('/v1/runs/:id/artifacts', may('read'), async (req, res) => {
     res.json(await options.runs.artifacts(param(req, 'id')));

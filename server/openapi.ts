@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   AddUserRequest,
-  RatingRequest,
   GateDecisionRequest,
   RollbackRequest,
   AlertmanagerWebhook,
@@ -87,7 +86,6 @@ export function openApiDocument(): Record<string, unknown> {
         RunEvent: z.toJSONSchema(RunEvent, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }),
         RollbackRequest: schema(RollbackRequest),
         AddUserRequest: schema(AddUserRequest),
-        RatingRequest: schema(RatingRequest),
         AlertmanagerWebhook: schema(AlertmanagerWebhook),
         RolloutView: z.toJSONSchema(RolloutView, {
           io: 'output',
@@ -115,24 +113,6 @@ export function openApiDocument(): Record<string, unknown> {
             201: { description: '`{ token, user }`' },
             409: error('the person has an active token'),
           },
-        },
-      },
-      '/v1/runs/{id}/ratings': {
-        post: {
-          summary:
-            "Rate a run's result (requesters, admins): `{ score: 1-5, comment? }`, kept with the caller's name",
-          parameters: [runId],
-          requestBody: { required: true, ...json({ $ref: '#/components/schemas/RatingRequest' }) },
-          responses: {
-            201: { description: '`{ rating }`' },
-            400: error('no score from 1 to 5'),
-            404: error('no such run'),
-          },
-        },
-        get: {
-          summary: "A run's ratings, oldest first",
-          parameters: [runId],
-          responses: { 200: { description: '`{ ratings }`' } },
         },
       },
       '/v1/users/{name}': {

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { AuditEntry } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
 import { historyAudit, usersAudit } from '../../server/audit';
-import { ratingsAudit, ratingsStore } from '../../server/ratings';
 import { rolloutWorkflowId } from '../../server/temporal-rollout';
 import { usersStore } from '../../server/users';
 import { connectRuns } from '../temporal-access';
@@ -25,10 +24,7 @@ export function registerAudit(program: Command): void {
       let entries: AuditEntry[];
       try {
         entries = run
-          ? [
-              ...(await historyAudit(client, run)),
-              ...(await ratingsAudit(ratingsStore(pathsFrom(readEnv()).stateDir), run)),
-            ].sort((a, b) => a.at.localeCompare(b.at))
+          ? await historyAudit(client, run)
           : [
               ...(await historyAudit(client, rolloutWorkflowId(readEnv().DEVCREW_TASK_QUEUE_PREFIX))),
               ...(await usersAudit(usersStore(pathsFrom(readEnv()).stateDir))),

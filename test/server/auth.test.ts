@@ -12,7 +12,6 @@ import { createApp } from '../../server/app';
 import { authenticator, failureLimiter } from '../../server/auth';
 import type { RolloutService } from '../../server/rollout-service';
 import type { RunsService } from '../../server/runs-service';
-import { ratingsStore } from '../../server/ratings';
 import { usersStore, USERS_FILE } from '../../server/users';
 
 /**
@@ -98,7 +97,6 @@ async function serve(options: Partial<Parameters<typeof createApp>[0]>): Promise
     runs,
     rollout,
     users,
-    ratings: ratingsStore(stateDir),
     auth: authenticator({ users, bootstrapToken: BOOTSTRAP, ...(jwks ? { oidc: oidcSettings() } : {}) }),
     alerts: alertReceiver(rollout),
     namespace: 'default',
@@ -185,13 +183,6 @@ const TABLE: {
   { method: 'POST', path: `/v1/runs/${RUN}/cancel`, roles: [Q, D] },
   {
     method: 'POST',
-    path: `/v1/runs/${RUN}/ratings`,
-    body: () => ({ score: 4, comment: 'close' }),
-    roles: [Q, D],
-  },
-  { method: 'GET', path: `/v1/runs/${RUN}/ratings`, roles: EVERY_ROLE },
-  {
-    method: 'POST',
     path: `/v1/runs/${RUN}/approvals/plan`,
     body: () => ({ decision: 'approve', approver: 'someone-else' }),
     roles: [A, D],
@@ -230,19 +221,6 @@ test('every endpoint against every role: allowed ones answer 2xx as that person,
     }
   }
   assert.deepEqual(failures, []);
-  // The ratings the table made are the allowed callers', under their names.
-  const ratings = await call(base, 'GET', `/v1/runs/${RUN}/ratings`, tokens.viewer);
-  assert.deepEqual(
-    ratings.body.ratings.map((r: { by: string; score: number }) => [r.by, r.score]),
-    [
-      ['requester-1', 4],
-      ['admin-1', 4],
-      ['bootstrap-admin', 4],
-    ],
-  );
-  const bad = await call(base, 'POST', `/v1/runs/${RUN}/ratings`, tokens.requester, { score: 6 });
-  assert.equal(bad.status, 400);
-  assert.match(bad.body.error.problems[0].message, /score must be a whole number from 1 \(useless\) to 5/);
 });
 
 test('an approval is recorded under the authenticated name, even when the body names someone else', async () => {
