@@ -8,6 +8,7 @@ const ATTR = {
   status: 'DevcrewStatus',
   cost: 'DevcrewCostUsd',
   fix: 'DevcrewFixIterations',
+  security: 'DevcrewSecurityIncidents',
 } as const;
 
 /** How many ended runs a figure looks at, at most. */
@@ -36,18 +37,22 @@ async function figuresOf(
   input: ModeFiguresInput,
   now: Date,
 ): Promise<ModeFigures> {
-  const from = new Date(now.getTime() - input.window_hours * 3_600_000);
+  const since = input.since ? new Date(input.since) : undefined;
+  const from = since ?? new Date(now.getTime() - input.window_hours * 3_600_000);
   const base = `TaskQueue = '${escape(input.runs_queue)}' AND ${ATTR.mode} = '${mode}'`;
   const ended: {
+    id: string;
     status: 'completed' | 'failed' | 'stopped';
     seconds: number;
     cost?: number;
     fix?: number;
+    security: number;
+    crashed: boolean;
   }[] = [];
   let oldest = now;
   for await (const w of client.workflow.list({ query: `${base} AND ExecutionStatus != 'Running'` })) {
     const closed = w.closeTime ?? now;
-    if (closed < from && ended.length >= input.min_runs) break;
+    if (closed < from && (since || ended.length >= input.min_runs)) break;
     if (ended.length >= MAX_RUNS) break;
     const attrs = w.searchAttributes as Record<string, unknown[] | undefined>;
     const devcrew = attrs[ATTR.status]?.[0];
@@ -59,8 +64,16 @@ async function figuresOf(
           : 'failed';
     const cost = attrs[ATTR.cost]?.[0];
     const fix = attrs[ATTR.fix]?.[0];
+    const security = attrs[ATTR.security]?.[0];
     ended.push({
+      id: w.workflowId,
       status,
+      security: typeof security === 'number' ? security : 0,
+      // Ended by Temporal, not by the run's own code: terminated, timed out, or failed with no devcrew status.
+      crashed:
+        w.status.name === 'TERMINATED' ||
+        w.status.name === 'TIMED_OUT' ||
+        (w.status.name === 'FAILED' && devcrew !== 'failed'),
       seconds: (closed.getTime() - w.startTime.getTime()) / 1000,
       ...(typeof cost === 'number' ? { cost } : {}),
       ...(typeof fix === 'number' ? { fix } : {}),
@@ -79,6 +92,12 @@ async function figuresOf(
   const fixes = ended.flatMap((r) => (r.fix === undefined ? [] : [r.fix]));
   return {
     mode,
+    security_incidents: ended.filter((r) => r.security > 0).length,
+    crashes: ended.filter((r) => r.crashed).length,
+    failed_runs: ended
+      .filter((r) => r.status === 'failed')
+      .slice(0, 20)
+      .map((r) => r.id),
     ended: ended.length,
     completed,
     failed,

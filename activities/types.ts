@@ -51,6 +51,8 @@ export interface ModeFiguresInput {
   window_hours: number;
   /** At least this many ended runs per mode, however old. */
   min_runs: number;
+  /** Only runs that ended at or after this instant (a stage's start), however few: the ramp's analysis. */
+  since?: string;
 }
 
 export interface RolloutActivities {

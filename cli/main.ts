@@ -10,7 +10,7 @@ import { registerManage } from './commands/manage';
 import { registerModels } from './commands/models';
 import { registerModelServer } from './commands/model-server';
 import { registerPlan } from './commands/plan';
-import { registerRollout } from './commands/rollout';
+import { registerRate, registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerSandbox } from './commands/sandbox';
 import { registerSchema } from './commands/schema';
@@ -36,6 +36,7 @@ for (const register of [
   registerRollout,
   registerUsers,
   registerAudit,
+  registerRate,
   registerEval,
   registerPlan,
   registerValidate,

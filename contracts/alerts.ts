@@ -27,8 +27,8 @@ export const AlertmanagerWebhook = z.looseObject({
 });
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhook>;
 
-/** The alert whose firing for `mode="crew"` rolls the rollout back (deploy/monitoring/rules.yml). */
-export const ROLLBACK_ALERT = 'DevcrewRunFailureRateHigh';
+/** The alerts whose firing for `mode="crew"` rolls the rollout back (deploy/monitoring/rules.yml). */
+export const ROLLBACK_ALERTS: readonly string[] = ['DevcrewRunFailureRateHigh', 'DevcrewRunComplaintsHigh'];
 
 /** What devcrew did with one alert of a webhook call. */
 export const AlertAction = z.strictObject({

@@ -117,6 +117,7 @@ export const AuditEntry = z.strictObject({
     'start',
     'gate_decision',
     'cancel',
+    'rating',
     'rollout_change',
     'rollback',
     'user_add',

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   RUN_NOT_FOUND: code(false, 404, 'no run with this id'),
   GATE_NOT_FOUND: code(false, 404, 'the run has no gate with this id'),
   GATE_NOT_PENDING: code(false, 409, 'the gate was decided already, or the run has ended'),
+  RUN_NOT_ENDED: code(false, 409, 'the run is still under way; rate it when it has ended'),
   WORKERS_UNAVAILABLE: code(true, 503, 'no worker answered in time; the change was not made'),
   // Models
   MODEL_RATE_LIMITED: code(true, 503, 'the model provider asked to slow down (429)'),

@@ -52,6 +52,12 @@ export const METRICS = {
     "Repair rounds of an ended run: the crew's Debugger rounds, the single agent's attempts after its first",
     [0, 1, 2, 3, 4, 5, 10],
   ),
+  ratings: histogram(
+    'devcrew_run_ratings',
+    ['mode'],
+    "People's ratings of ended runs, 1 (bad) to 5 (great); 1-2 is a complaint",
+    [1, 2, 3, 4, 5],
+  ),
   tasks: counter(
     'devcrew_tasks',
     ['role', 'status'],

@@ -70,6 +70,8 @@ export const TaskProgress = z.strictObject({
       passed: z.boolean(),
       errors: z.number().int().nonnegative(),
       warnings: z.number().int().nonnegative(),
+      /** bandit's high-severity findings in the latest build check. */
+      security_high: z.number().int().nonnegative().optional(),
       report_path: z.string().optional(),
     })
     .optional(),

@@ -51,6 +51,8 @@ const Env = z.object({
     .default(9464)
     .describe('a port, or "off"'),
   DEVCREW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** `devcrew run` / `devcrew up "<request>"` in a terminal ask for a rating at the end; "off" never asks. */
+  DEVCREW_RATING_PROMPT: z.enum(['on', 'off']).default('on').describe('on or off'),
   /** The embedded Temporal dev server's own metrics (`--metrics-port`; 0: any free port). */
   DEVCREW_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
   /** `devcrew up --monitoring`: where Prometheus and Alertmanager listen. */

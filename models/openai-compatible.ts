@@ -284,7 +284,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         ok: false,
         usage,
         ranAway: false,
-        problem: err.message,
+        problem: err.evidence,
         repair: `Your previous answer could not be used: ${err.message.slice(0, 600)}\n${asFiles ? 'Answer again with the files, each as FILE: <path> and a fenced block.' : 'Answer again with one JSON object of the asked shape.'}`,
       };
     }

@@ -1,5 +1,5 @@
 import {
-  ROLLBACK_ALERT,
+  ROLLBACK_ALERTS,
   type Actor,
   type AlertAction,
   type AlertmanagerAlert,
@@ -34,6 +34,7 @@ export function alertReceiver(rollout: RolloutService): AlertReceiver {
   return {
     async receive(payload, by) {
       const actions: AlertAction[] = [];
+      let firingChanged = false;
       for (const alert of payload.alerts) {
         const alertname = alert.labels.alertname!;
         const summary = alert.annotations.summary ?? alert.annotations.description ?? '';
@@ -47,7 +48,12 @@ export function alertReceiver(rollout: RolloutService): AlertReceiver {
           received_at: new Date().toISOString(),
         });
         if (heard.size > KEPT) heard.delete(heard.keys().next().value!);
-        if (alert.status !== 'firing' || alertname !== ROLLBACK_ALERT || alert.labels.mode !== 'crew') {
+        firingChanged = true;
+        if (
+          alert.status !== 'firing' ||
+          !ROLLBACK_ALERTS.includes(alertname) ||
+          alert.labels.mode !== 'crew'
+        ) {
           actions.push({ alertname, status: alert.status, action: 'noted', detail: 'no action needed' });
           continue;
         }
@@ -74,6 +80,11 @@ export function alertReceiver(rollout: RolloutService): AlertReceiver {
             ? `rollout rolled back from ${state.percent}% to 0%`
             : 'no runs worker answers; the rollback is recorded and applied when one is back',
         });
+      }
+      if (firingChanged) {
+        // The rollout keeps what fires now, so a rollback's snapshot names it.
+        const firing = [...heard.values()].filter((a) => a.status === 'firing').map((a) => a.alertname);
+        await rollout.noteAlerts([...new Set(firing)]).catch(() => undefined);
       }
       return actions;
     },

@@ -3,6 +3,7 @@ import express, { type Request } from 'express';
 import {
   AddUserRequest,
   AlertmanagerWebhook,
+  FeedbackRequest,
   GateDecisionRequest,
   UserName,
   RollbackRequest,
@@ -14,6 +15,7 @@ import {
 import type { AlertReceiver } from './alerts';
 import { actorOf, authenticator, httpAuth, type Authenticator } from './auth';
 import { dashboardData } from './dashboard';
+import { rateRun } from './feedback';
 import type { ApiMetrics } from './metrics';
 import { HttpError, toHttpError } from './http-error';
 import { errorHandler, notFound, parseBody } from './middleware';
@@ -216,6 +218,12 @@ export function createApp(options: AppOptions): express.Express {
   app.post('/v1/runs/:id/cancel', may('cancel'), async (req, res) => {
     await options.runs.cancel(param(req, 'id'), actorOf(req));
     res.status(202).json({ run_id: param(req, 'id'), status: 'cancelling', links: links(param(req, 'id')) });
+  });
+  // A person's rating of an ended run, under their own name: read by the rollout's analysis (1-2 is a complaint).
+  app.post('/v1/runs/:id/feedback', may('rate'), async (req, res) => {
+    const feedback = parseBody(FeedbackRequest, req.body);
+    const rating = await rateRun(options, param(req, 'id'), feedback, actorOf(req));
+    res.status(202).json({ rating, complaint: rating.rating <= 2 });
   });
   app.get('/v1/runs/:id/artifacts', may('read'), async (req, res) => {
     res.json(await options.runs.artifacts(param(req, 'id')));

@@ -1,7 +1,14 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, optionalTsToDate } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { AuditEntry, GateDecision, RollbackRequest, RolloutChange, RunInput } from '../contracts';
+import type {
+  AuditEntry,
+  GateDecision,
+  RollbackRequest,
+  RolloutChange,
+  RunInput,
+  RunRating,
+} from '../contracts';
 import type { UsersStore } from './users';
 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -70,6 +77,14 @@ export async function historyAudit(client: Client, workflowId: string): Promise<
           c.auto_rollback ? 'auto_rollback changed' : '',
         ].filter(Boolean);
         add('rollout_change', c.by ?? 'unknown', c.credential_id, `${what.join(' ')}: ${c.reason}`);
+      } else if (name === 'rateRun' && value) {
+        const r = value as RunRating;
+        add(
+          'rating',
+          r.by,
+          r.credential_id,
+          `rated ${r.run_id} ${r.rating}/5${r.comment ? `: ${r.comment}` : ''}`,
+        );
       } else if (name === 'rollback' && value) {
         const r = value as RollbackRequest;
         add('rollback', r.by ?? 'unknown', r.credential_id, `rollback (${via}): ${r.reason}`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AddUserRequest,
   GateDecisionRequest,
+  FeedbackRequest,
   RollbackRequest,
   AlertmanagerWebhook,
   RolloutChange,
@@ -86,6 +87,7 @@ export function openApiDocument(): Record<string, unknown> {
         RunEvent: z.toJSONSchema(RunEvent, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }),
         RollbackRequest: schema(RollbackRequest),
         AddUserRequest: schema(AddUserRequest),
+        FeedbackRequest: schema(FeedbackRequest),
         AlertmanagerWebhook: schema(AlertmanagerWebhook),
         RolloutView: z.toJSONSchema(RolloutView, {
           io: 'output',
@@ -225,6 +227,24 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/v1/runs/{id}/feedback': {
+        post: {
+          summary:
+            "Rate an ended run 1-5 with an optional comment (1-2 is a complaint); one rating per person and run, a second replaces the first. The rollout's analysis reads them",
+          security: secured,
+          parameters: [runId],
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/FeedbackRequest' }) },
+          responses: {
+            202: {
+              description: '`{ rating, complaint }`: recorded (kept by the server even with no worker up)',
+            },
+            400: error('a rating outside 1-5, or a comment too long'),
+            401: error('missing or wrong bearer token'),
+            404: error('no such run'),
+            409: error('the run has not ended'),
+          },
+        },
+      },
       '/v1/rollout': {
         get: {
           summary:
@@ -234,7 +254,8 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
         put: {
-          summary: 'Change the rollout (enabled, percent, stages, auto_rollback); a reason is required',
+          summary:
+            'Change the rollout (enabled, percent, stages, auto_rollback, analysis); a reason is required',
           security: secured,
           requestBody: { required: true, ...json({ $ref: '#/components/schemas/RolloutChange' }) },
           responses: {

@@ -1,4 +1,4 @@
-import type { RollbackRequest, RolloutChange, RolloutState, RolloutView } from '../contracts';
+import type { RollbackRequest, RolloutChange, RolloutState, RolloutView, RunRating } from '../contracts';
 
 /** What the HTTP API and the CLI need from the rollout; `server/temporal-rollout.ts` implements it. */
 export interface RolloutService {
@@ -10,4 +10,8 @@ export interface RolloutService {
   change(change: RolloutChange): Promise<RolloutState>;
   /** Rolls back to 0% at once: applied now when a worker runs, else recorded and applied when one returns. */
   rollback(request: RollbackRequest): Promise<{ applied: boolean; state: RolloutState }>;
+  /** Records a person's rating (a signal: kept by the server even while no worker runs). */
+  rate(rating: RunRating): Promise<void>;
+  /** Tells the rollout which alerts fire now (for a rollback's snapshot). */
+  noteAlerts(firing: string[]): Promise<void>;
 }

@@ -7,10 +7,16 @@ import {
   type AutoRollback,
   type RollbackRequest,
   type RolloutChange,
+  type RunRating,
   type TaskQueues,
 } from '../contracts';
 import { DevcrewError } from '../core/errors';
-import { changeRolloutUpdate, rollbackSignal } from '../workflows/definitions';
+import {
+  alertsFiringSignal,
+  changeRolloutUpdate,
+  rateRunSignal,
+  rollbackSignal,
+} from '../workflows/definitions';
 import type { rolloutWorkflow } from '../workflows/rollout';
 import type { RolloutService } from './rollout-service';
 
@@ -112,6 +118,16 @@ export function temporalRollout(deps: {
         if (applied || Date.now() > deadline) return { applied, state: current };
         await new Promise((r) => setTimeout(r, 200));
       }
+    },
+
+    async rate(rating: RunRating) {
+      await ensure();
+      await handle().signal(rateRunSignal, rating);
+    },
+
+    async noteAlerts(firing: string[]) {
+      await ensure();
+      await handle().signal(alertsFiringSignal, firing);
     },
   };
 }

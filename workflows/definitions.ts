@@ -6,6 +6,7 @@ import type {
   RolloutChange,
   RolloutState,
   RunEvent,
+  RunRating,
   RunProgress,
 } from '../contracts';
 
@@ -29,3 +30,10 @@ export const changeRolloutUpdate = defineUpdate<RolloutState, [RolloutChange]>('
 export const rollbackUpdate = defineUpdate<RolloutState, [RollbackRequest]>('rollback');
 /** The same rollback as a signal: recorded even while no worker runs, applied when one returns. */
 export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
+/**
+ * A person's rating of an ended run, kept by the rollout for its analysis. A signal: the server records
+ * it even while no worker runs, so a rating given with the workers down is not lost.
+ */
+export const rateRunSignal = defineSignal<[RunRating]>('rateRun');
+/** The alerts firing now, as the API's Alertmanager webhook last heard them. */
+export const alertsFiringSignal = defineSignal<[string[]]>('alertsFiring');

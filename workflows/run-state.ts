@@ -1,4 +1,4 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   ModelInfo,
   ModelUsage,
@@ -12,7 +12,7 @@ import type {
 } from '../contracts';
 import { NO_USAGE, sumUsage } from '../contracts/usage';
 import { recordRunEvent } from './metrics';
-import { COST_USD, FIX_ITERATIONS, RUN_STATUS } from './search-attributes';
+import { COST_USD, FIX_ITERATIONS, RUN_STATUS, SECURITY_INCIDENTS } from './search-attributes';
 
 const ENDED: RunStatus[] = ['completed', 'failed', 'cancelled', 'rejected'];
 /** How many events the run keeps in its state (and carries over a continue-as-new). */
@@ -22,6 +22,9 @@ const EVENTS_KEPT = 1_000;
  * What a run knows about itself: the answer of the progress query, and at the end its result. The run's
  * status is set here only, and mirrored to the `DevcrewStatus` search attribute every time.
  */
+/** Ended runs carry their security incidents (DevcrewSecurityIncidents) for the ramp's analysis. */
+export const SECURITY_FIGURES = 'security-figures';
+
 export class RunState {
   readonly progress: Omit<RunProgress, 'pending_gates'>;
   artifacts: RunResult['artifacts'] = null;
@@ -100,6 +103,9 @@ export class RunState {
         ? [
             { key: COST_USD, value: this.progress.usage.cost_usd },
             { key: FIX_ITERATIONS, value: this.fixIterations() },
+            ...(patched(SECURITY_FIGURES)
+              ? [{ key: SECURITY_INCIDENTS, value: this.securityIncidents() }]
+              : []),
           ]
         : []),
     ]);
@@ -108,6 +114,17 @@ export class RunState {
   fail(status: Extract<RunStatus, 'failed' | 'rejected' | 'cancelled'>, error: string): void {
     this.progress.error = error;
     this.setStatus(status);
+  }
+
+  /**
+   * What the rollout's analysis counts as a security incident: a completed task whose code carried a
+   * high-severity bandit finding (it reached the integration branch), or a task that broke a sandbox limit.
+   */
+  securityIncidents(): number {
+    return this.progress.tasks.filter(
+      (t) =>
+        (t.status === 'completed' && (t.build?.security_high ?? 0) > 0) || /SANDBOX_OOM/.test(t.error ?? ''),
+    ).length;
   }
 
   /** Repair rounds over every task: the crew's Debugger rounds, the single agent's attempts after the first. */

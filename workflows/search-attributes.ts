@@ -15,6 +15,11 @@ export const MODE = defineSearchAttributeKey('DevcrewMode', SearchAttributeType.
 /** Set when a run ends: what it cost and how many repair rounds it took, for the per-mode figures. */
 export const COST_USD = defineSearchAttributeKey('DevcrewCostUsd', SearchAttributeType.DOUBLE);
 export const FIX_ITERATIONS = defineSearchAttributeKey('DevcrewFixIterations', SearchAttributeType.INT);
+/** Set when a run ends: high-severity security findings in code it integrated, and sandbox limits it broke. */
+export const SECURITY_INCIDENTS = defineSearchAttributeKey(
+  'DevcrewSecurityIncidents',
+  SearchAttributeType.INT,
+);
 
 export const SEARCH_ATTRIBUTES = [
   RUN_STATUS,
@@ -25,4 +30,5 @@ export const SEARCH_ATTRIBUTES = [
   MODE,
   COST_USD,
   FIX_ITERATIONS,
+  SECURITY_INCIDENTS,
 ] as const;

@@ -91,9 +91,13 @@ export class TaskBoard {
     p.attempts++;
     p.ref = r.ref;
     if (r.finding_counts) {
+      const high = (r.findings ?? []).filter(
+        (f) => f.tool === 'bandit' && f.message.startsWith('[high severity]'),
+      ).length;
       p.build = {
         passed: r.passed,
         ...r.finding_counts,
+        ...(high > 0 ? { security_high: high } : {}),
         ...(r.report_path ? { report_path: r.report_path } : {}),
       };
     }

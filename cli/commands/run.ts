@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatProblems, RequestedMode, validateDocumentText } from '../../contracts';
+import { offerRating } from '../rate-prompt';
 import { connectRuns } from '../temporal-access';
 import { CliError, EXIT } from '../exit-codes';
 import { defaultOutDir, exportRun } from '../export-run';
@@ -52,7 +53,7 @@ export function registerRun(program: Command): void {
             );
           todo = checked.value;
         }
-        const { runs, actor, close, webUi } = await connectRuns('start');
+        const { runs, rollout, actor, close, webUi } = await connectRuns('start');
         try {
           const options = {
             mode: mode.data,
@@ -83,6 +84,7 @@ export function registerRun(program: Command): void {
               ? `${JSON.stringify({ ...run, ...(exported?.dir ? { exported_to: exported.dir } : {}) })}\n`
               : `${finalReport(run, webUi, exported?.dir)}\n`,
           );
+          if (!o.json) await offerRating({ runs, rollout, run, write, actor });
           process.exitCode = run.status === 'completed' ? EXIT.ok : EXIT.invalid;
         } finally {
           await close();

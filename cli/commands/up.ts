@@ -8,6 +8,7 @@ import { startStack } from '../../runtime/stack';
 import { CliError, EXIT } from '../exit-codes';
 import { defaultOutDir, exportRun } from '../export-run';
 import { finalReport, followRun } from '../follow-run';
+import { offerRating } from '../rate-prompt';
 
 /**
  * `devcrew up [request]`: the embedded Temporal server, the workers and the HTTP API together. With a
@@ -100,6 +101,7 @@ export function registerUp(program: Command): void {
           const exported = opts.export ? await exportRun(run, opts.out ?? defaultOutDir(run_id)) : undefined;
           if (exported && !exported.dir) write(`  ${exported.note}`);
           write(finalReport(run, stack.webUiUrl, exported?.dir));
+          await offerRating({ runs: stack.runs, rollout: stack.rollout, run, write });
           if (opts.exit) {
             await stop();
             process.exitCode = run.status === 'completed' ? EXIT.ok : EXIT.invalid;

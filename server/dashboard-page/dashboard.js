@@ -90,6 +90,79 @@
       definition(dl, 'in_flight', 'in flight', String(f.in_flight));
     });
 
+    // The ramp: each stage as it ran, oldest first, with its last analysis.
+    var an = s.analysis;
+    text(
+      el('ramp-detail'),
+      an
+        ? (an.enabled ? 'moving by itself' : 'paused') +
+            ' · analysis every ' +
+            an.check_seconds +
+            ' s, bake ' +
+            an.bake_seconds +
+            ' s, at least ' +
+            an.min_runs +
+            ' runs of each mode and ' +
+            an.min_ratings +
+            ' crew ratings, time ≤ ' +
+            an.max_time_ratio +
+            '×, mean rating ≥ ' +
+            an.min_mean_rating +
+            (s.rolled_back ? ' · rolled back: turn it on again to restart at 5%' : '')
+        : '',
+    );
+    var stages = (s.stage_log || []).slice().reverse();
+    var ramp = el('ramp');
+    ramp.textContent = '';
+    show('ramp-empty', stages.length === 0);
+    stages.forEach(function (st) {
+      var li = add(ramp, 'li', {
+        'data-stage': String(st.percent),
+        'data-outcome': st.outcome || 'running',
+        class: st.outcome || 'running',
+      });
+      add(li, 'b', {}, st.percent + '%');
+      li.appendChild(
+        document.createTextNode(
+          ' ' +
+            (st.outcome || 'running') +
+            ' · since ' +
+            new Date(st.started_at).toLocaleString() +
+            (st.last_analysis
+              ? ' · ' + st.last_analysis.decision + ': ' + st.last_analysis.reasons.join('; ')
+              : ''),
+        ),
+      );
+    });
+
+    var ratings = el('ratings');
+    ratings.textContent = '';
+    var byRun = {};
+    (s.ratings || []).forEach(function (r) {
+      (byRun[r.run_id] = byRun[r.run_id] || []).push(r.rating);
+    });
+    MODES.forEach(function (mode) {
+      var mine = (s.ratings || []).filter(function (r) {
+        return r.mode === mode;
+      });
+      var mean = mine.length
+        ? mine.reduce(function (a, r) {
+            return a + r.rating;
+          }, 0) / mine.length
+        : null;
+      var complaints = mine.filter(function (r) {
+        return r.rating <= 2;
+      }).length;
+      definition(
+        ratings,
+        mode,
+        mode,
+        mine.length
+          ? num(mean, 2) + ' of 5 from ' + mine.length + ' rating(s), ' + complaints + ' complaint(s)'
+          : 'no ratings yet (devcrew rate <run> <1-5>)',
+      );
+    });
+
     var alerts = el('alerts');
     alerts.textContent = '';
     if (d.alerts.length === 0)
@@ -284,6 +357,20 @@
       );
       add(tr, 'td', {}, dollars(r.cost_usd));
       add(tr, 'td', {}, r.fix_iterations === null ? '–' : String(r.fix_iterations));
+      var given = byRun[r.run_id];
+      add(
+        tr,
+        'td',
+        { class: 'rating' },
+        given
+          ? num(
+              given.reduce(function (a, b) {
+                return a + b;
+              }, 0) / given.length,
+              1,
+            )
+          : '–',
+      );
     });
     document.body.setAttribute('data-loaded', 'true');
   }

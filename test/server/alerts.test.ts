@@ -27,7 +27,10 @@ const rollout: RolloutService = {
     state = { ...state, percent: 0 };
     return { applied: true, state };
   },
+  rate: async () => undefined,
+  noteAlerts: async (firing) => void firingNoted.push(firing),
 };
+const firingNoted: string[][] = [];
 const runs = {} as RunsService;
 let server: Server;
 let base: string;
@@ -101,6 +104,26 @@ test('a firing crew failure-rate alert rolls back once, naming the alert; repeat
   const resolved = await post(webhook([crewAlert('resolved')], 'resolved'));
   assert.equal(resolved.body.actions[0].action, 'noted');
   assert.equal(rollbacks.length, 1, 'one rollback for one streak');
+  assert.deepEqual(firingNoted[0], ['DevcrewRunFailureRateHigh'], 'the rollout hears what fires');
+  assert.deepEqual(firingNoted.at(-1), [], 'and when it stops');
+});
+
+test('a firing crew complaints alert rolls back too', async () => {
+  state = { ...state, percent: 25 };
+  const before = rollbacks.length;
+  const res = await post(
+    webhook([
+      {
+        ...crewAlert(),
+        labels: { alertname: 'DevcrewRunComplaintsHigh', mode: 'crew' },
+        fingerprint: 'def456',
+        annotations: { summary: 'More than 30% of crew ratings are complaints' },
+      },
+    ]),
+  );
+  assert.equal(res.body.actions[0].action, 'rolled_back', JSON.stringify(res.body));
+  assert.equal(rollbacks.length, before + 1);
+  assert.match(rollbacks.at(-1)!.reason, /^alert DevcrewRunComplaintsHigh firing: More than 30%/);
 });
 
 test('what is not an Alertmanager webhook is refused with what is wrong', async () => {

@@ -34,7 +34,8 @@ const runs: RunsService = {
     return [];
   },
   async get(id) {
-    const last = { mode: 'crew', status: 'running', request: 'x', todo_list_id: null } as const;
+    // An ended run (ratings need one) whose workers are down: the least a fake needs to say.
+    const last = { mode: 'crew', status: 'completed', request: 'x', todo_list_id: null } as const;
     return { run_id: id, ...last, workers_down: true, message: 'no worker', result: null };
   },
   async decide(_id, gate, decision, by) {
@@ -69,6 +70,9 @@ const figures = (mode: RunMode): ModeFigures => ({
   p90_duration_s: null,
   mean_cost_usd: null,
   mean_fix_iterations: null,
+  security_incidents: 0,
+  crashes: 0,
+  failed_runs: [],
   window: { from: '2026-12-02T00:00:00.000Z', to: '2026-12-03T00:00:00.000Z' },
 });
 const state = { ...initialRollout('2026-12-03T00:00:00.000Z'), percent: 50 };
@@ -83,6 +87,10 @@ const rollout: RolloutService = {
     reached.push({ call: 'rollback', by: r.by });
     return { applied: true, state };
   },
+  rate: async (r) => {
+    reached.push({ call: 'rate', by: r.by });
+  },
+  noteAlerts: async () => undefined,
 };
 
 const ROLES: Role[] = ['viewer', 'requester', 'approver', 'operator', 'admin'];
@@ -183,6 +191,12 @@ const TABLE: {
   { method: 'POST', path: `/v1/runs/${RUN}/cancel`, roles: [Q, D] },
   {
     method: 'POST',
+    path: `/v1/runs/${RUN}/feedback`,
+    body: () => ({ rating: 4 }),
+    roles: [Q, D],
+  },
+  {
+    method: 'POST',
     path: `/v1/runs/${RUN}/approvals/plan`,
     body: () => ({ decision: 'approve', approver: 'someone-else' }),
     roles: [A, D],
@@ -231,6 +245,14 @@ test('an approval is recorded under the authenticated name, even when the body n
   assert.equal(res.status, 200);
   assert.equal(res.body.approver, 'approver-1');
   assert.deepEqual(reached.at(-1), { call: 'decide', by: 'approver-1' });
+  // So is a rating given with a person's token.
+  const rated = await call(base, 'POST', `/v1/runs/${RUN}/feedback`, tokens.requester, {
+    rating: 2,
+    by: 'mallory',
+  });
+  assert.equal(rated.status, 202);
+  assert.equal(rated.body.rating.by, 'requester-1');
+  assert.match(rated.body.rating.credential_id, /^usr_[0-9a-f]{16}$/);
   const me = await call(base, 'GET', '/v1/me', tokens.approver);
   assert.deepEqual(me.body.actor.name, 'approver-1');
   assert.match(me.body.actor.credential_id, /^usr_[0-9a-f]{16}$/);

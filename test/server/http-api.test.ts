@@ -94,6 +94,8 @@ const rollout: RolloutService = {
     return { ...rolloutState, percent: change.percent ?? rolloutState.percent };
   },
   rollback: async () => ({ applied: true, state: { ...rolloutState, percent: 0 } }),
+  rate: async () => undefined,
+  noteAlerts: async () => undefined,
 };
 
 let server: Server;
