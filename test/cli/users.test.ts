@@ -94,6 +94,7 @@ const COMMANDS: [string[], string, string[]][] = [
   [['audit'], 'read', ALL],
   [['run', 'Create SMA', '--no-wait'], 'start', ['requester', 'admin']],
   [['cancel', 'devcrew-x'], 'cancel', ['requester', 'admin']],
+  [['rate', 'devcrew-x', '4'], 'rate', ['requester', 'admin']],
   [['approve', 'devcrew-x', 'plan'], 'decide', ['approver', 'admin']],
   [['reject', 'devcrew-x', 'plan'], 'decide', ['approver', 'admin']],
   [['rollout', 'set', '10', '-m', 'ramp'], 'rollout', ['operator', 'admin']],
