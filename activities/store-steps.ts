@@ -33,7 +33,11 @@ export function createStoreSteps(deps: ActivityDeps) {
     /** Merges the run's results, then publishes them when the run or the workers ask (never failing the run for it). */
     async integrate(input: IntegrateInput): Promise<IntegrateResult> {
       return converting(async () => {
-        const result = await deps.artifacts.integrate({ runId: input.run_id, refs: input.task_refs });
+        const result = await deps.artifacts.integrate({
+          runId: input.run_id,
+          refs: input.task_refs,
+          ...(input.signatures ? { signatures: input.signatures } : {}),
+        });
         const target = publishTarget(input.push, deps.publishTo);
         if (target === undefined) return result;
         if ('refused' in target || !deps.artifacts.publish) {

@@ -229,14 +229,31 @@ export class GitArtifactStore implements ArtifactStore {
   async integrate(input: {
     runId: string;
     refs: ArtifactRef[];
+    /** Who asked for the run and decided its gates: `Requested-By:` and `Decided-By:` trailers. */
+    signatures?: { act: string; name: string; credential_id: string }[];
   }): Promise<{ branch: string; commit: string; files: string[] }> {
     const branch = integrationBranch(input.runId);
     const refs = await this.resolveRefs(input.refs);
-    const commit = await this.merge(refs, {
-      subject: `Integrate ${input.runId}: ${refs.length} task result${refs.length === 1 ? '' : 's'}`,
-      trailers: [`Workflow-Id: ${input.runId}`],
+    const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
+    const people = (input.signatures ?? []).map((s) =>
+      s.act === 'requested'
+        ? `Requested-By: ${oneLine(s.name)} (${oneLine(s.credential_id)})`
+        : `Decided-By: ${oneLine(s.act)} by ${oneLine(s.name)} (${oneLine(s.credential_id)})`,
+    );
+    const subject = `Integrate ${input.runId}: ${refs.length} task result${refs.length === 1 ? '' : 's'}`;
+    let commit = await this.merge(refs, {
+      subject,
+      trailers: [`Workflow-Id: ${input.runId}`, ...people],
       into: branch,
     });
+    if (people.length > 0 && refs.some((r) => r.commit === commit)) {
+      // One line of history needs no merge commit, but the people must be on record: a commit of the
+      // same tree on top, dated as its parent so a retried step makes the identical commit.
+      const date = `@${(await this.git.text(['-c', 'log.showSignature=false', 'log', '-1', '--format=%ct', commit])).trim()} +0000`;
+      const tree = (await this.revParse(`${commit}^{tree}`))!;
+      const message = `${subject}\n\n${[`Workflow-Id: ${input.runId}`, ...people].join('\n')}\n`;
+      commit = await this.commitTree(tree, [commit], message, date, this.author);
+    }
     await this.setRef(`refs/heads/${branch}`, commit);
     return { branch, commit, files: await this.listFiles(commit) };
   }

@@ -1,5 +1,5 @@
 import readline from 'node:readline/promises';
-import type { ProviderWait, RunView } from '../contracts';
+import type { Actor, ProviderWait, RunView } from '../contracts';
 import type { RunsService } from '../server/runs-service';
 import { planTable } from './plan-view';
 import { usageLine } from './usage-line';
@@ -7,6 +7,8 @@ import { usageLine } from './usage-line';
 export interface FollowOptions {
   runs: RunsService;
   runId: string;
+  /** Who decides the gates this command decides (the CLI's caller). */
+  actor?: Actor;
   /** Approve plan gates automatically. */
   approvePlan?: boolean;
   /** Ask at plan gates in the terminal. */
@@ -39,10 +41,12 @@ export async function followRun(o: FollowOptions): Promise<Run> {
     if (!gate || !('plan' in run)) continue; // decided already (another person, a timeout)
     if (gate.kind === 'plan' && run.plan) o.write(planTable(run.plan, run.budget_usd));
     if (gate.kind === 'plan' && o.approvePlan) {
-      await o.runs.decide(o.runId, gate.gate_id, {
-        decision: 'approve',
-        approver: 'devcrew-cli (--approve-plan)',
-      });
+      await o.runs.decide(
+        o.runId,
+        gate.gate_id,
+        { decision: 'approve', approver: 'devcrew-cli (--approve-plan)' },
+        o.actor,
+      );
       o.write(
         `  approved ${gate.gate_id}${run.plan ? ` (plan ${run.plan.todo_list_id}, ${run.plan.tasks.length} tasks)` : ''} with --approve-plan`,
       );
@@ -54,11 +58,16 @@ export async function followRun(o: FollowOptions): Promise<Run> {
       rl.close();
       const yes = /^y(es)?$/i.test(answer);
       await o.runs
-        .decide(o.runId, gate.gate_id, {
-          decision: yes ? 'approve' : 'reject',
-          approver: process.env.USER ?? 'terminal',
-          ...(yes || !answer || /^n(o)?$/i.test(answer) ? {} : { comment: answer }),
-        })
+        .decide(
+          o.runId,
+          gate.gate_id,
+          {
+            decision: yes ? 'approve' : 'reject',
+            approver: process.env.USER ?? 'terminal',
+            ...(yes || !answer || /^n(o)?$/i.test(answer) ? {} : { comment: answer }),
+          },
+          o.actor,
+        )
         .catch((err: unknown) => o.write(`  could not decide ${gate.gate_id}: ${(err as Error).message}`));
     } else {
       o.write(

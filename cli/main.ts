@@ -4,6 +4,7 @@ import { ConfigError } from '../core/config';
 import { ProvisionError } from '../runtime/provision';
 import { registerApi } from './commands/api';
 import { registerArtifacts } from './commands/artifacts';
+import { registerAudit } from './commands/audit';
 import { registerEval } from './commands/eval';
 import { registerManage } from './commands/manage';
 import { registerModels } from './commands/models';
@@ -17,6 +18,7 @@ import { registerSchema } from './commands/schema';
 import { registerServer } from './commands/server';
 import { registerSetup } from './commands/setup';
 import { registerUp } from './commands/up';
+import { registerUsers } from './commands/users';
 import { registerValidate } from './commands/validate';
 import { registerWorker } from './commands/worker';
 import { CliError, EXIT } from './exit-codes';
@@ -33,6 +35,8 @@ for (const register of [
   registerRun,
   registerManage,
   registerRollout,
+  registerUsers,
+  registerAudit,
   registerRate,
   registerEval,
   registerPlan,

@@ -1,5 +1,6 @@
 import readline from 'node:readline/promises';
-import type { RunView } from '../contracts';
+import type { Actor, RunView } from '../contracts';
+import { localActor } from '../server/auth';
 import { readEnv } from '../core/config';
 import { FeedbackRequest } from '../contracts';
 import { rateRun } from '../server/feedback';
@@ -16,6 +17,8 @@ export async function offerRating(o: {
   rollout: Pick<RolloutService, 'rate'>;
   run: RunView;
   write: (line: string) => void;
+  /** Who rates: the command's caller (default: the person at the keyboard). */
+  actor?: Actor;
 }): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY || readEnv().DEVCREW_RATING_PROMPT === 'off') return;
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
@@ -28,15 +31,19 @@ export async function offerRating(o: {
       ).trim();
       if (answer === '') return;
       const [value, ...rest] = answer.split(/\s+/);
+      const actor = o.actor ?? localActor();
+      // With the shared bootstrap credential the terminal's user is the best name there is.
+      const named = actor.via === 'bootstrap' && process.env.USER ? { by: process.env.USER } : {};
       const feedback = FeedbackRequest.safeParse({
         rating: Number(value),
         ...(rest.length ? { comment: rest.join(' ') } : {}),
+        ...named,
       });
       if (!feedback.success) {
         o.write('  a rating is a whole number from 1 to 5, e.g. "4 good tests"');
         continue;
       }
-      const rating = await rateRun(o, o.run.run_id, feedback.data, process.env.USER ?? 'cli');
+      const rating = await rateRun(o, o.run.run_id, feedback.data, actor);
       o.write(`  rated ${rating.rating}/5: thank you (devcrew rollout status shows the ratings)`);
       return;
     }

@@ -1,15 +1,27 @@
 import { Client, Connection } from '@temporalio/client';
 import { openArtifactStore } from '../artifacts';
 import { createModel } from '../models/config';
-import { autoRollbackFrom, pathsFrom, readEnv, readModelSettings, storeServerFrom } from '../core/config';
-import { taskQueues } from '../contracts';
+import {
+  autoRollbackFrom,
+  gatePolicyFrom,
+  pathsFrom,
+  readEnv,
+  readModelSettings,
+  storeServerFrom,
+} from '../core/config';
+import { taskQueues, type Action } from '../contracts';
 import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
 import { readStackFile } from '../runtime/stack-file';
 import { CliError } from './exit-codes';
+import { cliActor } from './identity';
 
-/** The runs through a Temporal client, for commands that work against a running devcrew. */
-export async function connectRuns() {
+/**
+ * The runs through a Temporal client, for commands that work against a running devcrew, once the
+ * caller's credential allows `action` (cli/identity.ts); `actor` is who they are.
+ */
+export async function connectRuns(action: Action) {
+  const actor = await cliActor(action);
   const env = readEnv();
   const address = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.DEVCREW_TEMPORAL_PORT}`;
   let connection: Connection;
@@ -31,6 +43,7 @@ export async function connectRuns() {
   const runs = temporalRuns({
     client,
     rollout,
+    gatePolicy: gatePolicyFrom(env),
     ...(prefix ? { queues } : {}),
     model: createModel(readModelSettings(), stateDir).model.info,
     artifacts: () => {
@@ -44,6 +57,7 @@ export async function connectRuns() {
     },
   });
   return {
+    actor,
     runs,
     rollout,
     client,

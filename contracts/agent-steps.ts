@@ -140,10 +140,21 @@ export type AgentStepResult = z.infer<typeof AgentStepResult>;
 export const FinishTaskInput = StepContext.extend({ task_id: z.string().min(1), ref: ArtifactRef });
 export type FinishTaskInput = z.infer<typeof FinishTaskInput>;
 
+/** A person's part in a run, for the integration commit's trailers: a name and a credential id. */
+export const Signature = z.strictObject({
+  /** `requested` (started the run), or a gate decision: `approve plan`, `reject task-a`. */
+  act: z.string().min(1).max(200),
+  name: z.string().min(1).max(200),
+  credential_id: z.string().min(1).max(400),
+});
+export type Signature = z.infer<typeof Signature>;
+
 export const IntegrateInput = StepContext.extend({
   task_refs: z.array(ArtifactRef),
   /** The run's `options.push`: publish to the configured URL (true), to this URL, or not at all (false). */
   push: z.union([z.boolean(), z.string()]).optional(),
+  /** Who asked for the run and decided its gates, as authenticated (runs started by a person). */
+  signatures: z.array(Signature).optional(),
 });
 export type IntegrateInput = z.infer<typeof IntegrateInput>;
 

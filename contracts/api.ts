@@ -117,7 +117,8 @@ export type StartRunRequest = z.infer<typeof StartRunRequest>;
 
 export const GateDecisionRequest = z.strictObject({
   decision: z.enum(['approve', 'reject']),
-  approver: z.string().trim().min(1, 'name who decides').max(200),
+  /** Ignored: the decision is recorded under the authenticated caller. Kept so older clients still work. */
+  approver: z.string().max(200).optional(),
   comment: z.string().max(10_000).optional(),
   budget_usd: z
     .number()

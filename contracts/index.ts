@@ -5,6 +5,7 @@
 export * from './agent-steps';
 export * from './alerts';
 export * from './api';
+export * from './auth';
 export * from './artifact-metadata';
 export * from './build-report';
 export * from './code-artifacts';

@@ -150,6 +150,8 @@ export const RunRating = z.strictObject({
   rating: z.number().int().min(1).max(5),
   comment: z.string().max(2000).optional(),
   by: z.string().min(1).max(200),
+  /** The credential the rating was given with (never the credential itself). */
+  credential_id: z.string().max(400).optional(),
   at: z.string(),
 });
 export type RunRating = z.infer<typeof RunRating>;
@@ -183,6 +185,8 @@ export type RollbackSnapshot = z.infer<typeof RollbackSnapshot>;
 export const RolloutAuditEntry = z.strictObject({
   at: z.string(),
   by: z.string(),
+  /** The credential the change was made with (never the credential itself). */
+  credential_id: z.string().optional(),
   action: z.enum(['created', 'set', 'rollback', 'auto-rollback', 'promote', 'hold']),
   reason: z.string(),
   from: z.strictObject({ enabled: z.boolean(), percent: z.number() }),
@@ -281,7 +285,9 @@ export const RolloutChange = z
     auto_rollback: AutoRollback.partial().optional(),
     analysis: Analysis.partial().optional(),
     reason: Reason,
+    /** Set by the API and the CLI from the authenticated caller; a body's own is replaced. */
     by: z.string().trim().min(1).max(200).optional(),
+    credential_id: z.string().max(400).optional(),
   })
   .refine(
     (c) =>
@@ -301,6 +307,7 @@ export type RolloutChange = z.infer<typeof RolloutChange>;
 export const RollbackRequest = z.strictObject({
   reason: Reason,
   by: z.string().trim().min(1).max(200).optional(),
+  credential_id: z.string().max(400).optional(),
 });
 export type RollbackRequest = z.infer<typeof RollbackRequest>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ArtifactRef } from './artifact-metadata';
 import { ArtifactPublish, ModelInfo, ModelUsage } from './agent-steps';
 import { RunOptions } from './api';
+import { Actor, GatePolicy } from './auth';
 import { ModeDecision, RunMode } from './rollout';
 import { AgentRole, TodoList } from './todo-list';
 
@@ -116,6 +117,10 @@ export const RunInput = z.strictObject({
   options: RunOptions.default({}),
   /** Which model the workers run, for the progress view and search attributes. */
   model: ModelInfo.optional(),
+  /** Who started the run, as authenticated; runs started before identities existed have none. */
+  requested_by: Actor.optional(),
+  /** How its gates are decided (four eyes, distinct approvers); none: one approval from anyone. */
+  gate_policy: GatePolicy.optional(),
   /** The mode the starter decided (and why); runs started before modes existed are crew. */
   mode: ModeDecision.optional(),
   /** The activity task queues, overridable so tests and side-by-side deployments stay apart. */
@@ -201,14 +206,20 @@ export const GateDecision = z.strictObject({
   comment: z.string().optional(),
   /** Budget gates: the new budget in USD when approving. */
   budget_usd: z.number().positive().optional(),
+  /** Who decided, as authenticated (name, role, credential id): recorded in the run's history. */
+  by: Actor.optional(),
 });
 export type GateDecision = z.infer<typeof GateDecision>;
 
 export const GateOutcome = z.strictObject({
   gate_id: z.string(),
-  outcome: z.enum(['approved', 'rejected']),
+  /** `pending`: an approval was counted, and the gate policy needs more distinct approvers. */
+  outcome: z.enum(['approved', 'rejected', 'pending']),
   approver: z.string(),
   decided_at: z.string(),
+  /** Under a policy of several approvers: who approved so far, and how many are needed. */
+  approvals: z.array(z.string()).optional(),
+  approvals_needed: z.number().int().optional(),
 });
 export type GateOutcome = z.infer<typeof GateOutcome>;
 

@@ -1,12 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelProvider, type AutoRollback } from '../contracts';
+import { ModelProvider, type AutoRollback, type GatePolicy } from '../contracts';
 import { ConfigError } from './errors';
 
 export { ConfigError } from './errors';
 
 const Port = z.coerce.number().int().min(1).max(65_535);
+const Url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 /**
  * A Git remote: an http(s), ssh or git URL, `user@host:path`, or a local path. A password or token in it
@@ -126,6 +127,23 @@ const Env = z.object({
    * and pushes from loopback only need none. */
   DEVCREW_GIT_SERVER_TOKEN: z.string().min(8, 'use at least 8 characters').optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
+  /** The admin bootstrap credential of the API (and of the CLI, where no per-person token is given). */
+  DEVCREW_API_TOKEN: z.string().min(16, 'use a long random string (16 characters or more)').optional(),
+  /** The CLI's credential: a token from `devcrew users add`, or an identity provider's JWT. */
+  DEVCREW_TOKEN: z.string().min(1).optional(),
+  /** OIDC/JWT bearer tokens: the provider's JWKS, the issuer and audience a token must name. */
+  DEVCREW_OIDC_JWKS_URL: Url.optional(),
+  DEVCREW_OIDC_ISSUER: z.string().min(1).optional(),
+  DEVCREW_OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** The claim holding the devcrew role (a string, or an array of which the strongest counts). */
+  DEVCREW_OIDC_ROLE_CLAIM: z.string().min(1).default('devcrew_role'),
+  /** The claim naming the person (falls back to `sub`). */
+  DEVCREW_OIDC_NAME_CLAIM: z.string().min(1).default('preferred_username'),
+  /** Gate policy of runs started now: the requester may not approve (on), and distinct approvals needed. */
+  DEVCREW_GATE_FOUR_EYES: z.enum(['on', 'off']).default('on'),
+  DEVCREW_GATE_APPROVALS: z.coerce.number().int().min(1).max(10).default(1),
+  /** Failed authentications a client may make per minute before it gets 429. */
+  DEVCREW_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 export type Env = z.infer<typeof Env>;
 
@@ -213,8 +231,6 @@ export function autoRollbackFrom(env: Env): AutoRollback {
   };
 }
 
-const Url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
-
 /** The model's settings: which provider and model, keys, cache, timeouts, the retry window, prices. */
 const ModelEnv = z.object({
   /** Unset: gemini or openai when its key is set, else local (models/providers.ts decides, and says so). */
@@ -257,6 +273,49 @@ export function readModelSettings(source: NodeJS.ProcessEnv = process.env): Mode
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
   throw new ConfigError(`model settings:\n${lines.join('\n')}`);
+}
+
+export interface OidcSettings {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  roleClaim: string;
+  nameClaim: string;
+}
+
+/** The identity provider's settings, or undefined when none is configured; a half-set one is an error. */
+export function oidcFrom(env: Env): OidcSettings | undefined {
+  const {
+    DEVCREW_OIDC_JWKS_URL: jwksUrl,
+    DEVCREW_OIDC_ISSUER: issuer,
+    DEVCREW_OIDC_AUDIENCE: audience,
+  } = env;
+  if (!jwksUrl && !issuer && !audience) return undefined;
+  if (!jwksUrl || !issuer || !audience) {
+    const missing = Object.entries({
+      DEVCREW_OIDC_JWKS_URL: jwksUrl,
+      DEVCREW_OIDC_ISSUER: issuer,
+      DEVCREW_OIDC_AUDIENCE: audience,
+    })
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
+    throw new ConfigError(
+      `OIDC is half configured: ${missing.join(', ')} not set`,
+      'set DEVCREW_OIDC_JWKS_URL, DEVCREW_OIDC_ISSUER and DEVCREW_OIDC_AUDIENCE together, or none of them',
+    );
+  }
+  return {
+    jwksUrl,
+    issuer,
+    audience,
+    roleClaim: env.DEVCREW_OIDC_ROLE_CLAIM,
+    nameClaim: env.DEVCREW_OIDC_NAME_CLAIM,
+  };
+}
+
+/** The gate policy of runs started now by authenticated people. */
+export function gatePolicyFrom(env: Env): GatePolicy {
+  return { four_eyes: env.DEVCREW_GATE_FOUR_EYES === 'on', approvals: env.DEVCREW_GATE_APPROVALS };
 }
 
 /** The sandbox's caps from the environment (an operator raises them there). */

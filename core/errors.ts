@@ -35,6 +35,10 @@ export class DevcrewError extends Error {
   }
 }
 
+export function isDevcrewError(err: unknown, code?: ErrorCode): err is DevcrewError {
+  return err instanceof DevcrewError && (code === undefined || err.code === code);
+}
+
 /** A bad setting: names the variable and what it expects. */
 export class ConfigError extends DevcrewError {
   override name = 'ConfigError';

@@ -17,7 +17,16 @@ import { temporalRollout } from '../server/temporal-rollout';
 import { temporalRuns } from '../server/temporal-runs';
 import { startWorkers, type RunningWorkers, type WorkerKind } from '../workers';
 import { productionActivities } from '../workers/deps';
-import { autoRollbackFrom, pathsFrom, readEnv, sandboxCapsFrom } from '../core/config';
+import {
+  autoRollbackFrom,
+  gatePolicyFrom,
+  oidcFrom,
+  pathsFrom,
+  readEnv,
+  sandboxCapsFrom,
+} from '../core/config';
+import { authenticator } from '../server/auth';
+import { usersStore } from '../server/users';
 import { provision, type Report } from './provision';
 import { startEmbeddedServer, type EmbeddedServer } from './temporal-server';
 import { startMonitoring, type Monitoring, type MonitoringPacing } from './monitoring';
@@ -207,6 +216,7 @@ export async function startStack(options: {
       model: acts.model.model.info,
       artifacts: acts.openStore,
       rollout,
+      gatePolicy: gatePolicyFrom(env),
       ...(prefix ? { queues } : {}),
     });
     let apiUrl: string | undefined;
@@ -218,13 +228,16 @@ export async function startStack(options: {
       pollers: () => queuePollers(connection, env.TEMPORAL_NAMESPACE, queues),
     });
     if (options.api !== false) {
+      const users = usersStore(stateDir);
       const app = createApp({
         metrics,
         alerts,
         prometheusUrl: () => monitoring?.prometheusUrl,
         runs,
         rollout,
-        token: process.env.DEVCREW_API_TOKEN,
+        auth: authenticator({ users, bootstrapToken: env.DEVCREW_API_TOKEN, oidc: oidcFrom(env) }),
+        users,
+        authFailuresPerMinute: env.DEVCREW_AUTH_FAILURES_PER_MINUTE,
         namespace: env.TEMPORAL_NAMESPACE,
         webUiUrl,
         readiness: () =>
@@ -257,7 +270,7 @@ export async function startStack(options: {
       const addr = server.address();
       apiUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`;
       options.report(
-        `HTTP API at ${apiUrl}${process.env.DEVCREW_API_TOKEN ? '' : ' (read-only: set DEVCREW_API_TOKEN to allow changes)'}`,
+        `HTTP API at ${apiUrl}${(await users.configured()) || env.DEVCREW_API_TOKEN || env.DEVCREW_OIDC_JWKS_URL ? ' (every call needs a credential)' : ' (read-only: set DEVCREW_API_TOKEN, or add people with devcrew users add, to allow changes)'}`,
       );
     }
     if (options.monitoring) {

@@ -1,5 +1,6 @@
 import {
   ROLLBACK_ALERTS,
+  type Actor,
   type AlertAction,
   type AlertmanagerAlert,
   type AlertmanagerWebhook,
@@ -12,7 +13,7 @@ const KEPT = 100;
 
 export interface AlertReceiver {
   /** Acts on one webhook call: a firing crew failure-rate alert rolls the rollout back. */
-  receive(payload: AlertmanagerWebhook): Promise<AlertAction[]>;
+  receive(payload: AlertmanagerWebhook, by?: Actor): Promise<AlertAction[]>;
   /** The newest state of every alert heard of, newest first. */
   recent(): NotifiedAlert[];
 }
@@ -31,7 +32,7 @@ export function alertReceiver(rollout: RolloutService): AlertReceiver {
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
   return {
-    async receive(payload) {
+    async receive(payload, by) {
       const actions: AlertAction[] = [];
       let firingChanged = false;
       for (const alert of payload.alerts) {
@@ -68,7 +69,8 @@ export function alertReceiver(rollout: RolloutService): AlertReceiver {
         }
         const { applied } = await rollout.rollback({
           reason: `alert ${alertname} firing: ${summary || 'crew failure rate above its line'}`,
-          by: `alertmanager${payload.receiver ? ` (${payload.receiver})` : ''}`,
+          by: `alertmanager${payload.receiver ? ` (${payload.receiver})` : ''}${by ? ` as ${by.name}` : ''}`,
+          ...(by ? { credential_id: by.credential_id } : {}),
         });
         actions.push({
           alertname,

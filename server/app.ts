@@ -1,31 +1,42 @@
 import path from 'node:path';
 import express, { type Request } from 'express';
 import {
+  AddUserRequest,
   AlertmanagerWebhook,
   FeedbackRequest,
   GateDecisionRequest,
+  UserName,
   RollbackRequest,
   RolloutChange,
   RunMode,
   StartRunRequest,
+  type Actor,
 } from '../contracts';
 import type { AlertReceiver } from './alerts';
+import { actorOf, authenticator, httpAuth, type Authenticator } from './auth';
 import { dashboardData } from './dashboard';
 import { rateRun } from './feedback';
 import type { ApiMetrics } from './metrics';
 import { HttpError, toHttpError } from './http-error';
-import { errorHandler, notFound, parseBody, requireToken } from './middleware';
+import { errorHandler, notFound, parseBody } from './middleware';
 import { openApiDocument } from './openapi';
 import type { ReadinessCheck } from './readiness';
 import type { RolloutService } from './rollout-service';
 import type { RunsService } from './runs-service';
+import type { UsersStore } from './users';
 
 export interface AppOptions {
   runs: RunsService;
   rollout: RolloutService;
   readiness: () => Promise<ReadinessCheck[]>;
-  /** Bearer token for every mutating endpoint (DEVCREW_API_TOKEN). */
-  token: string | undefined;
+  /** The admin bootstrap credential (DEVCREW_API_TOKEN); used when `auth` is not given. */
+  token?: string | undefined;
+  /** Who a bearer credential belongs to (server/auth.ts); default: the bootstrap token and `users`. */
+  auth?: Authenticator;
+  /** The people and their tokens (`/v1/users`); without it the API knows the bootstrap token only. */
+  users?: UsersStore;
+  /** Failed authentications a client may make per minute before 429 (DEVCREW_AUTH_FAILURES_PER_MINUTE). */
+  authFailuresPerMinute?: number;
   /** Where a run can be seen in the Temporal Web UI, e.g. http://127.0.0.1:8233. */
   webUiUrl?: string;
   namespace: string;
@@ -64,7 +75,9 @@ const RUN_STATUSES = ['running', 'awaiting_approval', 'completed', 'failed', 'ca
 export function createApp(options: AppOptions): express.Express {
   const app = express();
   const log = options.log ?? ((m: string) => process.stderr.write(`devcrew api: ${m}\n`));
-  const auth = requireToken(options.token);
+  const authenticate =
+    options.auth ?? authenticator({ users: options.users ?? noUsers, bootstrapToken: options.token });
+  const may = httpAuth({ auth: authenticate, failuresPerMinute: options.authFailuresPerMinute ?? 20, log });
   const links = (runId: string) => ({
     self: `/v1/runs/${encodeURIComponent(runId)}`,
     ...(options.webUiUrl
@@ -89,7 +102,7 @@ export function createApp(options: AppOptions): express.Express {
       res.type(type).sendFile(file);
     });
   }
-  app.get('/v1/dashboard', async (_req, res) => {
+  app.get('/v1/dashboard', may('read'), async (_req, res) => {
     res.json(
       await dashboardData({
         runs: options.runs,
@@ -114,15 +127,19 @@ export function createApp(options: AppOptions): express.Express {
     res.json(openApiDocument());
   });
 
-  app.post('/v1/runs', auth, async (req, res) => {
+  app.get('/v1/me', may('read'), (req, res) => {
+    res.json({ actor: req.actor ?? null });
+  });
+
+  app.post('/v1/runs', may('start'), async (req, res) => {
     const body = parseBody(StartRunRequest, req.body);
-    const { run_id, mode } = await options.runs.start(body);
+    const { run_id, mode } = await options.runs.start(body, actorOf(req));
     res
       .status(202)
       .location(links(run_id).self)
       .json({ run_id, mode, links: links(run_id) });
   });
-  app.get('/v1/runs', async (req, res) => {
+  app.get('/v1/runs', may('read'), async (req, res) => {
     const status = typeof req.query.status === 'string' ? req.query.status : undefined;
     if (status && !RUN_STATUSES.includes(status)) {
       throw new HttpError(
@@ -142,11 +159,11 @@ export function createApp(options: AppOptions): express.Express {
     const limit = Math.min(Math.max(Number(req.query.limit ?? 50) || 50, 1), 500);
     res.json({ runs: await options.runs.list({ status, mode: mode as RunMode | undefined, limit }) });
   });
-  app.get('/v1/runs/:id', async (req, res) => {
+  app.get('/v1/runs/:id', may('read'), async (req, res) => {
     const run = await options.runs.get(param(req, 'id'));
     res.json({ ...run, links: links(param(req, 'id')) });
   });
-  app.get('/v1/runs/:id/events', async (req, res) => {
+  app.get('/v1/runs/:id/events', may('read'), async (req, res) => {
     const id = param(req, 'id');
     const raw = req.get('last-event-id') ?? (typeof req.query.after === 'string' ? req.query.after : '0');
     const after = Number(raw);
@@ -186,37 +203,43 @@ export function createApp(options: AppOptions): express.Express {
       res.end();
     }
   });
-  app.post('/v1/runs/:id/approvals/:gate_id', auth, async (req, res) => {
+  app.post('/v1/runs/:id/approvals/:gate_id', may('decide'), async (req, res) => {
+    // The decision is the authenticated caller's; an "approver" in the body is ignored.
     const decision = parseBody(GateDecisionRequest, req.body);
-    const outcome = await options.runs.decide(param(req, 'id'), param(req, 'gate_id'), decision);
+    const outcome = await options.runs.decide(
+      param(req, 'id'),
+      param(req, 'gate_id'),
+      decision,
+      actorOf(req),
+    );
     // 202: no worker could apply it now; the decision is recorded and applied when the workers return.
     res.status('status' in outcome ? 202 : 200).json(outcome);
   });
-  app.post('/v1/runs/:id/cancel', auth, async (req, res) => {
-    await options.runs.cancel(param(req, 'id'));
+  app.post('/v1/runs/:id/cancel', may('cancel'), async (req, res) => {
+    await options.runs.cancel(param(req, 'id'), actorOf(req));
     res.status(202).json({ run_id: param(req, 'id'), status: 'cancelling', links: links(param(req, 'id')) });
   });
-  // A person's rating of an ended run: read by the rollout's analysis (1-2 is a complaint).
-  app.post('/v1/runs/:id/feedback', auth, async (req, res) => {
+  // A person's rating of an ended run, under their own name: read by the rollout's analysis (1-2 is a complaint).
+  app.post('/v1/runs/:id/feedback', may('rate'), async (req, res) => {
     const feedback = parseBody(FeedbackRequest, req.body);
-    const rating = await rateRun(options, param(req, 'id'), feedback, feedback.by ?? 'anonymous');
+    const rating = await rateRun(options, param(req, 'id'), feedback, actorOf(req));
     res.status(202).json({ rating, complaint: rating.rating <= 2 });
   });
-  app.get('/v1/runs/:id/artifacts', async (req, res) => {
+  app.get('/v1/runs/:id/artifacts', may('read'), async (req, res) => {
     res.json(await options.runs.artifacts(param(req, 'id')));
   });
 
-  // The rollout: which share of `auto` runs goes to the crew; changes need the token and a reason.
-  app.get('/v1/rollout', async (_req, res) => {
+  // The rollout: which share of `auto` runs goes to the crew; changes need an operator and a reason.
+  app.get('/v1/rollout', may('read'), async (_req, res) => {
     res.json(await options.rollout.view());
   });
-  app.put('/v1/rollout', auth, async (req, res) => {
+  app.put('/v1/rollout', may('rollout'), async (req, res) => {
     const change = parseBody(RolloutChange, req.body);
-    res.json({ state: await options.rollout.change(change) });
+    res.json({ state: await options.rollout.change({ ...change, ...signedBy(actorOf(req)) }) });
   });
-  app.post('/v1/rollout/rollback', auth, async (req, res) => {
+  app.post('/v1/rollout/rollback', may('rollout'), async (req, res) => {
     const request = parseBody(RollbackRequest, req.body);
-    const { applied, state } = await options.rollout.rollback(request);
+    const { applied, state } = await options.rollout.rollback({ ...request, ...signedBy(actorOf(req)) });
     res.status(applied ? 200 : 202).json({
       applied,
       state,
@@ -225,16 +248,52 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   // Alertmanager's webhook: a firing crew failure-rate alert rolls the rollout back.
-  app.post('/v1/alerts', auth, async (req, res) => {
+  app.post('/v1/alerts', may('alerts'), async (req, res) => {
     if (!options.alerts) throw new HttpError(404, 'NOT_FOUND', 'this API has no alert receiver');
     const payload = parseBody(AlertmanagerWebhook, req.body);
-    res.json({ actions: await options.alerts.receive(payload) });
+    res.json({ actions: await options.alerts.receive(payload, actorOf(req)) });
+  });
+
+  // People and their tokens: admins only. A token is shown once, in the answer to POST.
+  const users = () => {
+    if (!options.users) throw new HttpError(404, 'NOT_FOUND', 'this API keeps no users; see devcrew users');
+    return options.users;
+  };
+  app.get('/v1/users', may('users'), async (_req, res) => {
+    res.json({ users: await users().list() });
+  });
+  app.post('/v1/users', may('users'), async (req, res) => {
+    const request = parseBody(AddUserRequest, req.body);
+    const { token, user } = await users().add(request, actorOf(req));
+    res.status(201).json({ token, user });
+  });
+  app.delete('/v1/users/:name', may('users'), async (req, res) => {
+    const name = UserName.safeParse(param(req, 'name'));
+    if (!name.success) throw new HttpError(400, 'INVALID_REQUEST', name.error.issues[0]!.message);
+    res.json({ user: await users().revoke(name.data, actorOf(req)) });
   });
 
   app.use(notFound);
   app.use(errorHandler(log));
   return app;
 }
+
+/** Who made a rollout change, from the credential (never from the body). */
+const signedBy = (actor: Actor) => ({ by: actor.name, credential_id: actor.credential_id });
+
+/** Without a users file: nobody but the bootstrap token. */
+const noUsers: UsersStore = {
+  configured: async () => false,
+  list: async () => [],
+  audit: async () => [],
+  add: async () => {
+    throw new HttpError(404, 'NOT_FOUND', 'this API keeps no users');
+  },
+  revoke: async () => {
+    throw new HttpError(404, 'NOT_FOUND', 'this API keeps no users');
+  },
+  verify: async () => ({ refused: 'unknown token' }),
+};
 
 function param(req: Request, name: string): string {
   return String(req.params[name]);

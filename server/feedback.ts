@@ -1,4 +1,4 @@
-import type { FeedbackRequest, RunRating } from '../contracts';
+import type { Actor, FeedbackRequest, RunRating } from '../contracts';
 import { DevcrewError } from '../core/errors';
 import type { RolloutService } from './rollout-service';
 import type { RunsService } from './runs-service';
@@ -12,8 +12,11 @@ export async function rateRun(
   deps: { runs: Pick<RunsService, 'get'>; rollout: Pick<RolloutService, 'rate'> },
   runId: string,
   feedback: FeedbackRequest,
-  by: string,
+  actor: Actor,
 ): Promise<RunRating> {
+  // A person's credential rates as that person. The shared bootstrap credential and the keyboard of an
+  // unconfigured devcrew name nobody, so they may say whose rating it is (`by`); the record keeps which.
+  const by = actor.via === 'token' || actor.via === 'jwt' ? actor.name : (feedback.by ?? actor.name);
   const run = await deps.runs.get(runId);
   if (run.status === 'running' || run.status === 'awaiting_approval' || !run.mode) {
     throw new DevcrewError(
@@ -28,6 +31,7 @@ export async function rateRun(
     rating: feedback.rating,
     ...(feedback.comment ? { comment: feedback.comment } : {}),
     by,
+    credential_id: actor.credential_id,
     at: new Date().toISOString(),
   };
   await deps.rollout.rate(rating);

@@ -1,33 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { problemsFromZod } from '../contracts';
 import { errorBody, HttpError, toHttpError } from './http-error';
-
-/**
- * Bearer-token check for mutating endpoints. With no token configured the API refuses every mutation,
- * rather than run open: set DEVCREW_API_TOKEN.
- */
-export function requireToken(token: string | undefined): RequestHandler {
-  const expected = token ? Buffer.from(token) : undefined;
-  return (req, _res, next) => {
-    if (!expected) {
-      return next(
-        new HttpError(
-          503,
-          'API_TOKEN_NOT_SET',
-          'this server has no DEVCREW_API_TOKEN; set one to allow changes',
-        ),
-      );
-    }
-    const header = req.get('authorization') ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return next(new HttpError(401, 'UNAUTHORIZED', 'send "Authorization: Bearer <DEVCREW_API_TOKEN>"'));
-    }
-    next();
-  };
-}
 
 /** Parses a body with a contract; a 400 lists every problem with its JSON path. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {

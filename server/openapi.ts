@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AddUserRequest,
   GateDecisionRequest,
   FeedbackRequest,
   RollbackRequest,
@@ -43,6 +44,23 @@ const runId = {
 };
 const secured = [{ bearer: [] }];
 
+/** Every /v1 operation: a credential, a role that allows it, and the failed-auth limit. */
+function withAuth(paths: Record<string, Record<string, Record<string, unknown>>>) {
+  for (const [route, operations] of Object.entries(paths)) {
+    if (!route.startsWith('/v1/')) continue;
+    for (const op of Object.values(operations)) {
+      op.security = secured;
+      op.responses = {
+        401: error('missing, unknown, revoked or expired credential'),
+        403: error("the credential's role does not allow this (FORBIDDEN, or SELF_APPROVAL at a gate)"),
+        429: error('too many failed authentications from this client; see Retry-After'),
+        ...(op.responses as Record<string, unknown>),
+      };
+    }
+  }
+  return paths;
+}
+
 /** The OpenAPI 3.0 description of the API, built from the same zod contracts that check the bodies. */
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -53,7 +71,14 @@ export function openApiDocument(): Record<string, unknown> {
       description: 'Start devcrew runs, follow their progress, decide their approval gates, cancel them.',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'DEVCREW_API_TOKEN' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "A person's token (devcrew users add), an identity provider's JWT, or DEVCREW_API_TOKEN (admin). Every /v1 endpoint needs one once anyone is configured; the role must allow the endpoint.",
+        },
+      },
       schemas: {
         Error: ErrorBody,
         StartRunRequest: schema(StartRunRequest),
@@ -61,6 +86,7 @@ export function openApiDocument(): Record<string, unknown> {
         RolloutChange: schema(RolloutChange),
         RunEvent: z.toJSONSchema(RunEvent, { io: 'output', target: 'openapi-3.0', unrepresentable: 'any' }),
         RollbackRequest: schema(RollbackRequest),
+        AddUserRequest: schema(AddUserRequest),
         FeedbackRequest: schema(FeedbackRequest),
         AlertmanagerWebhook: schema(AlertmanagerWebhook),
         RolloutView: z.toJSONSchema(RolloutView, {
@@ -70,7 +96,34 @@ export function openApiDocument(): Record<string, unknown> {
         }),
       },
     },
-    paths: {
+    paths: withAuth({
+      '/v1/me': {
+        get: {
+          summary: 'Who the credential is: `{ actor: { name, role, credential_id, via } }`',
+          responses: {},
+        },
+      },
+      '/v1/users': {
+        get: {
+          summary: 'The people, their roles and token status (never the tokens); admins only',
+          responses: {},
+        },
+        post: {
+          summary: 'Add a person: `{ name, role, expires_days? }`; the answer holds their token, shown once',
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/AddUserRequest' }) },
+          responses: {
+            201: { description: '`{ token, user }`' },
+            409: error('the person has an active token'),
+          },
+        },
+      },
+      '/v1/users/{name}': {
+        delete: {
+          summary: "Revoke a person's token at once",
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: '`{ user }`' }, 404: error('no such user') },
+        },
+      },
       '/healthz': { get: { summary: 'The process is up', responses: { 200: { description: 'up' } } } },
       '/readyz': {
         get: {
@@ -267,6 +320,6 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: { description: 'the artifacts' }, 404: error('no such run') },
         },
       },
-    },
+    }),
   };
 }

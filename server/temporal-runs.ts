@@ -11,8 +11,11 @@ import {
 import { isArtifactStoreError, type GitArtifactStore } from '../artifacts';
 import {
   decideMode,
+  type Actor,
+  type GatePolicy,
   RunMode,
   taskQueues,
+  type GateDecision,
   type GateDecisionRequest,
   type GateOutcome,
   type GateRecorded,
@@ -58,12 +61,22 @@ export function temporalRuns(deps: {
   queues?: TaskQueues;
   /** Decides the mode of `auto` runs. */
   rollout: Pick<RolloutService, 'state'>;
+  /** How gates of runs started by authenticated people are decided (DEVCREW_GATE_*). */
+  gatePolicy?: GatePolicy;
 }): RunsService {
   const { client } = deps;
   const queues = deps.queues ?? taskQueues();
   const handle = (id: string) => client.workflow.getHandle<typeof developWorkflow>(id);
   const modeOf = (d: WorkflowExecutionDescription) =>
     RunMode.safeParse(d.typedSearchAttributes.get(MODE)).data ?? null;
+  /** Who asked for the run and its gate policy, as its memo recorded them at start. */
+  const memoOf = (d: WorkflowExecutionDescription) => {
+    const m = (d.memo ?? {}) as { requested_by?: unknown; four_eyes?: unknown };
+    return {
+      requester: typeof m.requested_by === 'string' ? m.requested_by : undefined,
+      fourEyes: m.four_eyes === true,
+    };
+  };
 
   async function describe(id: string): Promise<WorkflowExecutionDescription> {
     try {
@@ -124,7 +137,7 @@ export function temporalRuns(deps: {
   }
 
   const service: RunsService = {
-    async start(body: StartRunRequest) {
+    async start(body: StartRunRequest, by?: Actor) {
       const request = body.request ?? body.todo_list!.request;
       const run_id = runIdFor(request, randomUUID().slice(0, 8));
       const requested = body.options?.mode ?? 'auto';
@@ -132,8 +145,13 @@ export function temporalRuns(deps: {
         requested === 'auto'
           ? decideMode('auto', await deps.rollout.state(), run_id)
           : decideMode(requested, undefined, run_id);
+      // The policy binds people (a devcrew token, an identity provider's JWT). The person at the keyboard of
+      // an unconfigured devcrew, and the shared bootstrap credential (which names nobody), decide as always.
+      const policy = by && (by.via === 'token' || by.via === 'jwt') ? deps.gatePolicy : undefined;
       const input: RunInput = {
         run_id,
+        ...(by ? { requested_by: by } : {}),
+        ...(policy ? { gate_policy: policy } : {}),
         ...(body.request ? { request: body.request } : { todo_list: body.todo_list }),
         options: body.options ?? {},
         model: deps.model,
@@ -147,6 +165,7 @@ export function temporalRuns(deps: {
         // The Web UI's run page: what this run is for, before any step has run.
         staticSummary: `${mode.mode === 'crew' ? 'Crew' : 'Single agent'}: ${request.replace(/\s+/g, ' ').slice(0, 120)}`,
         staticDetails: runDetails(input, request),
+        ...(by ? { memo: { requested_by: by.name, four_eyes: policy?.four_eyes === true } } : {}),
       });
       return { run_id, mode: mode.mode };
     },
@@ -209,6 +228,7 @@ export function temporalRuns(deps: {
       id: string,
       gateId: string,
       decision: GateDecisionRequest,
+      by?: Actor,
     ): Promise<GateOutcome | GateRecorded> {
       const d = await describe(id);
       if (d.status.name !== 'RUNNING')
@@ -216,7 +236,24 @@ export function temporalRuns(deps: {
           'GATE_NOT_PENDING',
           `run ${id} is ${d.status.name.toLowerCase()}; its gates are closed`,
         );
-      const full = { ...decision, gate_id: gateId };
+      const approver = by?.name ?? decision.approver?.trim();
+      if (!approver) throw new DevcrewError('INVALID_DECISION', 'name who decides (approver)');
+      // Refused here too, so a decision sent while the workers are down is refused now, not dropped later.
+      const { requester, fourEyes } = memoOf(d);
+      if (by && decision.decision === 'approve' && fourEyes && requester === by.name)
+        throw new DevcrewError(
+          'SELF_APPROVAL',
+          `${by.name} requested run ${id} and may not approve its gates (four eyes)`,
+          'another approver must decide',
+        );
+      const full: GateDecision = {
+        gate_id: gateId,
+        decision: decision.decision,
+        approver,
+        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
+        ...(decision.budget_usd !== undefined ? { budget_usd: decision.budget_usd } : {}),
+        ...(by ? { by } : {}),
+      };
       // An Update answers with the outcome (or the validator's refusal, GATE_NOT_FOUND / GATE_NOT_PENDING,
       // as the cause's type), but needs a worker; without one the decision goes as a signal, which the
       // server keeps until a worker applies it.
@@ -278,9 +315,26 @@ export function temporalRuns(deps: {
       }
     },
 
-    async cancel(id: string) {
-      await describe(id);
-      await handle(id).cancel();
+    async cancel(id: string, by?: Actor) {
+      const d = await describe(id);
+      if (by && by.role === 'requester' && memoOf(d).requester !== by.name)
+        throw new DevcrewError(
+          'FORBIDDEN',
+          `${by.name} is a requester and may cancel only their own runs; run ${id} is ${memoOf(d).requester ?? 'nobody'}'s`,
+          'ask its requester, or an admin',
+        );
+      if (!by) {
+        await handle(id).cancel();
+        return;
+      }
+      // The cancellation names who asked, and with which credential, in the run's history.
+      await client.workflowService.requestCancelWorkflowExecution({
+        namespace: client.options.namespace,
+        identity: by.name,
+        requestId: randomUUID(),
+        workflowExecution: { workflowId: id },
+        reason: `cancelled by ${by.name} (${by.role}, credential ${by.credential_id})`,
+      });
     },
 
     async artifacts(id: string) {

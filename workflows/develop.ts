@@ -16,7 +16,7 @@ import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, PLANNING, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
-import { Gates } from './gates';
+import { Gates, signatures } from './gates';
 import { planRun, showPlan } from './planning';
 import { RunState } from './run-state';
 import { runDag } from './scheduler';
@@ -33,7 +33,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
   const options = input.options ?? {};
   const queues = input.task_queues ?? { agents: TASK_QUEUES.agents, sandbox: TASK_QUEUES.sandbox };
   const run = new RunState(input);
-  const gates = new Gates(run, options.gates);
+  const gates = new Gates(run, options.gates, { policy: input.gate_policy, requester: input.requested_by });
   const budget = new Budget(run, gates);
 
   setHandler(progressQuery, () => run.snapshot(gates.pending()));
@@ -104,6 +104,7 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
               run_id: input.run_id,
               task_refs: done.map((t) => refs.get(t.id)!),
               ...(options.push !== undefined ? { push: options.push } : {}),
+              ...signatures(gates),
             },
           ],
         ),

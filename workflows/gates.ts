@@ -1,10 +1,20 @@
 import { ApplicationFailure, condition, log } from '@temporalio/workflow';
-import type { GateDecision, GateOutcome, PendingGate, RunOptions } from '../contracts';
+import type {
+  Actor,
+  GateDecision,
+  GateOutcome,
+  GatePolicy,
+  PendingGate,
+  RunOptions,
+  Signature,
+} from '../contracts';
 import { now, type RunState } from './run-state';
 
 interface Gate extends PendingGate {
   decision?: GateDecision;
   outcome?: GateOutcome;
+  /** Under a policy of several approvers: the approvals counted so far, by name. */
+  approvals?: string[];
 }
 
 /**
@@ -14,12 +24,16 @@ interface Gate extends PendingGate {
  */
 export class Gates {
   private readonly gates = new Map<string, Gate>();
+  /** Every decision an authenticated person made, in order (approvals counted towards N included). */
+  private readonly signed: Signature[] = [];
   private readonly timeoutSeconds: number | undefined;
   private readonly onTimeout: NonNullable<NonNullable<RunOptions['gates']>['on_timeout']>;
 
   constructor(
     private readonly run: RunState,
     options: RunOptions['gates'],
+    /** The deployment's policy and the run's requester (RunInput); none: one approval from anyone. */
+    private readonly who: { policy?: GatePolicy | undefined; requester?: Actor | undefined } = {},
   ) {
     this.timeoutSeconds = options?.timeout_seconds;
     this.onTimeout = options?.on_timeout ?? 'reject';
@@ -64,9 +78,74 @@ export class Gates {
       throw ApplicationFailure.nonRetryable('decision must be "approve" or "reject"', 'INVALID_DECISION');
     if (typeof d.approver !== 'string' || d.approver.trim() === '')
       throw ApplicationFailure.nonRetryable('name the approver', 'INVALID_DECISION');
+    const { policy, requester } = this.who;
+    if (d.decision === 'approve' && policy?.four_eyes && requester && d.approver === requester.name)
+      throw ApplicationFailure.nonRetryable(
+        `${d.approver} requested run ${this.run.progress.run_id} and may not approve its gates (four eyes); another approver must`,
+        'SELF_APPROVAL',
+      );
+    if (d.decision === 'approve' && gate.approvals?.includes(d.approver))
+      throw ApplicationFailure.nonRetryable(
+        `${d.approver} approved gate "${d.gate_id}" already; it needs ${this.needed() - gate.approvals.length} more approval(s) from other people`,
+        'DUPLICATE_APPROVAL',
+      );
+  }
+
+  private needed(): number {
+    return this.who.policy?.approvals ?? 1;
+  }
+
+  /** Who asked for the run and who decided its gates, for the integration commit's provenance. */
+  signatures(): Signature[] {
+    const { requester } = this.who;
+    return [
+      ...(requester
+        ? [{ act: 'requested', name: requester.name, credential_id: requester.credential_id }]
+        : []),
+      ...this.signed,
+    ];
   }
 
   decide(d: GateDecision): GateOutcome {
+    const gate = this.gates.get(d.gate_id)!;
+    if (d.by)
+      this.signed.push({
+        act: `${d.decision} ${d.gate_id}`,
+        name: d.by.name,
+        credential_id: d.by.credential_id,
+      });
+    const needed = this.needed();
+    if (d.decision === 'approve' && needed > 1) {
+      gate.approvals = [...(gate.approvals ?? []), d.approver];
+      const count = { approvals: gate.approvals, approvals_needed: needed };
+      if (gate.approvals.length < needed) {
+        this.run.emit(
+          'gate_decided',
+          `gate ${d.gate_id}: approval ${gate.approvals.length} of ${needed} by ${d.approver}${d.comment ? `: ${d.comment}` : ''}`,
+          { gate_id: d.gate_id, gate_kind: gate.kind, status: 'pending' },
+        );
+        return { gate_id: d.gate_id, outcome: 'pending', approver: d.approver, decided_at: now(), ...count };
+      }
+      gate.decision = d;
+      gate.outcome = {
+        gate_id: d.gate_id,
+        outcome: 'approved',
+        approver: gate.approvals.join(', '),
+        decided_at: now(),
+        ...count,
+      };
+      this.run.emit('gate_decided', `gate ${d.gate_id} approved by ${gate.outcome.approver}`, {
+        gate_id: d.gate_id,
+        gate_kind: gate.kind,
+        status: 'approved',
+      });
+      return gate.outcome;
+    }
+    return this.close(d);
+  }
+
+  /** Gives a gate its final outcome (a rejection, a single approval, or the timeout's decision). */
+  private close(d: GateDecision): GateOutcome {
     const gate = this.gates.get(d.gate_id)!;
     gate.decision = d;
     gate.outcome = {
@@ -102,7 +181,7 @@ export class Gates {
         log.warn('gate escalated', { gate_id, after_seconds: timeout });
         await condition(() => gate.outcome !== undefined);
       } else {
-        this.decide({
+        this.close({
           gate_id,
           decision: this.onTimeout,
           approver: `timeout after ${timeout} s`,
@@ -120,4 +199,10 @@ export class Gates {
     for (const g of this.gates.values())
       if (!g.outcome) g.outcome = { gate_id: g.gate_id, outcome: 'rejected', approver, decided_at: now() };
   }
+}
+
+/** The integration input's `signatures`, only when someone signed (older runs' inputs stay as they were). */
+export function signatures(gates: Gates): { signatures?: Signature[] } {
+  const list = gates.signatures();
+  return list.length > 0 ? { signatures: list } : {};
 }

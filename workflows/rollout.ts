@@ -158,7 +158,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<void> {
   setHandler(
     rollbackUpdate,
     (request) => {
-      state = rollBack(state, 'rollback', request.reason, request.by ?? 'unknown');
+      state = rollBack(state, 'rollback', request.reason, request.by ?? 'unknown', request.credential_id);
       publish();
       return state;
     },
@@ -170,7 +170,13 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<void> {
       log.warn('rollback signal ignored: it needs a reason', {});
       return;
     }
-    state = rollBack(state, 'rollback', checked.data.reason, checked.data.by ?? 'unknown');
+    state = rollBack(
+      state,
+      'rollback',
+      checked.data.reason,
+      checked.data.by ?? 'unknown',
+      checked.data.credential_id,
+    );
     publish();
   });
   setHandler(rateRunSignal, (rating) => {
@@ -296,12 +302,15 @@ function valid(schema: z.ZodType, value: unknown): void {
 function audited(
   state: RolloutState,
   next: Omit<RolloutState, 'audit' | 'updated_at'>,
-  entry: Pick<RolloutAuditEntry, 'action' | 'reason' | 'by' | 'analysis'>,
+  entry: Pick<RolloutAuditEntry, 'action' | 'reason' | 'by' | 'analysis' | 'credential_id'>,
 ): RolloutState {
   const at = new Date().toISOString();
+  const { credential_id, ...rest } = entry;
   const record: RolloutAuditEntry = {
     at,
-    ...entry,
+    ...rest,
+    // Only when known, so entries from before identities read as they always did.
+    ...(credential_id ? { credential_id } : {}),
     from: { enabled: state.enabled, percent: state.percent },
     to: { enabled: next.enabled, percent: next.percent },
   };
@@ -325,7 +334,7 @@ function applyChange(state: RolloutState, change: RolloutChange): RolloutState {
       // A new percent is a new stage: its figures, ratings and bake time start from now.
       stage_log: percent === state.percent ? state.stage_log : movedTo(state, percent, 'changed', at),
     },
-    { action: 'set', reason: change.reason, by: change.by ?? 'unknown' },
+    { action: 'set', reason: change.reason, by: change.by ?? 'unknown', credential_id: change.credential_id },
   );
 }
 
@@ -334,6 +343,7 @@ function rollBack(
   action: 'rollback' | 'auto-rollback',
   reason: string,
   by: string,
+  credential_id?: string,
 ): RolloutState {
   return audited(
     state,
@@ -344,6 +354,6 @@ function rollBack(
       stage_log:
         state.percent === 0 ? state.stage_log : movedTo(state, 0, 'rolled_back', new Date().toISOString()),
     },
-    { action, reason, by },
+    { action, reason, by, credential_id },
   );
 }

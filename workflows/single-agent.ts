@@ -19,7 +19,7 @@ import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
-import { Gates } from './gates';
+import { Gates, signatures } from './gates';
 import { RunState } from './run-state';
 import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT } from './search-attributes';
 import { cancelOpenTasks, describeFailure, TaskBoard } from './task-state';
@@ -37,7 +37,7 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
   const options = input.options ?? {};
   const queues = input.task_queues ?? { agents: TASK_QUEUES.agents, sandbox: TASK_QUEUES.sandbox };
   const run = new RunState(input);
-  const gates = new Gates(run, options.gates);
+  const gates = new Gates(run, options.gates, { policy: input.gate_policy, requester: input.requested_by });
   const budget = new Budget(run, gates);
   setHandler(progressQuery, () => run.snapshot(gates.pending()));
   setHandler(eventsQuery, (after) => run.eventsAfter(after));
@@ -129,6 +129,7 @@ export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
         run_id: input.run_id,
         task_refs: [tagged],
         ...(push !== undefined ? { push } : {}),
+        ...signatures(gates),
       }),
     );
     run.setStatus('completed');

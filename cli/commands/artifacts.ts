@@ -9,6 +9,7 @@ import {
 } from '../../artifacts';
 import { pathsFrom, readEnv, storeServerFrom } from '../../core/config';
 import { CliError, EXIT } from '../exit-codes';
+import { cliActor } from '../identity';
 
 export interface ArtifactsOptions {
   json?: boolean;
@@ -30,6 +31,7 @@ export function registerArtifacts(program: Command): void {
     .option('--export <dir>', "write the integration branch's files into this folder (new or empty)")
     .option('--repo <dir>', 'artifact repository (default: <DEVCREW_STATE_DIR>/artifacts)')
     .action(async (run: string, opts: ArtifactsOptions) => {
+      await cliActor('read');
       process.stdout.write(await artifactsCommand(run, opts));
     });
 }

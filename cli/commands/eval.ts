@@ -195,7 +195,7 @@ export function registerEval(program: Command): void {
         docker: p.docker!,
         image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
       });
-      const { runs, close, webUi } = await connectRuns();
+      const { runs, close, webUi } = await connectRuns('start');
       const store = await openArtifactStore({ repoDir: artifactsDir, create: false }).catch(() => {
         throw new CliError(
           `no artifact repository at ${artifactsDir}: run devcrew eval where \`devcrew up\` runs`,

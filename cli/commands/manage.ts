@@ -1,16 +1,19 @@
 import type { Command } from 'commander';
 import { DevcrewError } from '../../core/errors';
-import { RunMode, RunStatus } from '../../contracts';
+import { RunMode, RunStatus, type Action } from '../../contracts';
 import { statusView } from '../plan-view';
 import { CliError, EXIT } from '../exit-codes';
 import { connectRuns } from '../temporal-access';
 
+type Connected = Awaited<ReturnType<typeof connectRuns>>;
+
 async function withRuns<T>(
-  fn: (runs: Awaited<ReturnType<typeof connectRuns>>['runs']) => Promise<T>,
+  action: Action,
+  fn: (runs: Connected['runs'], actor: Connected['actor']) => Promise<T>,
 ): Promise<T> {
-  const { runs, close } = await connectRuns();
+  const { runs, actor, close } = await connectRuns(action);
   try {
-    return await fn(runs);
+    return await fn(runs, actor);
   } catch (err) {
     if (err instanceof DevcrewError) throw new CliError(err.message, EXIT.invalid);
     // A refusal by the workflow (an Update's validator) carries its code as the cause's type.
@@ -30,7 +33,7 @@ export function registerManage(program: Command): void {
     .argument('<run>')
     .option('--json', 'the whole run as JSON (as GET /v1/runs/{id} answers)')
     .action(async (run: string, o: { json?: boolean }) => {
-      const view = await withRuns((r) => r.get(run));
+      const view = await withRuns('read', (r) => r.get(run));
       if (o.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
       else if ('usage' in view) process.stdout.write(`${statusView(view)}\n`);
       else if ('workers_down' in view)
@@ -58,7 +61,7 @@ export function registerManage(program: Command): void {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500)
         throw new CliError('--limit takes a whole number from 1 to 500');
-      const runs = await withRuns((r) => r.list({ status: status?.data, mode: mode?.data, limit }));
+      const runs = await withRuns('read', (r) => r.list({ status: status?.data, mode: mode?.data, limit }));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
         return;
@@ -93,17 +96,21 @@ export function registerManage(program: Command): void {
       .description(`${decision} a pending gate of a run (a Temporal update; prints its outcome)`)
       .argument('<run>')
       .argument('<gate>', 'gate id, e.g. plan, task-<id>, budget-1')
-      .option('--as <name>', 'who decides', process.env.USER ?? 'cli')
       .option('-m, --comment <text>', 'why (a rejected plan is planned again with it)')
       .option('--budget <usd>', 'for a budget gate: the new budget', Number)
-      .action(async (run: string, gate: string, o: { as: string; comment?: string; budget?: number }) => {
-        const outcome = await withRuns((r) =>
-          r.decide(run, gate, {
-            decision,
-            approver: o.as,
-            ...(o.comment ? { comment: o.comment } : {}),
-            ...(o.budget ? { budget_usd: o.budget } : {}),
-          }),
+      .action(async (run: string, gate: string, o: { comment?: string; budget?: number }) => {
+        // The decision is recorded under the caller's identity (DEVCREW_TOKEN, or the local user).
+        const outcome = await withRuns('decide', (r, actor) =>
+          r.decide(
+            run,
+            gate,
+            {
+              decision,
+              ...(o.comment ? { comment: o.comment } : {}),
+              ...(o.budget ? { budget_usd: o.budget } : {}),
+            },
+            actor,
+          ),
         );
         process.stdout.write(`${JSON.stringify(outcome)}\n`);
         if ('status' in outcome) process.stderr.write(`devcrew: ${outcome.message}\n`);
@@ -114,7 +121,7 @@ export function registerManage(program: Command): void {
     .description('cancel a run: its activities stop and its sandbox containers are removed')
     .argument('<run>')
     .action(async (run: string) => {
-      await withRuns((r) => r.cancel(run));
+      await withRuns('cancel', (r, actor) => r.cancel(run, actor));
       process.stdout.write(`cancelling ${run}\n`);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RolloutState, RolloutView } from '../../contracts';
+import type { Action, RolloutState, RolloutView } from '../../contracts';
 import {
   FeedbackRequest,
   RollbackRequest,
@@ -25,7 +25,7 @@ export function registerRollout(program: Command): void {
     .description("the rollout's state and both modes' figures (from Temporal visibility)")
     .option('--json', 'print the state and figures as JSON')
     .action(async (o: { json?: boolean }) => {
-      const view = await withRollout((r) => r.view());
+      const view = await withRollout('read', (r) => r.view());
       process.stdout.write(o.json ? `${JSON.stringify(view, null, 2)}\n` : `${describe(view)}\n`);
     });
   rollout
@@ -35,7 +35,6 @@ export function registerRollout(program: Command): void {
     .option('-m, --reason <text>', 'why (required, kept in the audit log)')
     .option('--enable', 'turn the rollout on')
     .option('--disable', 'turn it off: every `auto` run to the single agent')
-    .option('--as <name>', 'who changes it', process.env.USER ?? 'cli')
     .option('--analysis <on|off>', 'the ramp moves by itself (on) or is paused (off)')
     .option('--check-seconds <n>', 'how often the analysis runs')
     .option('--bake-seconds <n>', 'how long a stage runs before it may be promoted')
@@ -50,7 +49,6 @@ export function registerRollout(program: Command): void {
           reason?: string;
           enable?: boolean;
           disable?: boolean;
-          as: string;
           analysis?: string;
           checkSeconds?: string;
           bakeSeconds?: string;
@@ -84,7 +82,6 @@ export function registerRollout(program: Command): void {
           ...(o.enable ? { enabled: true } : o.disable ? { enabled: false } : {}),
           ...(Object.keys(analysis).length > 0 ? { analysis } : {}),
           reason: o.reason ?? '',
-          by: o.as,
         });
         if (!change.success) {
           throw new CliError(
@@ -92,7 +89,7 @@ export function registerRollout(program: Command): void {
               'e.g. devcrew rollout set 25 -m "crew matched the baseline for a week"',
           );
         }
-        const state = await withRollout((r) => r.change(change.data));
+        const state = await withRollout('rollout', (r, by) => r.change({ ...change.data, ...by }));
         process.stdout.write(`${line(state)}\n`);
       },
     );
@@ -100,12 +97,13 @@ export function registerRollout(program: Command): void {
     .command('rollback')
     .description('every `auto` run to the single agent at once (runs in flight keep their mode)')
     .option('-m, --reason <text>', 'why (required, kept in the audit log)')
-    .option('--as <name>', 'who rolls back', process.env.USER ?? 'cli')
-    .action(async (o: { reason?: string; as: string }) => {
-      const request = RollbackRequest.safeParse({ reason: o.reason ?? '', by: o.as });
+    .action(async (o: { reason?: string }) => {
+      const request = RollbackRequest.safeParse({ reason: o.reason ?? '' });
       if (!request.success)
         throw new CliError('say why: devcrew rollout rollback -m "crew failing tests since 10:00"');
-      const { applied, state } = await withRollout((r) => r.rollback(request.data));
+      const { applied, state } = await withRollout('rollout', (r, by) =>
+        r.rollback({ ...request.data, ...by }),
+      );
       process.stdout.write(
         applied
           ? `rolled back. ${line(state)}\n`
@@ -122,19 +120,20 @@ export function registerRate(program: Command): void {
     .argument('<run>', 'the run id')
     .argument('<rating>', '1-5')
     .option('-m, --comment <text>', 'what was good or bad')
-    .option('--as <name>', 'who rates it', process.env.USER ?? 'cli')
-    .action(async (runId: string, value: string, o: { comment?: string; as: string }) => {
+    .option('--as <name>', 'whose rating it is (only with DEVCREW_API_TOKEN or no identity configured)')
+    .action(async (runId: string, value: string, o: { comment?: string; as?: string }) => {
       const feedback = FeedbackRequest.safeParse({
         rating: Number(value),
         ...(o.comment !== undefined ? { comment: o.comment } : {}),
+        ...(o.as ? { by: o.as } : {}),
       });
       if (!feedback.success)
         throw new CliError(
           `the rating was refused:\n${formatProblems(problemsFromZod(feedback.error))}\ne.g. devcrew rate ${runId} 4 -m "good tests"`,
         );
-      const { runs, rollout, close } = await connectRuns();
+      const { runs, rollout, actor, close } = await connectRuns('rate');
       try {
-        const rating = await rateRun({ runs, rollout }, runId, feedback.data, o.as);
+        const rating = await rateRun({ runs, rollout }, runId, feedback.data, actor);
         process.stdout.write(
           `rated ${rating.run_id} (${rating.mode}) ${rating.rating}/5 as ${rating.by}${rating.rating <= 2 ? ' (a complaint)' : ''}\n`,
         );
@@ -148,11 +147,16 @@ export function registerRate(program: Command): void {
 }
 
 async function withRollout<T>(
-  fn: (rollout: Awaited<ReturnType<typeof connectRuns>>['rollout']) => Promise<T>,
+  action: Action,
+  fn: (
+    rollout: Awaited<ReturnType<typeof connectRuns>>['rollout'],
+    /** Who makes the change, from the credential: recorded in the rollout's audit and history. */
+    by: { by: string; credential_id: string },
+  ) => Promise<T>,
 ): Promise<T> {
-  const { rollout, close } = await connectRuns();
+  const { rollout, actor, close } = await connectRuns(action);
   try {
-    return await fn(rollout);
+    return await fn(rollout, { by: actor.name, credential_id: actor.credential_id });
   } catch (err) {
     if (err instanceof DevcrewError) throw new CliError(err.message, EXIT.invalid);
     const cause = (err as { cause?: { type?: string; message?: string } }).cause;

@@ -53,14 +53,17 @@ export function registerRun(program: Command): void {
             );
           todo = checked.value;
         }
-        const { runs, rollout, close, webUi } = await connectRuns();
+        const { runs, rollout, actor, close, webUi } = await connectRuns('start');
         try {
           const options = {
             mode: mode.data,
             ...(o.budget ? { budget_usd: o.budget } : {}),
             ...(o.parallelism ? { parallelism: o.parallelism } : {}),
           };
-          const { run_id } = await runs.start(todo ? { todo_list: todo, options } : { request, options });
+          const { run_id } = await runs.start(
+            todo ? { todo_list: todo, options } : { request, options },
+            actor,
+          );
           if (!o.wait) {
             process.stdout.write(o.json ? `${JSON.stringify({ run_id })}\n` : `${run_id}\n`);
             return;
@@ -69,6 +72,7 @@ export function registerRun(program: Command): void {
           const run = await followRun({
             runs,
             runId: run_id,
+            actor,
             approvePlan: o.approvePlan,
             interactive: !o.json,
             write,
@@ -80,7 +84,7 @@ export function registerRun(program: Command): void {
               ? `${JSON.stringify({ ...run, ...(exported?.dir ? { exported_to: exported.dir } : {}) })}\n`
               : `${finalReport(run, webUi, exported?.dir)}\n`,
           );
-          if (!o.json) await offerRating({ runs, rollout, run, write });
+          if (!o.json) await offerRating({ runs, rollout, run, write, actor });
           process.exitCode = run.status === 'completed' ? EXIT.ok : EXIT.invalid;
         } finally {
           await close();

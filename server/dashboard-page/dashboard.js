@@ -1,5 +1,5 @@
 // devcrew's /dashboard: draws GET /v1/dashboard with Chart.js (served by the API, no network needed).
-/* global Chart, document, fetch, setInterval */
+/* global Chart, document, fetch, sessionStorage, setInterval */
 (function () {
   'use strict';
   var MODES = ['crew', 'single-agent'];
@@ -375,9 +375,21 @@
     document.body.setAttribute('data-loaded', 'true');
   }
 
+  // Once people are configured, reads need a bearer token: asked for once, kept for this tab only.
+  var KEY = 'devcrew-token';
+  el('signin').addEventListener('submit', function (e) {
+    e.preventDefault();
+    sessionStorage.setItem(KEY, el('token').value.trim());
+    el('token').value = '';
+    refresh();
+  });
+
   function refresh() {
-    fetch('/v1/dashboard')
+    var token = sessionStorage.getItem(KEY);
+    fetch('/v1/dashboard', token ? { headers: { authorization: 'Bearer ' + token } } : {})
       .then(function (res) {
+        el('signin').hidden = res.status !== 401;
+        if (res.status === 401) sessionStorage.removeItem(KEY);
         if (!res.ok)
           return res.json().then(function (b) {
             throw new Error(b.error ? b.error.message : res.status);

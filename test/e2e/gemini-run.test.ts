@@ -63,7 +63,10 @@ test(
         }
       | undefined;
     for (let i = 0; i < 600; i++) {
-      run = (await (await fetch(`${stack.apiUrl}/v1/runs/${run_id}`)).json()) as typeof run;
+      const res = await fetch(`${stack.apiUrl}/v1/runs/${run_id}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      run = (await res.json()) as typeof run;
       if (run && !['running', 'awaiting_approval'].includes(run.status)) break;
       await new Promise((r) => setTimeout(r, 250));
     }

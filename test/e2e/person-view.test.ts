@@ -144,7 +144,8 @@ test(
     const bad = await fetch(url, { headers: { 'last-event-id': 'soon' } });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as Json).error.message, /Last-Event-ID/);
-    assert.equal((await fetch(`${api}/v1/runs/devcrew-nope/events`)).status, 404);
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    assert.equal((await fetch(`${api}/v1/runs/devcrew-nope/events`, auth)).status, 404);
 
     if (webUi) {
       const browser = await launchBrowser();

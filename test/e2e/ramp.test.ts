@@ -216,6 +216,10 @@ test(
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(e.message));
       await page.goto(`${t.api}/dashboard`, { waitUntil: 'load' });
+      // Reads need a credential: the page asks for it once.
+      await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+      await page.fill('#token', TOKEN);
+      await page.click('#signin button');
       await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
       const stages = await page.$$eval('#ramp li', (lis) =>
         lis.map((li) => [li.getAttribute('data-stage'), li.getAttribute('data-outcome'), li.textContent]),

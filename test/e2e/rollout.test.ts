@@ -137,7 +137,8 @@ test(
     assert.equal(zero.body.state.percent, 0);
     assert.deepEqual(
       [zero.body.state.audit[0].action, zero.body.state.audit[0].by, zero.body.state.audit[0].reason],
-      ['set', 'ana', 'baseline week'],
+      // The body's "by" is not who changed it: the credential's holder is.
+      ['set', 'bootstrap-admin', 'baseline week'],
     );
     const single = await http('POST', '/v1/runs', { request: 'Create simple SMA crossover strategy' });
     assert.equal(single.body.mode, 'single-agent');
@@ -179,7 +180,7 @@ test(
       ['rollback', 'crew flaky on tuesday', 50],
     );
 
-    const set = await devcrew(['rollout', 'set', '30', '-m', 'try again', '--as', 'cli-user'], {
+    const set = await devcrew(['rollout', 'set', '30', '-m', 'try again'], {
       env: cliEnv(),
     });
     assert.equal(set.code, 0, set.stderr);

@@ -80,7 +80,10 @@ export async function pollRun(
 ): Promise<Run> {
   let run: Run | undefined;
   for (let i = 0; i < limit; i++) {
-    run = (await (await fetch(`${stack.apiUrl}/v1/runs/${runId}`)).json()) as Run;
+    const res = await fetch(`${stack.apiUrl}/v1/runs/${runId}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    run = (await res.json()) as Run;
     seen.push(run);
     if (done(run) || !['running', 'awaiting_approval'].includes(run.status)) return run;
     await new Promise((r) => setTimeout(r, 250));

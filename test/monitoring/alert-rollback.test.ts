@@ -76,6 +76,10 @@ test('before any run, /dashboard says plainly that there is no data yet', { time
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${api}/dashboard`, { waitUntil: 'load' });
+    // People are configured (the token), so the page asks for a credential before it shows anything.
+    await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+    await page.fill('#token', TOKEN);
+    await page.click('#signin button');
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
     assert.match((await page.textContent('#runs-empty')) ?? '', /No runs yet\. Start one: devcrew run/);
     assert.ok(await page.isVisible('#runs-empty'));
@@ -157,7 +161,9 @@ test(
     });
     const secondsToRollback = (Date.now() - lastFailure) / 1000;
     assert.equal(state.audit[0].action, 'rollback');
-    assert.equal(state.audit[0].by, 'alertmanager (devcrew-api)');
+    // Alertmanager, named with the credential it called with (here the bootstrap token).
+    assert.equal(state.audit[0].by, 'alertmanager (devcrew-api) as bootstrap-admin');
+    assert.equal(state.audit[0].credential_id, 'bootstrap');
     assert.match(
       state.audit[0].reason,
       /^alert DevcrewRunFailureRateHigh firing: More than 20% of crew runs failed/,
@@ -255,7 +261,17 @@ test(
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
       await page.goto(`${api}/dashboard`, { waitUntil: 'load' });
+      // People are configured (the token), so the page asks for a credential before it shows anything.
+      await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+      // The browser logs the 401 that made the page ask; from the sign-in on, nothing may go wrong.
+      assert.deepEqual(problems, [
+        'error: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+      ]);
+      problems.length = 0;
+      await page.fill('#token', TOKEN);
+      await page.click('#signin button');
       await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+      assert.ok(await page.isHidden('#signin'), 'the form is gone once the token is in');
       assert.equal(await page.textContent('#rollout-percent'), '0%');
       for (const mode of ['crew', 'single-agent']) {
         const f = view.figures[mode];

@@ -13,7 +13,12 @@ let t: TestStack;
 let api: string;
 
 before(async () => {
-  t = await startTestStack({ prefix: 'fuzz-', token: TOKEN });
+  // The fuzz is about hostile requests, not the failed-auth limit (test/server/auth.test.ts has that).
+  t = await startTestStack({
+    prefix: 'fuzz-',
+    token: TOKEN,
+    env: { DEVCREW_AUTH_FAILURES_PER_MINUTE: '10000' },
+  });
   api = t.api;
 });
 after(async () => t?.stop());
@@ -203,7 +208,8 @@ test(
     assert.equal(res.status, 202);
     const { run_id } = (await res.json()) as { run_id: string };
     for (let i = 0; i < 600; i++) {
-      const run = (await (await fetch(`${api}/v1/runs/${run_id}`)).json()) as { status: string };
+      const read = await fetch(`${api}/v1/runs/${run_id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const run = (await read.json()) as { status: string };
       if (run.status === 'completed') return;
       assert.ok(['running', 'awaiting_approval'].includes(run.status), run.status);
       await new Promise((r2) => setTimeout(r2, 250));

@@ -91,7 +91,9 @@ test('a firing crew failure-rate alert rolls back once, naming the alert; repeat
     rollbacks[0]!.reason,
     /^alert DevcrewRunFailureRateHigh firing: More than 20% of crew runs failed/,
   );
-  assert.equal(rollbacks[0]!.by, 'alertmanager (devcrew-api)');
+  // Who rolled back: Alertmanager, with the credential it authenticated with.
+  assert.equal(rollbacks[0]!.by, 'alertmanager (devcrew-api) as bootstrap-admin');
+  assert.equal(rollbacks[0]!.credential_id, 'bootstrap');
 
   const again = await post(webhook([crewAlert()]));
   assert.equal(again.body.actions[0].action, 'already_rolled_back');

@@ -15,7 +15,7 @@ import type { RunsService } from '../../server/runs-service';
 
 const TOKEN = 'test-token-0123456789';
 const started: StartRunRequest[] = [];
-const decisions: GateDecisionRequest[] = [];
+const decisions: (GateDecisionRequest & { by?: string })[] = [];
 
 /** Runs kept in memory; the point here is the HTTP contract, the Temporal side has its own tests. */
 const runs: RunsService = {
@@ -58,15 +58,15 @@ const runs: RunsService = {
       result: null,
     };
   },
-  async decide(id, gate, decision) {
+  async decide(id, gate, decision, by) {
     if (id !== 'devcrew-sma-1') throw new DevcrewError('RUN_NOT_FOUND', `no run "${id}"`);
     if (gate === 'done') throw new DevcrewError('GATE_NOT_PENDING', 'gate "done" was approved already');
     if (gate !== 'plan') throw new DevcrewError('GATE_NOT_FOUND', `run ${id} has no gate "${gate}"`);
-    decisions.push(decision);
+    decisions.push({ ...decision, ...(by ? { by: by.name } : {}) });
     return {
       gate_id: gate,
       outcome: decision.decision === 'approve' ? 'approved' : 'rejected',
-      approver: decision.approver,
+      approver: by?.name ?? '?',
       decided_at: '2026-11-25T00:00:00.000Z',
     };
   },
@@ -188,8 +188,12 @@ test('gate decisions map to 200, 404 for an unknown run or gate, 409 for a gate 
     approver: 'ana',
   });
   assert.equal(ok.status, 200);
-  assert.deepEqual([ok.body.gate_id, ok.body.outcome, ok.body.approver], ['plan', 'approved', 'ana']);
-  assert.equal(decisions.at(-1)?.approver, 'ana');
+  // The body's "ana" is not who decided: the bootstrap credential did.
+  assert.deepEqual(
+    [ok.body.gate_id, ok.body.outcome, ok.body.approver],
+    ['plan', 'approved', 'bootstrap-admin'],
+  );
+  assert.equal(decisions.at(-1)?.by, 'bootstrap-admin');
 
   const body = { decision: 'approve', approver: 'ana' };
   assert.equal((await call('POST', '/v1/runs/nope/approvals/plan', body)).body.error.code, 'RUN_NOT_FOUND');
@@ -197,11 +201,9 @@ test('gate decisions map to 200, 404 for an unknown run or gate, 409 for a gate 
   assert.deepEqual([gate.status, gate.body.error.code], [404, 'GATE_NOT_FOUND']);
   const done = await call('POST', '/v1/runs/devcrew-sma-1/approvals/done', body);
   assert.deepEqual([done.status, done.body.error.code], [409, 'GATE_NOT_PENDING']);
-  const noApprover = await call('POST', '/v1/runs/devcrew-sma-1/approvals/plan', {
-    decision: 'approve',
-    approver: ' ',
-  });
-  assert.equal(noApprover.status, 400);
+  const noDecision = await call('POST', '/v1/runs/devcrew-sma-1/approvals/plan', { approver: 'ana' });
+  assert.equal(noDecision.status, 400);
+  assert.equal(noDecision.body.error.problems[0].path, 'decision');
 });
 
 test('unknown routes are 404 JSON, unknown runs 404, and an internal failure shows no stack trace', async () => {
@@ -262,7 +264,9 @@ test('rollout changes need the token, a reason and a percent in 0-100; refused o
   const ok = await call('PUT', '/v1/rollout', { percent: 10, reason: 'the migration plan: week 8' });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.state.percent, 10);
-  assert.deepEqual(rolloutChanges, [{ percent: 10, reason: 'the migration plan: week 8' }]);
+  assert.deepEqual(rolloutChanges, [
+    { percent: 10, reason: 'the migration plan: week 8', by: 'bootstrap-admin', credential_id: 'bootstrap' },
+  ]);
 });
 
 test('an unknown mode is refused on POST /v1/runs and on GET /v1/runs', async () => {

@@ -59,7 +59,10 @@ export function runViews(o: {
 
   /** The whole event stream of an ended run (the stream closes when the run has ended). */
   async function lastEvent(id: string): Promise<Json> {
-    const text = await (await fetch(`${o.stack().api}/v1/runs/${id}/events`)).text();
+    const res = await fetch(`${o.stack().api}/v1/runs/${id}/events`, {
+      headers: { authorization: `Bearer ${o.token}` },
+    });
+    const text = await res.text();
     const events = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as Json);
     assert.ok(events.length > 0, `run ${id} has events`);
     return events.at(-1)!;
