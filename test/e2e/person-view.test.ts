@@ -56,7 +56,10 @@ async function readEvents(
   stop: (e: RunEvent) => boolean,
 ): Promise<{ events: RunEvent[]; ended: boolean }> {
   const abort = new AbortController();
-  const res = await fetch(url, { headers, signal: abort.signal });
+  const res = await fetch(url, {
+    headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+    signal: abort.signal,
+  });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
   const events: RunEvent[] = [];
@@ -141,7 +144,9 @@ test(
     // An ended run replays its whole stream, and bad input is a JSON error.
     const replay = await readEvents(url, {}, () => false);
     assert.equal(replay.events.length, all.length);
-    const bad = await fetch(url, { headers: { 'last-event-id': 'soon' } });
+    const bad = await fetch(url, {
+      headers: { authorization: `Bearer ${TOKEN}`, 'last-event-id': 'soon' },
+    });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as Json).error.message, /Last-Event-ID/);
     const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
