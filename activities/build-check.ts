@@ -7,10 +7,12 @@ import { provenance, toolStep } from './provenance';
 import { parseBanditReport, parseFlake8, parseMypy } from './reports/build-findings';
 import { runSandboxJob } from './sandbox-job';
 import { readFiles } from './workspace';
+import { autofix } from './autofix';
 import type { CommandResult } from '../sandbox/types';
 
 /** The build checker's agent_version, recorded in provenance. */
 const CHECKER_VERSION = 'build-checker@2';
+const AUTOFIX_VERSION = 'autofix@1';
 
 const TOOLS = ['flake8', 'mypy', 'bandit'] as const;
 
@@ -25,50 +27,43 @@ export function createBuildCheck(deps: ActivityDeps) {
   return {
     async checkBuild(input: StepInput): Promise<AgentStepResult> {
       return converting(async () => {
-        const files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
+        let files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
         const started = Date.now();
-        const result = await runSandboxJob(deps, {
-          files,
-          labels: { runId: input.run_id, taskId: input.task.id },
-          limits: { timeoutSeconds: Math.min(input.task.timeout_seconds, 300) },
-          commands: [
-            { cmd: 'flake8 .' },
-            {
-              // The project root is the package base: codes/x.py is codes.x whether or not the model wrote
-              // an __init__.py (without it, mypy sees the file twice and stops with exit 2).
-              cmd: 'mypy --strict --explicit-package-bases --show-column-numbers --no-color-output --no-error-summary .',
-            },
-            { cmd: 'bandit -q -r . -x ./tests -f json' },
-          ],
-        });
-        const findings: Finding[] = [];
-        const tools: ToolRun[] = [];
-        TOOLS.forEach((tool, i) => {
-          const run = result.commands[i];
-          tools.push({
-            tool,
-            exit_code: run?.exitCode ?? null,
-            status: run?.status ?? 'sandbox_error',
-            duration_ms: run?.durationMs ?? 0,
-          });
-          findings.push(...verdictOf(tool, run));
-        });
+        let { findings, tools } = await check(deps, input, files);
+        // Findings with one right answer are repaired here, without model time, and checked again.
+        const repaired = autofix(files, findings);
+        let base = input.base.commit;
+        if (repaired.fixes.length) {
+          base = (
+            await deps.artifacts.commit({
+              parent: base,
+              subject: `Autofix ${input.task.id}: ${repaired.fixes.length} finding(s) (${[...new Set(repaired.fixes.map((f) => f.code))].join(', ')})`,
+              metadata: provenance(input.run_id, input.task.id, toolStep('coder', AUTOFIX_VERSION, base)),
+              files: repaired.files,
+            })
+          ).commit;
+          const fixed = new Map(repaired.files.map((f) => [f.path, f]));
+          files = files.map((f) => fixed.get(f.path) ?? f);
+          ({ findings, tools } = await check(deps, input, files));
+        }
         const passed = !findings.some((f) => f.severity === 'error');
         for (const tool of TOOLS)
           deps.metrics?.buildFindings(tool, findings.filter((f) => f.tool === tool).length);
         for (const f of findings)
           if (f.tool === 'bandit' && f.code !== TOOL_ERROR)
             deps.metrics?.securityFindings(banditSeverity(f), 1);
-        const report: BuildReport = { task_id: input.task.id, passed, tools, findings };
+        const report: BuildReport = {
+          task_id: input.task.id,
+          passed,
+          tools,
+          findings,
+          ...(repaired.fixes.length ? { autofixed: repaired.fixes } : {}),
+        };
         const reportPath = `reports/${input.task.id}/build_report.json`;
         const ref = await deps.artifacts.commit({
-          parent: input.base.commit,
+          parent: base,
           subject: `Build checks of ${input.task.id}: ${passed ? 'clean' : `${findings.length} finding(s)`}`,
-          metadata: provenance(
-            input.run_id,
-            input.task.id,
-            toolStep('coder', CHECKER_VERSION, input.base.commit),
-          ),
+          metadata: provenance(input.run_id, input.task.id, toolStep('coder', CHECKER_VERSION, base)),
           files: [{ path: reportPath, content: `${JSON.stringify(report, null, 2)}\n` }],
         });
         log.info('build checked', {
@@ -100,6 +95,41 @@ export function createBuildCheck(deps: ActivityDeps) {
       });
     },
   };
+}
+
+/** flake8, mypy and bandit over the files in one sandbox job, each tool's run read honestly. */
+async function check(
+  deps: ActivityDeps,
+  input: StepInput,
+  files: { path: string; content: string }[],
+): Promise<{ findings: Finding[]; tools: ToolRun[] }> {
+  const result = await runSandboxJob(deps, {
+    files,
+    labels: { runId: input.run_id, taskId: input.task.id },
+    limits: { timeoutSeconds: Math.min(input.task.timeout_seconds, 300) },
+    commands: [
+      { cmd: 'flake8 .' },
+      {
+        // The project root is the package base: codes/x.py is codes.x whether or not the model wrote
+        // an __init__.py (without it, mypy sees the file twice and stops with exit 2).
+        cmd: 'mypy --strict --explicit-package-bases --show-column-numbers --no-color-output --no-error-summary .',
+      },
+      { cmd: 'bandit -q -r . -x ./tests -f json' },
+    ],
+  });
+  const findings: Finding[] = [];
+  const tools: ToolRun[] = [];
+  TOOLS.forEach((tool, i) => {
+    const run = result.commands[i];
+    tools.push({
+      tool,
+      exit_code: run?.exitCode ?? null,
+      status: run?.status ?? 'sandbox_error',
+      duration_ms: run?.durationMs ?? 0,
+    });
+    findings.push(...verdictOf(tool, run));
+  });
+  return { findings, tools };
 }
 
 /** A bandit finding's own severity (parseBandit keeps it in the finding's severity and message). */

@@ -4,6 +4,7 @@ import type { StepInput } from './types';
 import { convertingTask } from './failures';
 import { askModel } from './model-step';
 import { provenance } from './provenance';
+import { reportForModel } from './reports/for-model';
 import { fileBlock, isContract, isPython, readFiles, taskHeader, withoutDuplicates } from './workspace';
 
 /**
@@ -40,7 +41,7 @@ export async function writeCode(
         ? `Contracts:\n${fileBlock(contracts)}`
         : 'No contract: design the interface yourself.',
       current.length ? `Current files:\n${fileBlock(current)}` : '',
-      report ? `Failing report (${input.failing_report_path}):\n${report}` : '',
+      report ? reportForModel(input.failing_report_path!, report, current) : '',
     ]
       .filter(Boolean)
       .join('\n\n');

@@ -28,5 +28,16 @@ export const BuildReport = z.strictObject({
   passed: z.boolean(),
   tools: z.array(ToolRun),
   findings: z.array(Finding),
+  autofixed: z
+    .array(
+      z.strictObject({
+        path: z.string(),
+        line: z.number().int().nonnegative(),
+        code: z.string(),
+        change: z.string(),
+      }),
+    )
+    .optional()
+    .describe('Findings repaired without the model (an unused import, a test without -> None) before these.'),
 });
 export type BuildReport = z.infer<typeof BuildReport>;

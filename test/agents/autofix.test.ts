@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { autofix } from '../../activities/autofix';
+import { parseFlake8, parseMypy } from '../../activities/reports/build-findings';
+import { reportForModel } from '../../activities/reports/for-model';
+import type { BuildReport, Finding } from '../../contracts';
+import { baseImageTag } from '../../runtime/provision';
+
+// What the local 1.5B model wrote for the SMA request (its Coder's first answer, kept as it was).
+const FILES = [
+  {
+    path: 'codes/sma_strategy.py',
+    content: `from typing import List
+from datetime import datetime
+import os, sys
+
+
+class SmaCrossoverStrategy:
+    def calculate_sma(self, prices: List[float], period: int) -> List[float]:
+        return [sum(prices[i - period + 1:i + 1]) / period
+                for i in range(period - 1, len(prices))]
+
+    def home(self) -> str:
+        return sys.prefix
+`,
+  },
+  {
+    path: 'tests/test_sma_strategy.py',
+    content: `import pytest
+from codes.sma_strategy import SmaCrossoverStrategy
+from typing import List, Dict
+
+
+class TestSmaCrossoverStrategy:
+    def test_calculate_sma(self):
+        prices: List[float] = [1.0, 2.0, 3.0]
+        assert SmaCrossoverStrategy().calculate_sma(prices, 3) == [2.0]
+
+
+def test_home():
+    assert SmaCrossoverStrategy().home() != 1
+`,
+  },
+];
+
+/** flake8 and mypy --strict, the build check's own commands, over the files in the sandbox image. */
+function findingsOf(files: { path: string; content: string }[]): Finding[] {
+  const write = files.map((f) => `cat > ${f.path} <<'PY'\n${f.content}PY`).join('\n');
+  const script = `mkdir -p /w/codes /w/tests && cd /w && touch codes/__init__.py tests/__init__.py\n${write}\nflake8 . ; echo ===; mypy --strict --explicit-package-bases --show-column-numbers --no-color-output --no-error-summary . ; true`;
+  const out = execFileSync(
+    'docker',
+    ['run', '--rm', '--network', 'none', baseImageTag(), 'sh', '-c', script],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const [flake8, mypy] = out.split('===\n');
+  return [...parseFlake8(flake8!), ...parseMypy(mypy!)].map((f) => ({
+    ...f,
+    path: f.path.replace(/^\.\//, ''),
+  }));
+}
+
+test('unused imports and test functions without -> None are repaired without the model; the rest is left', () => {
+  const before = findingsOf(FILES);
+  const codes = (fs: Finding[]) =>
+    fs.filter((f) => f.severity === 'error').map((f) => `${f.path}:${f.line} ${f.code}`);
+  assert.ok(codes(before).includes('codes/sma_strategy.py:2 F401'), codes(before).join('\n'));
+  assert.ok(codes(before).includes('tests/test_sma_strategy.py:7 no-untyped-def'));
+
+  const { files, fixes } = autofix(FILES, before);
+  assert.deepEqual(
+    fixes.map((f) => `${f.path}:${f.line} ${f.change}`).sort(),
+    [
+      'codes/sma_strategy.py:2 removed unused import datetime.datetime',
+      'codes/sma_strategy.py:3 removed unused import os',
+      'tests/test_sma_strategy.py:1 removed unused import pytest',
+      'tests/test_sma_strategy.py:3 removed unused import typing.Dict',
+      'tests/test_sma_strategy.py:7 added -> None',
+      'tests/test_sma_strategy.py:12 added -> None',
+    ].sort(),
+  );
+  const code = files.find((f) => f.path === 'codes/sma_strategy.py')!.content;
+  assert.match(code, /^from typing import List\nimport sys\n/);
+  const tests = files.find((f) => f.path === 'tests/test_sma_strategy.py')!.content;
+  assert.match(tests, /^from codes\.sma_strategy import SmaCrossoverStrategy\nfrom typing import List\n/);
+  assert.match(tests, /def test_calculate_sma\(self\) -> None:/);
+
+  // Checked again by the real tools: nothing of what was repaired is left; a real type error
+  // (comparing a str with an int) is not the autofix's to touch and stays for the Coder.
+  const after = codes(findingsOf(files));
+  assert.ok(!after.some((c) => / (F401|no-untyped-def)$/.test(c)), after.join('\n'));
+  assert.ok(after.includes('tests/test_sma_strategy.py:12 comparison-overlap'), after.join('\n'));
+});
+
+test('a build report reaches the model as its errors, one per line with the line of code each names', () => {
+  const report: BuildReport = {
+    task_id: 't',
+    passed: false,
+    tools: [],
+    findings: [
+      {
+        tool: 'flake8',
+        path: './codes/sma_strategy.py',
+        line: 2,
+        code: 'F401',
+        severity: 'error',
+        message: "'datetime.datetime' imported but unused",
+      },
+      {
+        tool: 'flake8',
+        path: './codes/sma_strategy.py',
+        line: 4,
+        code: 'E302',
+        severity: 'warning',
+        message: 'expected 2 blank lines',
+      },
+    ],
+  };
+  const text = reportForModel('reports/t/build_report.json', JSON.stringify(report), FILES);
+  assert.equal(
+    text,
+    "Build errors to fix (1; warnings not listed), from reports/t/build_report.json:\n- ./codes/sma_strategy.py line 2: flake8 F401: 'datetime.datetime' imported but unused\n    from datetime import datetime",
+  );
+  assert.equal(reportForModel('x.txt', 'plain words', FILES), 'plain words');
+});
