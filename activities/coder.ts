@@ -1,4 +1,4 @@
-import { CodeArtifacts, codeArtifactsOf, type AgentStepResult } from '../contracts';
+import { CodeArtifacts, codeArtifactsOf, sumUsage, type AgentStepResult } from '../contracts';
 import type { ActivityDeps } from './deps';
 import type { StepInput } from './types';
 import { convertingTask } from './failures';
@@ -45,15 +45,28 @@ export async function writeCode(
     ]
       .filter(Boolean)
       .join('\n\n');
-    const step = await askModel(deps, {
-      role,
-      prompt,
-      schema: CodeArtifacts,
-      scriptKey: input.request,
-      files: {
-        toValue: (answered: { path: string; content: string }[]) => codeArtifactsOf(input.task.id, answered),
-      },
-    });
+    const ask = (extra = '') =>
+      askModel(deps, {
+        role,
+        prompt: `${prompt}${extra}`,
+        schema: CodeArtifacts,
+        scriptKey: input.request,
+        // A fix round samples: a small model asked at temperature 0 tends to give its files back as they were.
+        ...(fixing ? { vary: true } : {}),
+        files: {
+          toValue: (answered: { path: string; content: string }[]) =>
+            codeArtifactsOf(input.task.id, answered),
+        },
+      });
+    let step = await ask();
+    if (fixing && current.length && unchanged([...step.value.files, ...step.value.tests], current)) {
+      // The same files again would fail the same way: one more ask, saying so, before a round is spent.
+      const first = step;
+      step = await ask(
+        '\n\nYour previous answer gave these files back unchanged, so the same errors would stay. Change the lines the report names.',
+      );
+      step = { ...step, usage: sumUsage(first.usage, step.usage) };
+    }
     const files = withoutDuplicates([...step.value.files, ...step.value.tests]);
     const ref = await deps.artifacts.commit({
       parent: input.base.commit,
@@ -75,4 +88,13 @@ function subjectVerb(role: 'coder' | 'debugger' | 'single-agent', fixing: boolea
   if (role === 'debugger') return 'Fix';
   if (role === 'single-agent') return fixing ? 'Single agent fixes' : 'Single agent writes';
   return fixing ? 'Build fix for' : 'Implement';
+}
+
+/** Whether every file of an answer is already in `current` with the same content. */
+function unchanged(
+  answered: { path: string; content: string }[],
+  current: { path: string; content: string }[],
+): boolean {
+  const now = new Map(current.map((f) => [f.path.replace(/^\.\//, ''), f.content.trimEnd()]));
+  return answered.every((f) => now.get(f.path.replace(/^\.\//, '')) === f.content.trimEnd());
 }

@@ -35,6 +35,7 @@ export async function askModel<S extends z.ZodType>(
     schema: S;
     scriptKey?: string;
     files?: JsonRequest<S>['files'];
+    vary?: boolean;
   },
 ): Promise<ModelStep<z.output<S>>> {
   const system = promptFor(call.role);
@@ -46,6 +47,7 @@ export async function askModel<S extends z.ZodType>(
     schema: call.schema,
     scriptKey: call.scriptKey,
     ...(call.files ? { files: call.files } : {}),
+    ...(call.vary ? { vary: true } : {}),
     ...(context ? { signal: context.cancellationSignal, attempt: context.info.attempt } : {}),
   };
   const started = Date.now();

@@ -186,7 +186,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       model: options.model,
       // Reasoning models (o-series, GPT-5 and later) refuse a temperature other than their default.
       // A repair or a retried step samples a little, so it is not the same answer again.
-      ...(isReasoningModel(options.model) ? {} : { temperature: retried ? 0.4 : 0 }),
+      ...(isReasoningModel(options.model) ? {} : { temperature: request.vary ? 0.6 : retried ? 0.4 : 0 }),
       ...(cap ? { max_tokens: cap } : {}),
       messages: [
         { role: 'system' as const, content: asFiles ? withFileBlocksFormat(request.system) : request.system },

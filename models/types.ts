@@ -24,6 +24,8 @@ export interface JsonRequest<S extends z.ZodType> {
    * still checks it. Other clients ignore it.
    */
   files?: { toValue(files: { path: string; content: string }[]): unknown };
+  /** A fix round: sample a little (a model that may copy its input back is asked not to be greedy). */
+  vary?: boolean;
 }
 
 /**
