@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ArtifactRef } from './artifact-metadata';
 import { Finding } from './build-report';
+import { MODEL_ROLES } from './roles';
 import { TodoItem, TodoList } from './todo-list';
 
 /**
@@ -9,7 +10,7 @@ import { TodoItem, TodoList } from './todo-list';
  */
 
 /** Who asks a model: the scripted model replays per role, prompts are versioned per role. */
-export const ModelRole = z.enum(['planner', 'architect', 'coder', 'debugger', 'single-agent']);
+export const ModelRole = z.enum(MODEL_ROLES);
 export type ModelRole = z.infer<typeof ModelRole>;
 
 /**

@@ -15,6 +15,7 @@ export * from './error-codes';
 export * from './evaluation';
 export * from './json-syntax';
 export * from './problems';
+export * from './roles';
 export * from './rollout';
 export * from './run';
 export * from './task-queues';

@@ -1,4 +1,4 @@
-import type { ModelProvider } from '../contracts';
+import { MODEL_ROLES, ROLES, type ModelProvider, type ModelRole } from '../contracts';
 import type { ModelSettings } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { DEFAULT_MODELS } from './catalog';
@@ -30,16 +30,12 @@ export interface ProviderEntry {
 }
 
 /**
- * Output caps per role, in tokens: every call ends, and a small model's answer that runs away (repeating
+ * Output caps per role, in tokens (contracts/roles.ts): every call ends, and a small model's answer that runs away (repeating
  * itself to the end of its context) is cut early and asked again (openai-compatible.ts).
  */
-export const LOCAL_OUTPUT_CAPS = {
-  planner: 1200,
-  architect: 900,
-  coder: 1600,
-  debugger: 1600,
-  'single-agent': 1600,
-} as const;
+export const LOCAL_OUTPUT_CAPS = Object.fromEntries(
+  MODEL_ROLES.map((role) => [role, ROLES[role].localOutputTokens]),
+) as Record<ModelRole, number>;
 
 /** Where devcrew's own llama.cpp server answers, or the server the person runs. */
 export function localBaseUrl(settings: ModelSettings): string {
