@@ -51,8 +51,6 @@ export const ModelUsage = z.strictObject({
 });
 export type ModelUsage = z.infer<typeof ModelUsage>;
 
-export { NO_USAGE, sumUsage } from './usage';
-
 /**
  * Identifies the run an agent works for. The run id is the Temporal workflow id, the `{run_id}` of the
  * Git branches and tags, and the `devcrew.run` label of sandbox containers; in commit provenance it

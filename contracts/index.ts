@@ -22,3 +22,4 @@ export * from './task-queues';
 export * from './task-event';
 export * from './test-report';
 export * from './todo-list';
+export * from './usage';

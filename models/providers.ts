@@ -5,7 +5,7 @@ import { DEFAULT_MODELS } from './catalog';
 import { geminiClient } from './gemini';
 import { DEFAULT_LOCAL_MODEL, localModel } from './local-models';
 import { openAiCompatibleClient } from './openai-compatible';
-import { scriptedClient } from './scripted';
+import { scriptedClient } from './doubles';
 import type { ModelClient } from './types';
 
 /** What a provider makes of the settings: the client, and one line for a person. */
