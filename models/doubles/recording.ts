@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelRole } from '../../contracts';
+import { ModelRole, zodErrorText } from '../../contracts';
 
 /**
  * A recording: the answers a model gave (or a person wrote) for one request, per role. An answer with
@@ -31,7 +31,7 @@ export function loadRecordings(dir = RECORDINGS_DIR): Map<string, Recording> {
     .filter((n) => n.endsWith('.json'))
     .sort()) {
     const parsed = Recording.safeParse(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')));
-    if (!parsed.success) throw new Error(`recording ${name} is malformed: ${parsed.error.message}`);
+    if (!parsed.success) throw new Error(`recording ${name} is malformed:\n${zodErrorText(parsed.error)}`);
     out.set(normalize(parsed.data.request), parsed.data);
   }
   return out;
