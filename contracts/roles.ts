@@ -19,8 +19,11 @@ export interface RoleSpec {
   title: string;
   /** The versioned system prompt, `prompts/<file>`, for roles that call a model. */
   prompt?: string;
-  /** The agents queue's activity that asks the model for this role (activities/types.ts AgentActivities). */
-  activity?: 'plan' | 'architect' | 'code' | 'debug' | 'singleAgent';
+  /**
+   * The agents queue's activity that asks the model for this role; activities/types.ts derives the
+   * activity's signature from it (the Planner's `plan` has its own).
+   */
+  activity?: string;
   /** Whether the role asks a model (and so has a prompt, a recording per request, an output cap). */
   callsModel: boolean;
   /** Whether the Planner may give a task this role (a TodoList's `agent_role`). */
@@ -119,6 +122,9 @@ type RolesWhere<K extends keyof RoleSpec, V> = {
   [R in RoleName]: Roles[R] extends Record<K, V> ? R : never;
 }[RoleName];
 type Tuple<T> = readonly [T, ...T[]];
+
+/** The roles' model activities by name (`code`, `debug`, ...), the Planner's `plan` among them. */
+export type RoleActivity = { [R in RoleName]: Roles[R] extends { activity: infer A } ? A : never }[RoleName];
 
 /** Every role, in the table's order. */
 export const ROLE_NAMES = Object.keys(ROLES) as unknown as Tuple<RoleName>;

@@ -10,6 +10,7 @@ import type {
   AgentStepInput,
   AgentStepResult,
   ArtifactRef,
+  RoleActivity,
   RoleSpec,
   RoundRecord,
   RunInput,
@@ -178,7 +179,7 @@ export async function runTask(
         'INVALID_TODO_LIST',
       );
     }
-    return agents[role.activity];
+    return agents[role.activity as Exclude<RoleActivity, 'plan'>];
   };
   for (const [i, kind] of role.steps.entries()) {
     const last = i === role.steps.length - 1;
