@@ -18,6 +18,7 @@ export * from './problems';
 export * from './roles';
 export * from './rollout';
 export * from './run';
+export * from './run-input';
 export * from './task-queues';
 export * from './task-event';
 export * from './test-report';

@@ -45,7 +45,7 @@ export async function runTask(
   dependencies: ArtifactRef[],
 ): Promise<ArtifactRef | undefined> {
   const { input, run, board } = ctx;
-  const options = input.options ?? {};
+  const { options } = input;
   if (task.requires_approval && options.gates?.tasks !== false) {
     board.awaitApproval(task.id);
     const gateId = `task-${task.id}`;
