@@ -27,6 +27,23 @@ const layerZones = LAYERS.flatMap((layer, i) =>
   ),
 );
 
+/**
+ * The test doubles (models/doubles/: the scripted model, its recordings, the evaluation double) are reached
+ * from production code only through the provider registry, models/providers.ts.
+ */
+const doubleZones = [
+  {
+    target: [
+      './models/!(providers).ts',
+      ...LAYERS.flat()
+        .filter((f) => f !== 'models')
+        .map((f) => `./${f}/**`),
+    ],
+    from: './models/doubles',
+    message: 'the test doubles are reached through the provider registry (models/providers.ts) only',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.devcrew/', 'test/histories/', 'bin/'] },
   js.configs.recommended,
@@ -49,7 +66,7 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
-      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, ...doubleZones] }],
     },
   },
   {

@@ -1,4 +1,4 @@
-import { CodeArtifacts, codeArtifactsOf, sumUsage, type AgentStepResult } from '../contracts';
+import { CodeArtifacts, codeArtifactsOf, sumUsage, type AgentStepResult, type ModelRole } from '../contracts';
 import type { ActivityDeps } from './deps';
 import type { StepInput } from './types';
 import { convertingTask } from './failures';
@@ -26,7 +26,7 @@ export function createCoder(deps: ActivityDeps) {
 export async function writeCode(
   deps: ActivityDeps,
   input: StepInput,
-  role: 'coder' | 'debugger' | 'single-agent',
+  role: ModelRole,
 ): Promise<AgentStepResult> {
   return convertingTask(input.task, async () => {
     const contracts = await readFiles(deps.artifacts, input.base.commit, isContract);
@@ -84,7 +84,7 @@ export async function writeCode(
   });
 }
 
-function subjectVerb(role: 'coder' | 'debugger' | 'single-agent', fixing: boolean): string {
+function subjectVerb(role: ModelRole, fixing: boolean): string {
   if (role === 'debugger') return 'Fix';
   if (role === 'single-agent') return fixing ? 'Single agent fixes' : 'Single agent writes';
   return fixing ? 'Build fix for' : 'Implement';

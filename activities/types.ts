@@ -10,6 +10,7 @@ import type {
   PlanInput,
   PlanResult,
   PrepareTaskInput,
+  RoleActivity,
 } from '../contracts';
 
 /**
@@ -19,7 +20,12 @@ import type {
 /** What a step's own code sees: the base commit is always there (prepared, or given). */
 export type StepInput = AgentStepInput & { base: ArtifactRef };
 
-export interface AgentActivities {
+/** One model step of a task's role (contracts/roles.ts names them): the task to a commit. */
+export type RoleStepActivities = {
+  [A in Exclude<RoleActivity, 'plan'>]: (input: AgentStepInput) => Promise<AgentStepResult>;
+};
+
+export interface AgentActivities extends RoleStepActivities {
   /** Request (and a reviewer's feedback) to a checked TodoList, committed. */
   plan(input: PlanInput): Promise<PlanResult>;
   /** Start of a task branch: its dependencies' results merged. */

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ArtifactMetadata } from '../contracts';
+import { ArtifactMetadata, zodErrorText } from '../contracts';
 import { ArtifactStoreError } from './errors';
 
 /**
@@ -34,7 +33,7 @@ export function checkMetadata(value: unknown): ArtifactMetadata {
   if (!parsed.success) {
     throw new ArtifactStoreError(
       'INVALID_ARTIFACT_METADATA',
-      `provenance does not match ArtifactMetadata:\n${z.prettifyError(parsed.error)}`,
+      `provenance does not match ArtifactMetadata:\n${zodErrorText(parsed.error)}`,
       'fill every field of contracts/artifact-metadata.ts',
     );
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ArtifactRef } from './artifact-metadata';
 import { Finding } from './build-report';
+import { MODEL_ROLES } from './roles';
 import { TodoItem, TodoList } from './todo-list';
 
 /**
@@ -9,7 +10,7 @@ import { TodoItem, TodoList } from './todo-list';
  */
 
 /** Who asks a model: the scripted model replays per role, prompts are versioned per role. */
-export const ModelRole = z.enum(['planner', 'architect', 'coder', 'debugger', 'single-agent']);
+export const ModelRole = z.enum(MODEL_ROLES);
 export type ModelRole = z.infer<typeof ModelRole>;
 
 /**
@@ -49,8 +50,6 @@ export const ModelUsage = z.strictObject({
   model_seconds: z.number().nonnegative().optional(),
 });
 export type ModelUsage = z.infer<typeof ModelUsage>;
-
-export { NO_USAGE, sumUsage } from './usage';
 
 /**
  * Identifies the run an agent works for. The run id is the Temporal workflow id, the `{run_id}` of the

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { AgentRole } from './todo-list';
+import { ROLE_NAMES } from './roles';
 
 /** Provenance of one committed agent output: exactly the migration plan's metadata format. */
 export const ArtifactMetadata = z.strictObject({
   workflow_id: z.string().min(1),
   task_id: z.string().min(1),
   correlation_id: z.string().min(1),
-  agent_role: z.union([AgentRole, z.literal('planner'), z.literal('single-agent')]),
+  agent_role: z.enum(ROLE_NAMES),
   agent_version: z.string().min(1),
   prompt_hash: z
     .string()

@@ -4,7 +4,8 @@ import { ArtifactPublish, ModelInfo, ModelUsage } from './agent-steps';
 import { RunOptions } from './api';
 import { Actor, GatePolicy } from './auth';
 import { ModeDecision, RunMode } from './rollout';
-import { AgentRole, TodoList } from './todo-list';
+import { STEP_RECORDS, TASK_ROLES } from './roles';
+import { TodoList } from './todo-list';
 
 export const TestSummary = z.strictObject({
   passed: z.number().int().nonnegative(),
@@ -41,7 +42,7 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 
 export const RoundRecord = z.strictObject({
   round: z.number().int().nonnegative(),
-  agent: z.enum(['architect', 'coder', 'build-checker', 'tester', 'debugger', 'single-agent']),
+  agent: z.enum(STEP_RECORDS),
   passed: z.boolean(),
   summary: z.string(),
   commit: z.string().optional(),
@@ -54,7 +55,7 @@ export const TaskProgress = z.strictObject({
   id: z.string(),
   title: z.string(),
   /** The TodoList's role; `single-agent` for the one task of a single-agent run. */
-  agent_role: z.union([AgentRole, z.literal('single-agent')]),
+  agent_role: z.enum(TASK_ROLES),
   status: TaskStatus,
   attempts: z.number().int().nonnegative(),
   /** Debugger rounds used. */

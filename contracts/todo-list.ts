@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Problem } from './problems';
+import { TODO_ROLES } from './roles';
 
 /** Ids become Git branch names and Temporal ids, so they are kept to a safe alphabet. */
 const TaskId = z
@@ -12,9 +13,7 @@ const TaskId = z
   )
   .describe('Unique id of the task within the TodoList, e.g. "task_architect_001".');
 
-export const AgentRole = z
-  .enum(['architect', 'coder', 'tester', 'debugger'])
-  .describe('Which agent owns the task.');
+export const AgentRole = z.enum(TODO_ROLES).describe('Which agent owns the task.');
 export type AgentRole = z.infer<typeof AgentRole>;
 
 export const AcceptanceTest = z.strictObject({

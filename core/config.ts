@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModelProvider, type AutoRollback, type GatePolicy } from '../contracts';
+import { ModelProvider, zodErrorText, type AutoRollback, type GatePolicy } from '../contracts';
 import { ConfigError } from './errors';
 
 export { ConfigError } from './errors';
@@ -152,10 +152,9 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = Env.safeParse(cleaned);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map(
-    (i) => `  ${String(i.path[0])}=${shown(String(i.path[0]), source[String(i.path[0])])}: ${i.message}`,
-  );
-  throw new ConfigError(`environment variables with bad values:\n${lines.join('\n')}`);
+  const label = (path: ReadonlyArray<PropertyKey>) =>
+    `${String(path[0])}=${shown(String(path[0]), source[String(path[0])])}`;
+  throw new ConfigError(`environment variables with bad values:\n${zodErrorText(parsed.error, { label })}`);
 }
 
 /** A bad value as an error may show it: secrets hidden, a URL's password masked. */
@@ -271,8 +270,7 @@ export function readModelSettings(source: NodeJS.ProcessEnv = process.env): Mode
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ModelEnv.safeParse(cleaned);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
-  throw new ConfigError(`model settings:\n${lines.join('\n')}`);
+  throw new ConfigError(`model settings:\n${zodErrorText(parsed.error)}`);
 }
 
 export interface OidcSettings {

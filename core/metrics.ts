@@ -1,9 +1,10 @@
 import type { MetricMeter, MetricTags } from '@temporalio/common';
 import { METRICS, type MetricDefinition } from '../contracts/metrics';
+import { ROLE_LABELS } from '../contracts/roles';
 
 /** The label values devcrew knows up front, so every counter series exists (at 0) before its first event. */
 export const KNOWN_LABELS = {
-  role: ['planner', 'architect', 'coder', 'tester', 'debugger', 'single-agent'],
+  role: ROLE_LABELS,
   cache: ['hit', 'miss'],
   severity: ['low', 'medium', 'high'],
   tool: ['flake8', 'mypy', 'bandit'],

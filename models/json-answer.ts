@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { problemsFromZod, formatProblems } from '../contracts';
+import { zodErrorText } from '../contracts';
 import { ModelError, type TokenUsage, type JsonAnswer } from './types';
 
 /**
@@ -26,7 +26,7 @@ export function checkAnswer<S extends z.ZodType>(
   if (!parsed.success) {
     throw new ModelError(
       'INVALID_AGENT_OUTPUT',
-      `${provider}'s answer does not match the expected shape:\n${formatProblems(problemsFromZod(parsed.error))}`,
+      `${provider}'s answer does not match the expected shape:\n${zodErrorText(parsed.error)}`,
     );
   }
   return { value: parsed.data, usage, raw: text };

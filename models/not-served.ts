@@ -2,11 +2,12 @@ import type { ModelProvider } from '../contracts';
 import { DEFAULT_MODELS, DEFAULT_PRICES } from './catalog';
 import { ModelError, type ServedModel } from './types';
 
-const PROVIDER_NAMES = {
+/** How an error names a provider's server; another provider is named by its id. */
+const PROVIDER_NAMES: Partial<Record<ModelProvider, string>> = {
   local: 'The local model server',
   gemini: 'Gemini',
   openai: 'The OpenAI-compatible server',
-} as const;
+};
 
 /**
  * A few models the provider serves, best first: devcrew's default, then the ones with a known price
@@ -52,6 +53,6 @@ export function notServedError(o: {
       : 'set DEVCREW_MODEL to a model it serves (`devcrew models` lists them)';
   return new ModelError(
     'MODEL_NOT_FOUND',
-    `${PROVIDER_NAMES[o.provider]} ${o.at} does not serve ${which} (${o.evidence}); ${fix}`,
+    `${PROVIDER_NAMES[o.provider] ?? o.provider} ${o.at} does not serve ${which} (${o.evidence}); ${fix}`,
   );
 }

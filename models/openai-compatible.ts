@@ -12,11 +12,11 @@ import {
   type ServedModel,
   type TokenUsage,
 } from './types';
-import type { ModelRole } from '../contracts';
+import type { ModelProvider, ModelRole } from '../contracts';
 
 export interface OpenAiOptions {
   /** Which provider this server is to devcrew: `openai` (OPENAI_BASE_URL) or `local` (llama.cpp, Ollama...). */
-  provider?: 'openai' | 'local';
+  provider?: Exclude<ModelProvider, 'gemini' | 'scripted'>;
   apiKey: string;
   model: string;
   /** OPENAI_BASE_URL: OpenAI, Ollama, vLLM, LM Studio, or the fake server in tests. */

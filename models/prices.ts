@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { ModelInfo } from '../contracts';
+import { zodErrorText, type ModelInfo } from '../contracts';
 import { ConfigError } from '../core/errors';
 import { DEFAULT_PRICES } from './catalog';
 import { PriceTable, type PriceRate } from './price-table';
@@ -19,13 +19,8 @@ export function loadPrices(file: string | undefined): PriceTable {
   }
   const parsed = PriceTable.safeParse(json);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const inner = 'issues' in i && Array.isArray(i.issues) ? (i.issues as { message: string }[]) : [];
-      const why = inner.length ? `${i.message} (${inner.map((x) => x.message).join('; ')})` : i.message;
-      return `  ${i.path.join('.') || '(top)'}: ${why}`;
-    });
     throw new ConfigError(
-      `DEVCREW_PRICE_TABLE=${file} is not a price table:\n${lines.join('\n')}\n` +
+      `DEVCREW_PRICE_TABLE=${file} is not a price table:\n${zodErrorText(parsed.error)}\n` +
         'expected {"provider/model": {"input_per_million": N, "output_per_million": N, "cached_input_per_million"?: N}}',
     );
   }

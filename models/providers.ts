@@ -1,11 +1,11 @@
-import type { ModelProvider } from '../contracts';
+import { MODEL_ROLES, ROLES, type ModelProvider, type ModelRole } from '../contracts';
 import type { ModelSettings } from '../core/config';
 import { ConfigError } from '../core/errors';
 import { DEFAULT_MODELS } from './catalog';
 import { geminiClient } from './gemini';
 import { DEFAULT_LOCAL_MODEL, localModel } from './local-models';
 import { openAiCompatibleClient } from './openai-compatible';
-import { scriptedClient } from './scripted';
+import { scriptedClient } from './doubles';
 import type { ModelClient } from './types';
 
 /** What a provider makes of the settings: the client, and one line for a person. */
@@ -30,16 +30,12 @@ export interface ProviderEntry {
 }
 
 /**
- * Output caps per role, in tokens: every call ends, and a small model's answer that runs away (repeating
+ * Output caps per role, in tokens (contracts/roles.ts): every call ends, and a small model's answer that runs away (repeating
  * itself to the end of its context) is cut early and asked again (openai-compatible.ts).
  */
-export const LOCAL_OUTPUT_CAPS = {
-  planner: 1200,
-  architect: 900,
-  coder: 1600,
-  debugger: 1600,
-  'single-agent': 1600,
-} as const;
+export const LOCAL_OUTPUT_CAPS = Object.fromEntries(
+  MODEL_ROLES.map((role) => [role, ROLES[role].localOutputTokens]),
+) as Record<ModelRole, number>;
 
 /** Where devcrew's own llama.cpp server answers, or the server the person runs. */
 export function localBaseUrl(settings: ModelSettings): string {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelRole } from '../contracts';
+import { ROLES, type ModelRole } from '../contracts';
 
 export interface Prompt {
   role: ModelRole;
@@ -9,10 +9,14 @@ export interface Prompt {
   text: string;
 }
 
-/** The versioned system prompt of an agent role (`prompts/<role>.md`, `version: N` on its first line). */
+/**
+ * The versioned system prompt of an agent role (its file in contracts/roles.ts, `version: N` on its
+ * first line).
+ */
 export function promptFor(role: ModelRole): Prompt {
-  const raw = fs.readFileSync(path.join(__dirname, `${role}.md`), 'utf8');
+  const file = ROLES[role].prompt;
+  const raw = fs.readFileSync(path.join(__dirname, file), 'utf8');
   const match = /^version: (\d+)\n---\n([\s\S]*)$/.exec(raw);
-  if (!match) throw new Error(`prompts/${role}.md must start with "version: N" and a "---" line`);
+  if (!match) throw new Error(`prompts/${file} must start with "version: N" and a "---" line`);
   return { role, version: `${role}@${match[1]}`, text: match[2]!.trim() };
 }

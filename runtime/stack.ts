@@ -289,7 +289,7 @@ export async function startStack(options: {
           ...(modelServer ? { model: modelServer.metricsAddress } : {}),
         },
         apiUrl,
-        apiToken: process.env.DEVCREW_API_TOKEN,
+        apiToken: env.DEVCREW_API_TOKEN,
         ...pacing,
       });
       cleanups.push(() => monitoring!.stop());

@@ -362,7 +362,7 @@ const POLLER_FRESH_MS = 75_000;
 
 /** The run page's details in the Web UI (Markdown): the request, the mode and why, the options. */
 function runDetails(input: RunInput, request: string): string {
-  const o = input.options ?? {};
+  const o = input.options;
   return [
     `**Request:** ${request}`,
     '',

@@ -2,8 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
-  formatProblems,
-  problemsFromZod,
+  zodErrorText,
   UsersFile,
   type Actor,
   type AddUserRequest,
@@ -63,7 +62,7 @@ export function usersStore(stateDir: string): UsersStore {
     const parsed = UsersFile.safeParse(json);
     if (!parsed.success)
       throw new ConfigError(
-        `${file} does not match its contract:\n${formatProblems(problemsFromZod(parsed.error))}`,
+        `${file} does not match its contract:\n${zodErrorText(parsed.error)}`,
         'restore it from a backup, or remove it to start over',
       );
     return parsed.data;

@@ -22,7 +22,7 @@ export interface ProductionActivities {
 }
 
 /**
- * The real clients, from the environment: the model (scripted unless a provider is configured), the
+ * The real clients, from the environment: the model (chosen by models/providers.ts), the
  * artifact store in the state dir, and, for sandbox workers, the Docker sandbox.
  */
 export async function productionActivities(options: {

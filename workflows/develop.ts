@@ -11,7 +11,8 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/types';
-import type { ArtifactRef, RunInput, RunResult, TodoList } from '../contracts';
+import type { ArtifactRef, GivenRunInput, RunInput, RunResult, TodoList } from '../contracts';
+import { withRunDefaults } from '../contracts/run-input';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, PLANNING, storeStep } from './activity-options';
 import { Budget } from './budget';
@@ -29,8 +30,9 @@ import { cancelOpenTasks, describeFailure, failOpenTasks, TaskBoard } from './ta
  * dependencies are done, in parallel up to a limit, each through its agents → the integration branch →
  * the result. Retries, timeouts, approvals and persistence are Temporal's; this code only decides.
  */
-export async function developWorkflow(input: RunInput): Promise<RunResult> {
-  const options = input.options ?? {};
+export async function developWorkflow(given: GivenRunInput): Promise<RunResult> {
+  const input = withRunDefaults(given);
+  const options = input.options;
   const queues = input.task_queues ?? { agents: TASK_QUEUES.agents, sandbox: TASK_QUEUES.sandbox };
   const run = new RunState(input);
   const gates = new Gates(run, options.gates, { policy: input.gate_policy, requester: input.requested_by });
@@ -87,7 +89,8 @@ export async function developWorkflow(input: RunInput): Promise<RunResult> {
     });
     if (drained) {
       await condition(allHandlersFinished);
-      const next = nextGeneration(input, todo, run, refs);
+      // The next generation's input keeps the shape this one was given (its history records it).
+      const next = nextGeneration(given, todo, run, refs);
       log.info('continuing as new', { generation: next.resume!.generation });
       await continueAsNew<typeof developWorkflow>(next);
     }
@@ -167,11 +170,11 @@ function resumeFrom(run: RunState, resume: Resume): void {
 
 /** The input of the next generation: the plan, the tasks (with only their latest steps), refs and spend. */
 function nextGeneration(
-  input: RunInput,
+  input: GivenRunInput,
   todo: TodoList,
   run: RunState,
   refs: Map<string, ArtifactRef>,
-): RunInput {
+): GivenRunInput {
   const p = run.progress;
   return {
     ...input,

@@ -25,7 +25,7 @@ export async function planRun(
   planner: Pick<ActivityInterfaceFor<AgentActivities>, 'plan'>,
 ): Promise<TodoList | undefined> {
   const { input, run, gates, budget } = ctx;
-  const options = input.options ?? {};
+  const { options } = input;
   if (input.todo_list) return checkedTodoList(input.todo_list, 'the given TodoList');
   if (!input.request)
     throw ApplicationFailure.nonRetryable('give a request or a todo_list', 'INVALID_TODO_LIST');

@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { RolloutActivities } from '../activities/types';
 import type { AutoRollback, RolloutAuditEntry, RolloutState } from '../contracts';
+import { zodErrorText } from '../contracts/problems';
 import {
   initialRollout,
   RollbackRequest,
@@ -289,11 +290,8 @@ async function check(state: RolloutState, acts: RolloutActivities): Promise<Roll
 function valid(schema: z.ZodType, value: unknown): void {
   const checked = schema.safeParse(value);
   if (!checked.success) {
-    const problems = checked.error.issues.map(
-      (i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`,
-    );
     throw ApplicationFailure.nonRetryable(
-      `the rollout change was refused: ${problems.join('; ')}`,
+      `the rollout change was refused: ${zodErrorText(checked.error, { style: 'one line' })}`,
       'INVALID_REQUEST',
     );
   }

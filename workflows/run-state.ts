@@ -50,7 +50,7 @@ export class RunState {
   events: RunEvent[];
 
   constructor(input: RunInput) {
-    const options = input.options ?? {};
+    const { options } = input;
     this.progress = {
       run_id: input.run_id,
       mode: input.mode?.mode ?? 'crew',

@@ -11,10 +11,11 @@ import type {
   AgentStepInput,
   AgentStepResult,
   RoundRecord,
-  RunInput,
+  GivenRunInput,
   RunResult,
   TodoItem,
 } from '../contracts';
+import { withRunDefaults } from '../contracts/run-input';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
 import { Budget } from './budget';
@@ -33,8 +34,9 @@ export const SINGLE_AGENT_TASK_ID = 'single_agent';
  * goes back to the model with the report, up to `max_attempts` (5). Same activities, store, budget and
  * cache as the crew; the same progress and result shapes, so everything that reads a run reads this.
  */
-export async function singleAgentWorkflow(input: RunInput): Promise<RunResult> {
-  const options = input.options ?? {};
+export async function singleAgentWorkflow(given: GivenRunInput): Promise<RunResult> {
+  const input = withRunDefaults(given);
+  const options = input.options;
   const queues = input.task_queues ?? { agents: TASK_QUEUES.agents, sandbox: TASK_QUEUES.sandbox };
   const run = new RunState(input);
   const gates = new Gates(run, options.gates, { policy: input.gate_policy, requester: input.requested_by });

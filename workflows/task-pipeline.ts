@@ -6,13 +6,17 @@ import {
 } from '@temporalio/workflow';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
 import type {
+  AgentRole,
   AgentStepInput,
   AgentStepResult,
   ArtifactRef,
+  RoleActivity,
+  RoleSpec,
   RoundRecord,
   RunInput,
   TodoItem,
 } from '../contracts';
+import { ROLES } from '../contracts/roles';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
 import type { Budget } from './budget';
 import type { Gates } from './gates';
@@ -30,10 +34,10 @@ export interface TaskContext {
 }
 
 /**
- * One task through its agents, by role: the Architect's contract; the Coder's code, its build checks
- * (and one build-fix round), the tests and the Debugger's rounds; the Tester's tests and rounds; the
- * Debugger's repair then tests. Every step is an activity whose commit becomes the next step's base;
- * the task's final commit is tagged. Returns undefined when a person rejected the task at its gate.
+ * One task through its agents, by role: the steps its role's entry in contracts/roles.ts names, e.g.
+ * the Architect's contract; the Coder's code, its build checks (and build-fix rounds), the tests and the
+ * Debugger's rounds; the Tester's tests and rounds; the Debugger's repair then tests. Every step is an
+ * activity whose commit becomes the next step's base; the task's final commit is tagged. Returns undefined when a person rejected the task at its gate.
  */
 export async function runTask(
   ctx: TaskContext,
@@ -41,7 +45,7 @@ export async function runTask(
   dependencies: ArtifactRef[],
 ): Promise<ArtifactRef | undefined> {
   const { input, run, board } = ctx;
-  const options = input.options ?? {};
+  const { options } = input;
   if (task.requires_approval && options.gates?.tasks !== false) {
     board.awaitApproval(task.id);
     const gateId = `task-${task.id}`;
@@ -94,14 +98,14 @@ export async function runTask(
     fn.executeWithOptions({ summary }, [input]);
   const model = async (
     fn: Step,
-    agent: 'architect' | 'coder' | 'debugger',
+    agent: AgentRole,
     round?: number,
     failing?: string,
     what = '',
     last = false,
   ) => {
     await ctx.budget.ensure(task.id);
-    const name = agent === 'coder' ? 'Coder' : agent === 'debugger' ? 'Debugger' : 'Architect';
+    const name = ROLES[agent].title;
     const r = await run_(
       fn,
       `${name}: ${task.id}${round ? `, round ${round}` : ''}${what}`,
@@ -138,46 +142,50 @@ export async function runTask(
     }
   };
 
-  switch (task.agent_role) {
-    case 'architect':
-      await model(agents.architect, 'architect', undefined, undefined, '', true);
-      break;
-    case 'coder': {
-      await model(agents.code, 'coder');
-      let build = await buildCheck();
+  /** The role's writes, then build checks with fix rounds by the same writer (build_policy). */
+  const checkBuild = async (writer: Step): Promise<void> => {
+    let build = await buildCheck();
+    record('build-checker', build);
+    // Under warn, findings fail nothing: unless asked for, no model time goes to fixing them (the
+    // checks still run and report).
+    const policy = options.build_policy ?? 'strict';
+    const fixRounds =
+      options.build_fix_rounds ?? (policy === 'warn' && patched(WARN_WITHOUT_BUILD_FIXES) ? 0 : 2);
+    let fixes = 0;
+    for (; !build.passed && fixes < fixRounds; fixes++) {
+      await model(writer, task.agent_role, undefined, build.report_path, `, build fix ${fixes + 1}`);
+      build = await buildCheck();
       record('build-checker', build);
-      // Under warn, findings fail nothing: unless asked for, no model time goes to fixing them (the
-      // checks still run and report).
-      const policy = options.build_policy ?? 'strict';
-      const fixRounds =
-        options.build_fix_rounds ?? (policy === 'warn' && patched(WARN_WITHOUT_BUILD_FIXES) ? 0 : 2);
-      let fixes = 0;
-      for (; !build.passed && fixes < fixRounds; fixes++) {
-        await model(agents.code, 'coder', undefined, build.report_path, `, build fix ${fixes + 1}`);
-        build = await buildCheck();
-        record('build-checker', build);
-      }
-      if (!build.passed && policy === 'strict') {
-        const listed = (build.findings ?? [])
-          .map(
-            (f) => `  ${f.tool} ${f.code} ${f.path}${f.line ? `:${f.line}` : ''}: ${f.message.slice(0, 300)}`,
-          )
-          .join('\n');
-        throw ApplicationFailure.nonRetryable(
-          `[BUILD_FAILED] ${build.finding_counts?.errors ?? 'some'} build error(s) left after ${fixes} fix round(s) (build_policy strict; see ${build.report_path}):\n${listed}`,
-          'BUILD_FAILED',
-        );
-      }
-      await testAndDebug();
-      break;
     }
-    case 'tester':
-      await testAndDebug();
-      break;
-    case 'debugger':
-      await model(agents.debug, 'debugger', 1);
-      await testAndDebug();
-      break;
+    if (!build.passed && policy === 'strict') {
+      const listed = (build.findings ?? [])
+        .map(
+          (f) => `  ${f.tool} ${f.code} ${f.path}${f.line ? `:${f.line}` : ''}: ${f.message.slice(0, 300)}`,
+        )
+        .join('\n');
+      throw ApplicationFailure.nonRetryable(
+        `[BUILD_FAILED] ${build.finding_counts?.errors ?? 'some'} build error(s) left after ${fixes} fix round(s) (build_policy strict; see ${build.report_path}):\n${listed}`,
+        'BUILD_FAILED',
+      );
+    }
+  };
+
+  // The role's steps, in the order contracts/roles.ts lists them.
+  const role: RoleSpec = ROLES[task.agent_role];
+  const writer = (): Step => {
+    if (!role.activity || role.activity === 'plan') {
+      throw ApplicationFailure.nonRetryable(
+        `[INVALID_TODO_LIST] role ${task.agent_role} writes but has no model activity (contracts/roles.ts)`,
+        'INVALID_TODO_LIST',
+      );
+    }
+    return agents[role.activity as Exclude<RoleActivity, 'plan'>];
+  };
+  for (const [i, kind] of role.steps.entries()) {
+    const last = i === role.steps.length - 1;
+    if (kind === 'write') await model(writer(), task.agent_role, role.writeRound, undefined, '', last);
+    else if (kind === 'build-checks') await checkBuild(writer());
+    else await testAndDebug();
   }
   const tagged =
     finished ??

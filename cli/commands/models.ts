@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ModelProvider } from '../../contracts';
 import { CATALOG_DATE, DEFAULT_MODELS } from '../../models/catalog';
 import { createModel } from '../../models/config';
 import { rateFor, type PriceRate, type PriceTable } from '../../models/prices';
@@ -93,7 +94,11 @@ export function registerModels(program: Command): void {
     });
 }
 
-function priceOf(prices: PriceTable, provider: 'local' | 'gemini' | 'openai', name: string): string | null {
+function priceOf(
+  prices: PriceTable,
+  provider: Exclude<ModelProvider, 'scripted'>,
+  name: string,
+): string | null {
   const now = rateFor(prices, { provider, name });
   if (!now) return null;
   const entry = prices[`${provider}/${name}`];

@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
 import type { Action, RolloutState, RolloutView } from '../../contracts';
-import {
-  FeedbackRequest,
-  RollbackRequest,
-  RolloutChange,
-  formatProblems,
-  problemsFromZod,
-} from '../../contracts';
+import { FeedbackRequest, RollbackRequest, RolloutChange, zodErrorText } from '../../contracts';
 import { rateRun } from '../../server/feedback';
 import { DevcrewError } from '../../core/errors';
 import { CliError, EXIT } from '../exit-codes';
@@ -85,7 +79,7 @@ export function registerRollout(program: Command): void {
         });
         if (!change.success) {
           throw new CliError(
-            `the change was refused:\n${formatProblems(problemsFromZod(change.error))}\n` +
+            `the change was refused:\n${zodErrorText(change.error)}\n` +
               'e.g. devcrew rollout set 25 -m "crew matched the baseline for a week"',
           );
         }
@@ -129,7 +123,7 @@ export function registerRate(program: Command): void {
       });
       if (!feedback.success)
         throw new CliError(
-          `the rating was refused:\n${formatProblems(problemsFromZod(feedback.error))}\ne.g. devcrew rate ${runId} 4 -m "good tests"`,
+          `the rating was refused:\n${zodErrorText(feedback.error)}\ne.g. devcrew rate ${runId} 4 -m "good tests"`,
         );
       const { runs, rollout, actor, close } = await connectRuns('rate');
       try {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AddUserRequest, formatProblems, problemsFromZod, UserName, type UserView } from '../../contracts';
+import { AddUserRequest, UserName, zodErrorText, type UserView } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
 import { isDevcrewError } from '../../core/errors';
 import { usersStore } from '../../server/users';
@@ -26,7 +26,7 @@ export function registerUsers(program: Command): void {
       const request = AddUserRequest.safeParse({ name, role: o.role, expires_days: Number(o.expires) });
       if (!request.success)
         throw new CliError(
-          `the user was not added:\n${formatProblems(problemsFromZod(request.error))}\ne.g. devcrew users add ana --role approver --expires 90`,
+          `the user was not added:\n${zodErrorText(request.error)}\ne.g. devcrew users add ana --role approver --expires 90`,
         );
       const by = await cliActor('users');
       const { token, user } = await store(() => storeOf().add(request.data, by));

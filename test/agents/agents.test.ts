@@ -10,7 +10,7 @@ import { openArtifactStore, type GitArtifactStore } from '../../artifacts';
 import { NO_USAGE, type AgentStepInput, type TodoItem } from '../../contracts';
 import { geminiClient } from '../../models/gemini';
 import { DEFAULT_PRICES } from '../../models/prices';
-import { loadRecordings, scriptedClient } from '../../models/scripted';
+import { loadRecordings, scriptedClient } from '../../models/doubles';
 import { FakeGemini } from '../fakes/fake-gemini';
 import { FakeOpenAi } from '../fakes/fake-openai';
 import { openAiCompatibleClient } from '../../models/openai-compatible';

@@ -70,6 +70,16 @@ function resolve(dir: string, spec: string): string | undefined {
 export const layerOf = (file: string): number =>
   LAYERS.findIndex((l) => l.includes(file.split(path.sep)[0]!));
 
+/** The test doubles' folder: production code reaches it only through the provider registry. */
+export const DOUBLES = path.join('models', 'doubles');
+export const DOUBLES_ENTRY = path.join('models', 'providers.ts');
+
+/** Imports of the test doubles from production code other than the provider registry. */
+export function doubleImports(edges: Edge[]): Edge[] {
+  const inside = (f: string) => f.startsWith(DOUBLES + path.sep);
+  return edges.filter((e) => inside(e.to) && !inside(e.from) && e.from !== DOUBLES_ENTRY);
+}
+
 /** Imports that run up (or sideways) the layers. */
 export function upwardImports(edges: Edge[]): Edge[] {
   return edges.filter((e) => {
@@ -82,11 +92,14 @@ export function upwardImports(edges: Edge[]): Edge[] {
   });
 }
 
-/** Cycles among files, each as the list of files on it. */
-export function fileCycles(edges: Edge[]): string[][] {
+/**
+ * Cycles among files, each as the list of files on it. Type-only imports count too (a circle of types is
+ * still two files that cannot be understood apart); `{ values: true }` looks at value imports only.
+ */
+export function fileCycles(edges: Edge[], only: { values?: boolean } = {}): string[][] {
   const next = new Map<string, string[]>();
   for (const e of edges) {
-    if (e.typeOnly) continue;
+    if (only.values && e.typeOnly) continue;
     next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
   }
   const state = new Map<string, 'active' | 'done'>();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadRecordings } from '../../models/scripted';
+import { loadRecordings } from '../../models/doubles';
 import { type Stack } from '../../runtime/stack';
 import { startTestStack, type TestStack } from '../support/stack';
 import { FakeGemini, type RecordedRequest } from '../fakes/fake-gemini';

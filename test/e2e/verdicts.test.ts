@@ -8,7 +8,7 @@ import { startTestStack, type TestStack } from '../support/stack';
 /**
  * Honest verdicts through the real workflow, the real Docker sandbox (flake8, mypy --strict, bandit,
  * pytest) and Git: a pass only when every check ran to completion and passed. The agents' answers are
- * the scripted recordings `models/recordings/verdicts-*.json`.
+ * the scripted recordings `models/doubles/recordings/verdicts-*.json`.
  */
 const TOKEN = 'verdicts-e2e-token-77aa';
 let t: TestStack;

@@ -1,4 +1,4 @@
-import { loadRecordings } from '../../models/scripted';
+import { loadRecordings } from '../../models/doubles';
 import type { ModelRole } from '../../models/types';
 
 /** Which agent is asking, read from its system prompt ("You are the Coder..."), as a provider would see it. */
@@ -11,7 +11,7 @@ export function roleOf(system: unknown): ModelRole {
   return role.toLowerCase() as ModelRole;
 }
 
-/** The answer a recording (models/recordings) holds for a role: what a good model would have said. */
+/** The answer a recording (models/doubles/recordings) holds for a role: what a good model would have said. */
 export function recordedAnswer(request: string, role: ModelRole): unknown {
   const recording = loadRecordings().get(request.trim().toLowerCase());
   const answer = recording?.answers.find((a) => a.role === role);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import { z } from 'zod';
 import type { ModelRole } from '../../contracts';
-import { scriptedClient } from '../../models/scripted';
+import { scriptedClient } from '../../models/doubles';
 import { FakeGemini, type RecordedRequest } from './fake-gemini';
 import { ScriptedServer } from './scripted-server';
 
@@ -18,7 +18,7 @@ function roleOf(system: unknown): ModelRole {
 }
 
 /**
- * A fake Gemini that answers like a good model would, from the scripted recordings (models/recordings),
+ * A fake Gemini that answers like a good model would, from the scripted recordings (models/doubles/recordings),
  * through the real Gemini SDK: the request is read from the prompt's `Request:` line, the role from the
  * system prompt, and the recording's own `match` rules pick the answer. It counts every call by prompt and
  * which answers reached the client, so a test can tell a repeated call (asked again after its answer had

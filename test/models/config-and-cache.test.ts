@@ -12,7 +12,7 @@ const modelFromEnv = (stateDir: string, env: NodeJS.ProcessEnv) =>
   createModel(readModelSettings(env), stateDir);
 import { DEFAULT_MODELS } from '../../models/catalog';
 import { costOf, DEFAULT_PRICES, rateFor } from '../../models/prices';
-import { scriptedClient, type Recording } from '../../models/scripted';
+import { scriptedClient, type Recording } from '../../models/doubles';
 import { ModelError } from '../../models/types';
 import { FakeGemini } from '../fakes/fake-gemini';
 

@@ -1,52 +1,12 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
-import { ModelRole } from '../contracts';
-import { pathsFrom, readEnv } from '../core/config';
-import { doubleRecording, humanEvalFile, readHumanEval, requestedProblem } from './humaneval';
-import { checkAnswer } from './json-answer';
-import { ModelError, type JsonAnswer, type JsonRequest, type ModelClient } from './types';
-
-/**
- * A recording: the answers a model gave (or a person wrote) for one request, per role. An answer with
- * `match` is used only when the call's prompt contains that text (a task id, a round), so replay is
- * stateless and a retried activity gets the same answer.
- */
-export const Recording = z.strictObject({
-  request: z.string().min(1),
-  answers: z.array(
-    z.strictObject({
-      role: ModelRole,
-      match: z.string().optional(),
-      value: z.unknown(),
-    }),
-  ),
-});
-export type Recording = z.infer<typeof Recording>;
-
-export const RECORDINGS_DIR = path.join(__dirname, 'recordings');
-
-/** Reads every recording in a folder, keyed by its request (trimmed, lower case). */
-export function loadRecordings(dir = RECORDINGS_DIR): Map<string, Recording> {
-  const out = new Map<string, Recording>();
-  if (!fs.existsSync(dir)) return out;
-  for (const name of fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()) {
-    const parsed = Recording.safeParse(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')));
-    if (!parsed.success) throw new Error(`recording ${name} is malformed: ${parsed.error.message}`);
-    out.set(normalize(parsed.data.request), parsed.data);
-  }
-  return out;
-}
-
-const normalize = (request: string) =>
-  request
-    .trim()
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .replace(/[.!]+$/, '');
+import { type z } from 'zod';
+import type { ModelRole } from '../../contracts';
+import { pathsFrom, readEnv } from '../../core/config';
+import { humanEvalFile, readHumanEval, requestedProblem } from '../humaneval';
+import { checkAnswer } from '../json-answer';
+import { ModelError, type JsonAnswer, type JsonRequest, type ModelClient } from '../types';
+import { doubleRecording } from './humaneval';
+import { loadRecordings, normalize, type Recording } from './recording';
 
 /**
  * The scripted model: a TEST DOUBLE that replays recordings, so the pipeline runs offline and in CI.
@@ -88,7 +48,7 @@ export function scriptedClient(
 }
 
 /**
- * The scripted evaluation double (models/humaneval.ts): for a `devcrew eval` request, a recording made
+ * The scripted evaluation double (humaneval.ts): for a `devcrew eval` request, a recording made
  * from the HumanEval problem it names. The suite is read from the cache dir (`devcrew setup --eval`).
  */
 function evaluationDouble(file?: string): (request: string) => Recording | undefined {
