@@ -58,9 +58,11 @@ async function main(): Promise<void> {
   say(`local model ${model} at ${server.baseUrl}, ${slots} slot(s), ${os.availableParallelism()} core(s)`);
   try {
     const system = promptFor('coder').text;
+    // A small task, so the answer ends well below the cap on its own: a capped answer is cut and asked
+    // again by devcrew's client (a runaway), which would time a second call, not devcrew's overhead.
     const prompt =
-      'Request: Write a function is_palindrome(s: str) -> bool\nTask id: task_coder_001\nRole: coder\n' +
-      'Title: Palindrome\nDescription: is_palindrome ignores case and spaces.\nAcceptance tests: python3 -m pytest -q\n\n' +
+      'Request: Write a function add(a: int, b: int) -> int returning a + b, with one test\nTask id: task_coder_001\nRole: coder\n' +
+      'Title: Add\nDescription: add returns the sum of its two arguments.\nAcceptance tests: python3 -m pytest -q\n\n' +
       'No contract: design the interface yourself.';
     const maxTokens = 700;
 
