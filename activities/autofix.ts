@@ -1,4 +1,5 @@
 import type { Finding } from '../contracts';
+import { projectPath } from './workspace';
 
 /** One change the build check made on its own, recorded in the build report. */
 export interface AutoFix {
@@ -21,7 +22,7 @@ export function autofix(
   const byPath = new Map<string, Finding[]>();
   for (const f of findings) {
     if (f.severity !== 'error' || !f.line) continue;
-    const path = f.path.replace(/^\.\//, '');
+    const path = projectPath(f.path);
     byPath.set(path, [...(byPath.get(path) ?? []), f]);
   }
   const changed: { path: string; content: string }[] = [];
@@ -31,7 +32,8 @@ export function autofix(
     if (!found || !file.path.endsWith('.py')) continue;
     const lines = file.content.split('\n');
     const removed = new Set<number>();
-    // Bottom-up is not needed: lines are edited in place and removals applied at the end.
+    const before = fixes.length;
+    // Lines are edited in place and removals applied at the end, so every finding's line number holds.
     for (const f of found) {
       const i = f.line - 1;
       const text = lines[i];
@@ -54,7 +56,7 @@ export function autofix(
         fixes.push({ path: file.path, line: f.line, code: 'no-untyped-def', change: 'added -> None' });
       }
     }
-    if (!fixes.some((x) => x.path === file.path)) continue;
+    if (fixes.length === before) continue;
     changed.push({ path: file.path, content: lines.filter((_, i) => !removed.has(i)).join('\n') });
   }
   return { files: changed, fixes };

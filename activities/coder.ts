@@ -5,7 +5,15 @@ import { convertingTask } from './failures';
 import { askModel } from './model-step';
 import { provenance } from './provenance';
 import { reportForModel } from './reports/for-model';
-import { fileBlock, isContract, isPython, readFiles, taskHeader, withoutDuplicates } from './workspace';
+import {
+  projectPath,
+  fileBlock,
+  isContract,
+  isPython,
+  readFiles,
+  taskHeader,
+  withoutDuplicates,
+} from './workspace';
 
 /**
  * Coder and Debugger: the model writes whole files (code and tests); they are committed on the task
@@ -95,6 +103,6 @@ function unchanged(
   answered: { path: string; content: string }[],
   current: { path: string; content: string }[],
 ): boolean {
-  const now = new Map(current.map((f) => [f.path.replace(/^\.\//, ''), f.content.trimEnd()]));
-  return answered.every((f) => now.get(f.path.replace(/^\.\//, '')) === f.content.trimEnd());
+  const now = new Map(current.map((f) => [projectPath(f.path), f.content.trimEnd()]));
+  return answered.every((f) => now.get(projectPath(f.path)) === f.content.trimEnd());
 }

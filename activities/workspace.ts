@@ -41,9 +41,12 @@ export function fileBlock(files: { path: string; content: string }[]): string {
   return files.map((f) => `--- ${f.path}\n${f.content}`).join('\n');
 }
 
+/** A path as the project knows it: "./codes/x.py" and "codes/x.py" are one file. */
+export const projectPath = (p: string) => p.replace(/^\.\//, '');
+
 /** Every path a model gave must stay inside the project, and code and tests in their folders. */
 export function withoutDuplicates<T extends { path: string }>(files: T[]): T[] {
   const seen = new Map<string, T>();
-  for (const f of files) seen.set(f.path.replace(/^\.\//, ''), { ...f, path: f.path.replace(/^\.\//, '') });
+  for (const f of files) seen.set(projectPath(f.path), { ...f, path: projectPath(f.path) });
   return [...seen.values()];
 }

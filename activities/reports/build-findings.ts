@@ -1,6 +1,5 @@
 import type { Finding } from '../../contracts';
-
-const rel = (p: string) => p.replace(/^\.\//, '');
+import { projectPath as rel } from '../workspace';
 
 /** flake8's default format: `path:line:col: CODE message`. */
 export function parseFlake8(output: string): Finding[] {

@@ -1,4 +1,5 @@
 import { BuildReport, TestReport } from '../../contracts';
+import { projectPath } from '../workspace';
 
 /**
  * A report as a model reads it best: the build errors one per line with the line of code they name
@@ -20,7 +21,7 @@ export function reportForModel(
   if (build.success) {
     const errors = build.data.findings.filter((f) => f.severity === 'error');
     const lineOf = (path: string, line: number) =>
-      files.find((f) => f.path === path.replace(/^\.\//, ''))?.content.split('\n')[line - 1];
+      files.find((f) => f.path === projectPath(path))?.content.split('\n')[line - 1];
     return [
       `Build errors to fix (${errors.length}; warnings not listed), from ${reportPath}:`,
       ...errors.map((f) => {
