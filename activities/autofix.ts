@@ -12,8 +12,9 @@ export interface AutoFix {
 /**
  * Mechanical repairs of findings that have exactly one right answer, made before any model time is spent
  * on them (what a pre-commit hook does): an unused import is removed (flake8 F401), a test function
- * without a return annotation gets `-> None` (mypy no-untyped-def on `def test_...`). Everything else is
- * left to the Coder. Returns the changed files only, and what changed in each.
+ * without a return annotation gets `-> None` (mypy no-untyped-def on `def test_...`), a name used but never
+ * imported gets its import when it can come from one place only (flake8 F821 on `List`, `Optional`, ...
+ * from typing; `pytest`, `math`, `re`, ... as modules). Everything else is left to the Coder. Returns the changed files only, and what changed in each.
  */
 export function autofix(
   files: { path: string; content: string }[],
@@ -21,7 +22,8 @@ export function autofix(
 ): { files: { path: string; content: string }[]; fixes: AutoFix[] } {
   const byPath = new Map<string, Finding[]>();
   for (const f of findings) {
-    if (f.severity !== 'error' || !f.line) continue;
+    // Warnings too: a test's type findings are warnings (judged by running it), and the repair is free.
+    if (!f.line) continue;
     const path = projectPath(f.path);
     byPath.set(path, [...(byPath.get(path) ?? []), f]);
   }
@@ -32,6 +34,7 @@ export function autofix(
     if (!found || !file.path.endsWith('.py')) continue;
     const lines = file.content.split('\n');
     const removed = new Set<number>();
+    const missing = new Set<string>();
     const before = fixes.length;
     // Lines are edited in place and removals applied at the end, so every finding's line number holds.
     for (const f of found) {
@@ -54,10 +57,18 @@ export function autofix(
         if (!m) continue;
         lines[i] = `${m[1]!.trimEnd()} -> None:${m[2]}`;
         fixes.push({ path: file.path, line: f.line, code: 'no-untyped-def', change: 'added -> None' });
+      } else if (f.tool === 'flake8' && f.code === 'F821') {
+        const name = /^undefined name '(\w+)'/.exec(f.message)?.[1];
+        const line = name ? importOf(name) : undefined;
+        if (!line || missing.has(line)) continue;
+        missing.add(line);
+        fixes.push({ path: file.path, line: f.line, code: 'F821', change: `added ${line}` });
       }
     }
     if (fixes.length === before) continue;
-    changed.push({ path: file.path, content: lines.filter((_, i) => !removed.has(i)).join('\n') });
+    const kept = lines.filter((_, i) => !removed.has(i));
+    if (missing.size) kept.splice(importsAt(kept), 0, ...[...missing].sort());
+    changed.push({ path: file.path, content: kept.join('\n') });
   }
   return { files: changed, fixes };
 }
@@ -92,4 +103,43 @@ function withoutImport(line: string, name: string): string | undefined {
     return kept.length ? `${from[1]}from ${module} import ${kept.join(', ')}` : '';
   }
   return undefined;
+}
+
+/** Names a model often uses without importing, each with the one import that provides it. */
+const TYPING_NAMES = new Set([
+  'Any',
+  'Callable',
+  'Dict',
+  'FrozenSet',
+  'Iterable',
+  'Iterator',
+  'List',
+  'Mapping',
+  'Optional',
+  'Sequence',
+  'Set',
+  'Tuple',
+  'Union',
+]);
+const MODULES = new Set(['pytest', 'math', 're', 'json', 'random', 'itertools', 'functools', 'string']);
+
+function importOf(name: string): string | undefined {
+  if (TYPING_NAMES.has(name)) return `from typing import ${name}`;
+  if (MODULES.has(name)) return `import ${name}`;
+  return undefined;
+}
+
+/** Where new imports go: before the first top-level import, or after a leading docstring and comments. */
+function importsAt(lines: string[]): number {
+  const first = lines.findIndex((l) => /^(import|from)\s/.test(l) && !/^from\s+__future__\s/.test(l));
+  if (first >= 0) return first;
+  let i = 0;
+  while (i < lines.length && (lines[i]!.startsWith('#') || lines[i]!.trim() === '')) i++;
+  const quote = /^("""|''')/.exec(lines[i] ?? '')?.[1];
+  if (quote) {
+    const closes = (l: string, from: number) => l.indexOf(quote, from) >= 0;
+    if (closes(lines[i]!, 3)) return i + 1;
+    for (let j = i + 1; j < lines.length; j++) if (closes(lines[j]!, 0)) return j + 1;
+  }
+  return i;
 }

@@ -127,9 +127,20 @@ async function check(
       status: run?.status ?? 'sandbox_error',
       duration_ms: run?.durationMs ?? 0,
     });
-    findings.push(...verdictOf(tool, run));
+    findings.push(...verdictOf(tool, run).map(judgedByRunning));
   });
   return { findings, tools };
+}
+
+/**
+ * A type error inside a test file is reported as a warning: the test is judged by running it, where the
+ * same mistake (an attribute the code does not define, a wrong argument) fails with the runtime error and
+ * the failing line, which the Debugger can act on. Code under test stays held to `mypy --strict`.
+ */
+export function judgedByRunning(f: Finding): Finding {
+  if (f.tool !== 'mypy' || f.code === TOOL_ERROR || f.severity !== 'error') return f;
+  if (!/^(\.\/)?tests\//.test(f.path)) return f;
+  return { ...f, severity: 'warning', message: `${f.message} (in a test: judged by running it)` };
 }
 
 /** A bandit finding's own severity (parseBandit keeps it in the finding's severity and message). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { autofix } from '../../activities/autofix';
+import { judgedByRunning } from '../../activities/build-check';
 import { parseFlake8, parseMypy } from '../../activities/reports/build-findings';
 import { reportForModel } from '../../activities/reports/for-model';
 import type { BuildReport, Finding } from '../../contracts';
@@ -92,6 +93,68 @@ test('unused imports and test functions without -> None are repaired without the
   const after = codes(findingsOf(files));
   assert.ok(!after.some((c) => / (F401|no-untyped-def)$/.test(c)), after.join('\n'));
   assert.ok(after.includes('tests/test_sma_strategy.py:12 comparison-overlap'), after.join('\n'));
+});
+
+test('a name used without its import gets the one import that provides it; other undefined names are left', () => {
+  // What the 1.5B model wrote for the SMA request on 2026-12-04 (trimmed): List used, never imported.
+  const files = [
+    {
+      path: 'tests/test_sma.py',
+      content: `"""Tests of the strategy."""
+from codes.sma import sma
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_sma(n: int) -> None:
+    prices: List[float] = [1.0] * n
+    assert sma(prices, n) == [math.floor(1.0)] == [strategy.one]
+`,
+    },
+    {
+      path: 'codes/sma.py',
+      content: `from typing import List
+
+
+def sma(prices: List[float], period: int) -> List[float]:
+    return [sum(prices[i - period + 1:i + 1]) / period
+            for i in range(period - 1, len(prices))]
+`,
+    },
+  ];
+  const before = findingsOf(files);
+  const { files: fixed, fixes } = autofix(files, before);
+  assert.deepEqual([...new Set(fixes.map((f) => f.change))].sort(), [
+    'added from typing import List',
+    'added import math',
+    'added import pytest',
+  ]);
+  const tests = fixed.find((f) => f.path === 'tests/test_sma.py')!.content;
+  assert.match(
+    tests,
+    /^"""Tests of the strategy\."""\nfrom typing import List\nimport math\nimport pytest\nfrom codes\.sma import sma\n/,
+  );
+  const after = findingsOf([...fixed, files[1]!]).filter((f) => f.code === 'F821');
+  assert.deepEqual(
+    after.map((f) => f.message),
+    ["undefined name 'strategy'"],
+    'only the name with no single source is left for the Coder',
+  );
+});
+
+test('a type error in a test is a warning judged by running the test; in the code it stays an error', () => {
+  const finding = (path: string): Finding => ({
+    tool: 'mypy',
+    path,
+    line: 3,
+    code: 'attr-defined',
+    severity: 'error',
+    message: '"Sma" has no attribute "sma"',
+  });
+  assert.equal(judgedByRunning(finding('tests/test_sma.py')).severity, 'warning');
+  assert.match(judgedByRunning(finding('./tests/test_sma.py')).message, /judged by running it/);
+  assert.equal(judgedByRunning(finding('codes/sma.py')).severity, 'error');
+  assert.equal(judgedByRunning({ ...finding('tests/x.py'), code: 'TOOL_ERROR' }).severity, 'error');
+  assert.equal(judgedByRunning({ ...finding('tests/x.py'), tool: 'flake8' }).severity, 'error');
 });
 
 test('a build report reaches the model as its errors, one per line with the line of code each names', () => {
