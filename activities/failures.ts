@@ -1,27 +1,19 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DevcrewError } from '../core/errors';
+import { toApplicationFailure } from '../core/failure';
 import { decideRetry, PROVIDER_WAIT_TYPES } from '../models/retry-window';
 
 /** Attempts beyond the first for a step that names none (the planner's and the store's steps). */
 const DEFAULT_MAX_RETRIES = 3;
 
 /**
- * The one place an error becomes the failure Temporal sees: a DevcrewError's code becomes
- * `ApplicationFailure.type`, its retryability comes from the catalogue (contracts/error-codes.ts), a
- * provider's Retry-After becomes the next retry's delay, and its structured evidence travels as details.
- * Anything else is left as is: Temporal retries it per the activity's policy.
+ * What an activity throws, as Temporal should see it: a DevcrewError becomes its ApplicationFailure
+ * (core/failure.ts, the one conversion: type = code, retryability from the catalogue, typed fields and
+ * evidence as details). Anything else is left as is: Temporal retries it per the activity's policy.
  */
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
-  if (err instanceof DevcrewError) {
-    return ApplicationFailure.create({
-      type: err.code,
-      message: err.message,
-      nonRetryable: !err.retryable,
-      ...(err.extra.retryAfterMs !== undefined ? { nextRetryDelay: err.extra.retryAfterMs } : {}),
-      ...(err.extra.details !== undefined ? { details: [err.extra.details] } : {}),
-    });
-  }
+  if (err instanceof DevcrewError) return toApplicationFailure(err);
   return err;
 }
 

@@ -1,12 +1,15 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { ModelInfo, ModelUsage } from '../contracts';
+import { evidenceOf, isErrorCode } from '../contracts/error-codes';
+import { DevcrewError } from '../core/errors';
 import { costOf } from '../models/prices';
 import { promptHash } from '../models/prompt-hash';
 import { decideRetry } from '../models/retry-window';
 import { ModelError, type JsonRequest, type ModelRole } from '../models/types';
 import { promptFor } from '../prompts';
 import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './failures';
 import { stableTimestamp, type StepProvenance } from './provenance';
 
 export interface ModelStep<T> {
@@ -113,16 +116,18 @@ function providerFailure(err: unknown, context: Context, windowSeconds = DEFAULT
     maxRetries: 0,
   });
   context.log.warn('model provider failed', { type: err.code, attempt, retry: decision.retry });
-  return ApplicationFailure.create({
-    type: decision.type,
-    message: decision.message,
-    nonRetryable: !decision.retry,
-    // For whoever shows the run: since when this step has been waiting for the provider.
-    details: [{ waiting_since: new Date(scheduledTimestampMs).toISOString(), window_seconds: windowSeconds }],
-    ...(decision.retry && decision.nextRetryDelayMs !== undefined
-      ? { nextRetryDelay: decision.nextRetryDelayMs }
-      : {}),
-  });
+  // The decision keeps the provider's code (retryable in the catalogue) or gives up with
+  // MODEL_RETRY_WINDOW_EXCEEDED (not retryable): the catalogue and the decision agree.
+  const code = isErrorCode(decision.type) ? decision.type : err.code;
+  return toActivityFailure(
+    new DevcrewError(code, evidenceOf(decision.message, code), undefined, {
+      // For whoever shows the run (server/provider-wait.ts): since when this step has been waiting.
+      fields: { waiting_since: new Date(scheduledTimestampMs).toISOString(), window_seconds: windowSeconds },
+      ...(decision.retry && decision.nextRetryDelayMs !== undefined
+        ? { retryAfterMs: decision.nextRetryDelayMs }
+        : {}),
+    }),
+  );
 }
 
 async function whileHeartbeating<T>(context: Context | undefined, fn: () => Promise<T>): Promise<T> {

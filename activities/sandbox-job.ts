@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { DevcrewError } from '../core/errors';
 import type { SandboxJob, SandboxResult } from '../sandbox/types';
 import type { ActivityDeps } from './deps';
@@ -12,13 +11,18 @@ export async function runSandboxJob(
   { sandbox, metrics }: Pick<ActivityDeps, 'sandbox' | 'metrics'>,
   job: SandboxJob,
 ): Promise<SandboxResult> {
+  const fields = {
+    ...(job.labels?.runId ? { run_id: job.labels.runId } : {}),
+    ...(job.labels?.taskId ? { task_id: job.labels.taskId } : {}),
+  };
   if (!sandbox) {
-    throw ApplicationFailure.create({
-      type: 'SANDBOX_UNAVAILABLE',
-      message:
-        'this worker has no sandbox; run sandbox activities on a worker with Docker (devcrew worker --kind sandbox)',
-      nonRetryable: false,
-    });
+    // Retryable (the catalogue): another worker of the queue may have Docker.
+    throw new DevcrewError(
+      'SANDBOX_UNAVAILABLE',
+      'this worker has no sandbox',
+      'run sandbox activities on a worker with Docker (devcrew worker --kind sandbox)',
+      { fields },
+    );
   }
   let context: Context | undefined;
   try {
@@ -39,6 +43,7 @@ export async function runSandboxJob(
         'SANDBOX_ERROR',
         `the sandbox could not run "${String(broken.cmd)}": ${`${broken.stderr}`.trim().slice(-500)}`,
         'check the Docker engine (devcrew setup); the step is retried',
+        { fields },
       );
     }
     return result;

@@ -22,6 +22,11 @@ export const ERROR_CODES = {
   // Input a person gave
   INVALID_CONFIG: code(false, 500, 'an environment variable or setting has a bad value'),
   INVALID_REQUEST: code(false, 400, 'a request body or query that does not match its contract'),
+  BAD_REQUEST: code(
+    false,
+    400,
+    'a request the HTTP layer refused before the API read it (e.g. an unknown encoding)',
+  ),
   INVALID_JSON: code(false, 400, 'a request body that is not JSON'),
   BODY_TOO_LARGE: code(false, 413, 'a request body over the size limit'),
   HEADERS_TOO_LARGE: code(false, 431, 'a request line and headers over the size limit'),
@@ -91,6 +96,35 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+/**
+ * The ids an error is about, typed, so that a reader need not parse them out of the message. They
+ * travel as the failure's first detail (`ApplicationFailure.details[0]`); structured evidence (problems,
+ * findings), when there is any, is the second.
+ */
+export interface ErrorFields {
+  run_id?: string;
+  task_id?: string;
+  gate_id?: string;
+  /** The report that shows the failure, in the run's repository (e.g. `reports/t1/test_report.json`). */
+  report_path?: string;
+  /** The commit the report was written at. */
+  commit?: string;
+  /** A step waiting out its model provider: since when (ISO time) and for how long at most. */
+  waiting_since?: string;
+  window_seconds?: number;
+}
+
+/** The one place a message takes its code: `[CODE] evidence`. */
+export function codedMessage(code: ErrorCode, evidence: string): string {
+  return `[${code}] ${evidence}`;
+}
+
+/** The evidence of a message written by `codedMessage` (the message itself when it does not lead with the code). */
+export function evidenceOf(message: string, code: ErrorCode): string {
+  const prefix = codedMessage(code, '');
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
 /** The types a retry policy must not retry: every code the catalogue marks as not retryable. */

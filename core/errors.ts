@@ -1,10 +1,11 @@
-import { ERROR_CODES, type ErrorCode } from '../contracts/error-codes';
+import { codedMessage, ERROR_CODES, type ErrorCode, type ErrorFields } from '../contracts/error-codes';
 
 /**
  * The base of every error devcrew raises on purpose: a code from the catalogue (contracts/error-codes.ts),
  * the evidence, and a hint for what to do: `[SANDBOX_TIMEOUT] tests ran 300 s (limit 300 s); raise ...`.
  * Whether it is retryable and which HTTP status it maps to come from the catalogue, never from the
- * place that throws it.
+ * place that throws it. The ids it is about (run, task, gate, report, commit) go in `fields`, typed.
+ * Pure (no Node imports): workflow code builds its failures from it too (workflows/failures.ts).
  */
 export class DevcrewError extends Error {
   override name = 'DevcrewError';
@@ -15,15 +16,21 @@ export class DevcrewError extends Error {
     readonly extra: {
       /** When the cause said how long to wait (Retry-After). */
       retryAfterMs?: number;
-      /** Structured evidence (problems, findings) that travels as the failure's details. */
+      /** The ids the error is about; they travel as the failure's first detail. */
+      fields?: ErrorFields;
+      /** Structured evidence (problems, findings) that travels as the failure's second detail. */
       details?: unknown;
       cause?: unknown;
     } = {},
   ) {
     super(
-      `[${code}] ${evidence}${hint ? `; ${hint}` : ''}`,
+      codedMessage(code, hint ? `${evidence}; ${hint}` : evidence),
       extra.cause ? { cause: extra.cause } : undefined,
     );
+  }
+
+  get fields(): ErrorFields {
+    return this.extra.fields ?? {};
   }
 
   get retryable(): boolean {

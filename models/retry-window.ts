@@ -9,6 +9,7 @@
  * - Any other retryable error is retried until the task's `max_retries` is spent.
  * - A non-retryable error fails at once, as it is.
  */
+import { codedMessage } from '../contracts/error-codes';
 
 /** Model failures worth waiting out; the same set as RETRYABLE_MODEL_ERRORS. */
 export const PROVIDER_WAIT_TYPES = ['MODEL_UNAVAILABLE', 'MODEL_RATE_LIMITED'] as const;
@@ -72,10 +73,12 @@ export function decideRetry(o: {
     return {
       retry: false,
       type: 'MODEL_RETRY_WINDOW_EXCEEDED',
-      message:
-        `[MODEL_RETRY_WINDOW_EXCEEDED] the model provider kept failing for ${seconds(elapsedMs)} s over ` +
-        `${clock.attempt} attempt(s), ${why} DEVCREW_MODEL_RETRY_WINDOW_SECONDS=${o.windowSeconds}; ` +
-        `the last error: ${error.message}. Check the provider's status, or raise DEVCREW_MODEL_RETRY_WINDOW_SECONDS`,
+      message: codedMessage(
+        'MODEL_RETRY_WINDOW_EXCEEDED',
+        `the model provider kept failing for ${seconds(elapsedMs)} s over ` +
+          `${clock.attempt} attempt(s), ${why} DEVCREW_MODEL_RETRY_WINDOW_SECONDS=${o.windowSeconds}; ` +
+          `the last error: ${error.message}. Check the provider's status, or raise DEVCREW_MODEL_RETRY_WINDOW_SECONDS`,
+      ),
     };
   }
   return {

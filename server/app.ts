@@ -143,7 +143,6 @@ export function createApp(options: AppOptions): express.Express {
     const status = typeof req.query.status === 'string' ? req.query.status : undefined;
     if (status && !RUN_STATUSES.includes(status)) {
       throw new HttpError(
-        400,
         'INVALID_REQUEST',
         `unknown status "${status}"; use one of ${RUN_STATUSES.join(', ')}`,
       );
@@ -151,7 +150,6 @@ export function createApp(options: AppOptions): express.Express {
     const mode = typeof req.query.mode === 'string' ? req.query.mode : undefined;
     if (mode !== undefined && !RunMode.safeParse(mode).success) {
       throw new HttpError(
-        400,
         'INVALID_REQUEST',
         `unknown mode "${mode}"; use one of ${RunMode.options.join(', ')}`,
       );
@@ -169,7 +167,6 @@ export function createApp(options: AppOptions): express.Express {
     const after = Number(raw);
     if (!Number.isInteger(after) || after < 0) {
       throw new HttpError(
-        400,
         'INVALID_REQUEST',
         `Last-Event-ID (or ?after=) must be an event seq (a whole number >= 0), not "${raw}"`,
       );
@@ -249,14 +246,14 @@ export function createApp(options: AppOptions): express.Express {
 
   // Alertmanager's webhook: a firing crew failure-rate alert rolls the rollout back.
   app.post('/v1/alerts', may('alerts'), async (req, res) => {
-    if (!options.alerts) throw new HttpError(404, 'NOT_FOUND', 'this API has no alert receiver');
+    if (!options.alerts) throw new HttpError('NOT_FOUND', 'this API has no alert receiver');
     const payload = parseBody(AlertmanagerWebhook, req.body);
     res.json({ actions: await options.alerts.receive(payload, actorOf(req)) });
   });
 
   // People and their tokens: admins only. A token is shown once, in the answer to POST.
   const users = () => {
-    if (!options.users) throw new HttpError(404, 'NOT_FOUND', 'this API keeps no users; see devcrew users');
+    if (!options.users) throw new HttpError('NOT_FOUND', 'this API keeps no users; see devcrew users');
     return options.users;
   };
   app.get('/v1/users', may('users'), async (_req, res) => {
@@ -269,7 +266,7 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.delete('/v1/users/:name', may('users'), async (req, res) => {
     const name = UserName.safeParse(param(req, 'name'));
-    if (!name.success) throw new HttpError(400, 'INVALID_REQUEST', name.error.issues[0]!.message);
+    if (!name.success) throw new HttpError('INVALID_REQUEST', name.error.issues[0]!.message);
     res.json({ user: await users().revoke(name.data, actorOf(req)) });
   });
 
@@ -287,10 +284,10 @@ const noUsers: UsersStore = {
   list: async () => [],
   audit: async () => [],
   add: async () => {
-    throw new HttpError(404, 'NOT_FOUND', 'this API keeps no users');
+    throw new HttpError('NOT_FOUND', 'this API keeps no users');
   },
   revoke: async () => {
-    throw new HttpError(404, 'NOT_FOUND', 'this API keeps no users');
+    throw new HttpError('NOT_FOUND', 'this API keeps no users');
   },
   verify: async () => ({ refused: 'unknown token' }),
 };

@@ -112,7 +112,7 @@ declare module 'express-serve-static-core' {
 
 /** The authenticated caller of a request that needs one. */
 export function actorOf(req: Request): Actor {
-  if (!req.actor) throw new HttpError(500, 'INTERNAL', 'no authenticated caller on a request that needs one');
+  if (!req.actor) throw new HttpError('INTERNAL', 'no authenticated caller on a request that needs one');
   return req.actor;
 }
 
@@ -135,7 +135,6 @@ export function httpAuth(deps: {
         if (wait !== undefined) {
           res.set('retry-after', String(wait));
           throw new HttpError(
-            429,
             'AUTH_RATE_LIMITED',
             `too many failed authentications from this client; try again in ${wait} s`,
           );
@@ -145,7 +144,6 @@ export function httpAuth(deps: {
           if (!(await deps.auth.configured())) {
             if (action === 'read') return;
             throw new HttpError(
-              503,
               'API_TOKEN_NOT_SET',
               'this server has no credentials configured; set DEVCREW_API_TOKEN, or add people with devcrew users add',
             );
@@ -162,7 +160,6 @@ export function httpAuth(deps: {
           if (over !== undefined) {
             res.set('retry-after', String(over));
             throw new HttpError(
-              429,
               'AUTH_RATE_LIMITED',
               `too many failed authentications from this client; try again in ${over} s`,
             );
@@ -173,7 +170,6 @@ export function httpAuth(deps: {
               `client ${client} reached ${deps.failuresPerMinute} failed authentications; refused (429) for the rest of the minute`,
             );
           throw new HttpError(
-            401,
             'UNAUTHORIZED',
             `${checked.refused}; send "Authorization: Bearer <token>" with a token from devcrew users add (or DEVCREW_API_TOKEN)`,
           );

@@ -1,18 +1,22 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERROR_CODES, isErrorCode, type Problem } from '../contracts';
+import { ERROR_CODES, isErrorCode, type ErrorCode, type Problem } from '../contracts';
 import { DevcrewError } from '../core/errors';
 
-/** An error the API answers with: an HTTP status, a code users can match on, a message, and the problems. */
+/**
+ * An error the API answers with: a code from the catalogue (contracts/error-codes.ts) users can match on,
+ * the HTTP status the catalogue gives it, a message, and the problems.
+ */
 export class HttpError extends Error {
   override name = 'HttpError';
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly problems?: Problem[],
   ) {
     super(message);
+    this.status = ERROR_CODES[code].http;
   }
 }
 
@@ -23,16 +27,16 @@ export class HttpError extends Error {
  */
 export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
-  if (err instanceof DevcrewError) return new HttpError(err.httpStatus, err.code, err.message);
+  if (err instanceof DevcrewError) return new HttpError(err.code, err.message);
   let e = err as { cause?: unknown; type?: unknown; message?: string } | undefined;
   for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
-    if (isErrorCode(e.type)) return new HttpError(ERROR_CODES[e.type].http, e.type, e.message ?? e.type);
+    if (isErrorCode(e.type)) return new HttpError(e.type, e.message ?? e.type);
   }
   return undefined;
 }
 
 /** The body of every error response: `{ error: { code, message, problems? } }`, never a stack trace. */
-export function errorBody(code: string, message: string, problems?: Problem[]) {
+export function errorBody(code: ErrorCode, message: string, problems?: Problem[]) {
   return { error: { code, message, ...(problems ? { problems } : {}) } };
 }
 
@@ -44,10 +48,11 @@ export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? 431 : 400;
+    const code: ErrorCode = tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST';
+    const status = ERROR_CODES[code].http;
     const body = JSON.stringify(
       errorBody(
-        tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_HTTP_REQUEST',
+        code,
         tooLarge
           ? 'the request line and headers are over the size limit (16 KB); send less in the URL and headers'
           : `the request is not valid HTTP (${err.code ?? 'parse error'})`,

@@ -8,18 +8,13 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   const parsed = schema.safeParse(body ?? {});
   if (!parsed.success) {
     const problems = problemsFromZod(parsed.error);
-    throw new HttpError(
-      400,
-      'INVALID_REQUEST',
-      `the request body has ${problems.length} problem(s)`,
-      problems,
-    );
+    throw new HttpError('INVALID_REQUEST', `the request body has ${problems.length} problem(s)`, problems);
   }
   return parsed.data;
 }
 
 export const notFound: RequestHandler = (req, _res, next) =>
-  next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}; see GET /openapi.json`));
+  next(new HttpError('NOT_FOUND', `no route ${req.method} ${req.path}; see GET /openapi.json`));
 
 /** Turns every error into the JSON error body; unexpected ones are logged, not shown. */
 export function errorHandler(log: (message: string) => void): ErrorRequestHandler {

@@ -1,6 +1,6 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter, optionalTsToDate } from '@temporalio/common';
-import type { ProviderWait } from '../contracts';
+import type { ErrorFields, ProviderWait } from '../contracts';
 
 /** The failure types a model-bound step waits out (models/retry-window.ts). */
 const WAIT_TYPES = new Set(['MODEL_UNAVAILABLE', 'MODEL_RATE_LIMITED']);
@@ -15,12 +15,11 @@ export function providerWait(d: WorkflowExecutionDescription): ProviderWait | nu
     return type !== undefined && type !== null && WAIT_TYPES.has(type);
   });
   const views = waiting.map((a) => {
+    // The failure's first detail is its typed fields (core/failure.ts): waiting_since among them.
     const details = a.lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
     let since: string | undefined;
     try {
-      since = details
-        ? defaultPayloadConverter.fromPayload<{ waiting_since?: string }>(details).waiting_since
-        : undefined;
+      since = details ? defaultPayloadConverter.fromPayload<ErrorFields>(details).waiting_since : undefined;
     } catch {
       since = undefined;
     }

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { workflowFailure } from '../core/failure';
 import type { Gates } from './gates';
 import type { RunState } from './run-state';
 
@@ -24,9 +24,10 @@ export class Budget {
         `spent $${p.usage.cost_usd.toFixed(4)} of $${p.budget_usd.toFixed(2)}; approve with a higher budget_usd to continue ${forWhat}`,
       );
       if (outcome.outcome === 'rejected')
-        throw ApplicationFailure.nonRetryable(
-          `[BUDGET_EXCEEDED] the run spent $${p.usage.cost_usd.toFixed(4)} of its $${p.budget_usd.toFixed(2)} budget and the extension was rejected`,
+        throw workflowFailure(
           'BUDGET_EXCEEDED',
+          `the run spent $${p.usage.cost_usd.toFixed(4)} of its $${p.budget_usd.toFixed(2)} budget and the extension was rejected`,
+          { run_id: p.run_id, gate_id: gateId },
         );
       const raised = this.gates.decisionOf(gateId)?.budget_usd;
       p.budget_usd = raised && raised > p.budget_usd ? raised : p.budget_usd * 2;

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { condition, log } from '@temporalio/workflow';
 import type {
   Actor,
   GateDecision,
@@ -8,6 +8,7 @@ import type {
   RunOptions,
   Signature,
 } from '../contracts';
+import { workflowFailure } from '../core/failure';
 import { now, type RunState } from './run-state';
 
 interface Gate extends PendingGate {
@@ -58,36 +59,43 @@ export class Gates {
 
   /** Refuses a decision up front (the Update's validator; the Signal logs and ignores it). */
   validate(d: GateDecision): void {
-    if (!d || typeof d.gate_id !== 'string') throw new Error('a decision needs a gate_id');
+    const run_id = this.run.progress.run_id;
+    if (!d || typeof d.gate_id !== 'string')
+      throw workflowFailure('INVALID_DECISION', 'a decision needs a gate_id', { run_id });
+    const fields = { run_id, gate_id: d.gate_id };
     const gate = this.gates.get(d.gate_id);
     if (!gate)
-      throw ApplicationFailure.nonRetryable(
-        `run ${this.run.progress.run_id} has no gate "${d.gate_id}"; pending: ${
+      throw workflowFailure(
+        'GATE_NOT_FOUND',
+        `run ${run_id} has no gate "${d.gate_id}"; pending: ${
           this.pending()
             .map((g) => g.gate_id)
             .join(', ') || 'none'
         }`,
-        'GATE_NOT_FOUND',
+        fields,
       );
     if (gate.outcome)
-      throw ApplicationFailure.nonRetryable(
-        `gate "${d.gate_id}" was ${gate.outcome.outcome} by ${gate.outcome.approver} already`,
+      throw workflowFailure(
         'GATE_NOT_PENDING',
+        `gate "${d.gate_id}" was ${gate.outcome.outcome} by ${gate.outcome.approver} already`,
+        fields,
       );
     if (d.decision !== 'approve' && d.decision !== 'reject')
-      throw ApplicationFailure.nonRetryable('decision must be "approve" or "reject"', 'INVALID_DECISION');
+      throw workflowFailure('INVALID_DECISION', 'decision must be "approve" or "reject"', fields);
     if (typeof d.approver !== 'string' || d.approver.trim() === '')
-      throw ApplicationFailure.nonRetryable('name the approver', 'INVALID_DECISION');
+      throw workflowFailure('INVALID_DECISION', 'name the approver', fields);
     const { policy, requester } = this.who;
     if (d.decision === 'approve' && policy?.four_eyes && requester && d.approver === requester.name)
-      throw ApplicationFailure.nonRetryable(
-        `${d.approver} requested run ${this.run.progress.run_id} and may not approve its gates (four eyes); another approver must`,
+      throw workflowFailure(
         'SELF_APPROVAL',
+        `${d.approver} requested run ${run_id} and may not approve its gates (four eyes); another approver must`,
+        fields,
       );
     if (d.decision === 'approve' && gate.approvals?.includes(d.approver))
-      throw ApplicationFailure.nonRetryable(
-        `${d.approver} approved gate "${d.gate_id}" already; it needs ${this.needed() - gate.approvals.length} more approval(s) from other people`,
+      throw workflowFailure(
         'DUPLICATE_APPROVAL',
+        `${d.approver} approved gate "${d.gate_id}" already; it needs ${this.needed() - gate.approvals.length} more approval(s) from other people`,
+        fields,
       );
   }
 

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   patched,
   setCurrentDetails,
   upsertSearchAttributes,
@@ -9,6 +8,7 @@ import type { AgentActivities } from '../activities/types';
 import type { Problem, RunInput } from '../contracts';
 import { formatProblems, problemsFromZod } from '../contracts/problems';
 import { checkTodoListSemantics, TodoList } from '../contracts/todo-list';
+import { workflowFailure } from '../core/failure';
 import type { Budget } from './budget';
 import type { Gates } from './gates';
 import type { RunState } from './run-state';
@@ -28,7 +28,9 @@ export async function planRun(
   const { options } = input;
   if (input.todo_list) return checkedTodoList(input.todo_list, 'the given TodoList');
   if (!input.request)
-    throw ApplicationFailure.nonRetryable('give a request or a todo_list', 'INVALID_TODO_LIST');
+    throw workflowFailure('INVALID_TODO_LIST', 'give a request or a todo_list', {
+      run_id: run.progress.run_id,
+    });
   const maxReplans = options.max_replans ?? 2;
   let feedback: string | undefined;
   let previous: string | undefined;
@@ -101,12 +103,12 @@ export function checkedTodoList(value: unknown, what: string): TodoList {
     return TodoList.parse(value);
   }
   if (!checked.ok) {
-    throw ApplicationFailure.create({
-      type: 'INVALID_TODO_LIST',
-      nonRetryable: true,
-      message: `[INVALID_TODO_LIST] ${what} has ${checked.problems.length} problem(s); nothing was run:\n${formatProblems(checked.problems)}`,
-      details: [checked.problems],
-    });
+    throw workflowFailure(
+      'INVALID_TODO_LIST',
+      `${what} has ${checked.problems.length} problem(s); nothing was run:\n${formatProblems(checked.problems)}`,
+      undefined,
+      checked.problems,
+    );
   }
   return checked.value;
 }

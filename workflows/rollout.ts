@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   isCancellation,
@@ -25,6 +24,7 @@ import {
   RunRating,
 } from '../contracts/rollout';
 import { TASK_QUEUES } from '../contracts/task-queues';
+import { workflowFailure } from '../core/failure';
 import type { z } from 'zod';
 import { METRICS } from '../contracts/metrics';
 import {
@@ -290,9 +290,9 @@ async function check(state: RolloutState, acts: RolloutActivities): Promise<Roll
 function valid(schema: z.ZodType, value: unknown): void {
   const checked = schema.safeParse(value);
   if (!checked.success) {
-    throw ApplicationFailure.nonRetryable(
-      `the rollout change was refused: ${zodErrorText(checked.error, { style: 'one line' })}`,
+    throw workflowFailure(
       'INVALID_REQUEST',
+      `the rollout change was refused: ${zodErrorText(checked.error, { style: 'one line' })}`,
     );
   }
 }

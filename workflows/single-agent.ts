@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   isCancellation,
   log,
   proxyActivities,
@@ -17,13 +16,14 @@ import type {
 } from '../contracts';
 import { withRunDefaults } from '../contracts/run-input';
 import { TASK_QUEUES } from '../contracts/task-queues';
+import { workflowFailure } from '../core/failure';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
 import { Budget } from './budget';
 import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
 import { Gates, signatures } from './gates';
 import { RunState } from './run-state';
 import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT } from './search-attributes';
-import { cancelOpenTasks, describeFailure, TaskBoard } from './task-state';
+import { cancelOpenTasks, describeFailure, TaskBoard, taskFields } from './task-state';
 
 /** The single agent's one task: its branch is `ai/generated/{run_id}/single_agent`. */
 export const SINGLE_AGENT_TASK_ID = 'single_agent';
@@ -80,7 +80,12 @@ export async function singleAgentWorkflow(given: GivenRunInput): Promise<RunResu
   const sandbox = proxyActivities<SandboxActivities>(sandboxRun(task, queues.sandbox));
 
   try {
-    if (!request) throw ApplicationFailure.nonRetryable('give a request or a todo_list', 'INVALID_TODO_LIST');
+    if (!request)
+      throw workflowFailure(
+        'INVALID_TODO_LIST',
+        'give a request or a todo_list',
+        taskFields(input.run_id, task.id),
+      );
     board.start(task.id);
     let base = await store.prepareTask({ run_id: input.run_id, task_id: task.id, dependency_refs: [] });
     const step = (attempt: number, failing?: string): AgentStepInput => ({
@@ -117,9 +122,10 @@ export async function singleAgentWorkflow(given: GivenRunInput): Promise<RunResu
     }
     if (!tests?.passed) {
       const attempts = board.get(task.id).rounds + 1;
-      throw ApplicationFailure.nonRetryable(
-        `[TESTS_FAILED] ${tests?.summary ?? 'no tests ran'} after ${attempts} attempt(s); see ${tests?.report_path} at ${tests?.ref.commit.slice(0, 12)}`,
+      throw workflowFailure(
         'TESTS_FAILED',
+        `${tests?.summary ?? 'no tests ran'} after ${attempts} attempt(s); see ${tests?.report_path} at ${tests?.ref.commit.slice(0, 12)}`,
+        taskFields(input.run_id, task.id, tests),
       );
     }
     const tagged = await store.finishTask({ run_id: input.run_id, task_id: task.id, ref: base });

@@ -1,9 +1,4 @@
-import {
-  ApplicationFailure,
-  patched,
-  proxyActivities,
-  type ActivityFunctionWithOptions,
-} from '@temporalio/workflow';
+import { patched, proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
 import type {
   AgentRole,
@@ -17,11 +12,12 @@ import type {
   TodoItem,
 } from '../contracts';
 import { ROLES } from '../contracts/roles';
+import { workflowFailure } from '../core/failure';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
 import type { Budget } from './budget';
 import type { Gates } from './gates';
 import type { RunState } from './run-state';
-import type { TaskBoard } from './task-state';
+import { taskFields, type TaskBoard } from './task-state';
 
 /** What a task needs from its run. */
 export interface TaskContext {
@@ -135,9 +131,10 @@ export async function runTask(
       record('tester', tests, round);
     }
     if (!tests.passed) {
-      throw ApplicationFailure.nonRetryable(
-        `[TESTS_FAILED] ${tests.summary} after ${rounds} debugger round(s); see ${tests.report_path} at ${tests.ref.commit.slice(0, 12)}`,
+      throw workflowFailure(
         'TESTS_FAILED',
+        `${tests.summary} after ${rounds} debugger round(s); see ${tests.report_path} at ${tests.ref.commit.slice(0, 12)}`,
+        taskFields(runId, task.id, tests),
       );
     }
   };
@@ -163,9 +160,10 @@ export async function runTask(
           (f) => `  ${f.tool} ${f.code} ${f.path}${f.line ? `:${f.line}` : ''}: ${f.message.slice(0, 300)}`,
         )
         .join('\n');
-      throw ApplicationFailure.nonRetryable(
-        `[BUILD_FAILED] ${build.finding_counts?.errors ?? 'some'} build error(s) left after ${fixes} fix round(s) (build_policy strict; see ${build.report_path}):\n${listed}`,
+      throw workflowFailure(
         'BUILD_FAILED',
+        `${build.finding_counts?.errors ?? 'some'} build error(s) left after ${fixes} fix round(s) (build_policy strict; see ${build.report_path}):\n${listed}`,
+        taskFields(runId, task.id, build),
       );
     }
   };
@@ -174,9 +172,10 @@ export async function runTask(
   const role: RoleSpec = ROLES[task.agent_role];
   const writer = (): Step => {
     if (!role.activity || role.activity === 'plan') {
-      throw ApplicationFailure.nonRetryable(
-        `[INVALID_TODO_LIST] role ${task.agent_role} writes but has no model activity (contracts/roles.ts)`,
+      throw workflowFailure(
         'INVALID_TODO_LIST',
+        `role ${task.agent_role} writes but has no model activity (contracts/roles.ts)`,
+        taskFields(runId, task.id),
       );
     }
     return agents[role.activity as Exclude<RoleActivity, 'plan'>];

@@ -7,6 +7,7 @@ import type {
   TodoItem,
   TodoList,
 } from '../contracts';
+import type { ErrorFields } from '../contracts/error-codes';
 import { now, type RunState } from './run-state';
 
 /**
@@ -194,6 +195,16 @@ export function failOpenTasks(tasks: TaskProgress[], reason: string, events?: Ta
       t.status = 'skipped';
       events?.emit('task_finished', `${t.id} skipped: the run failed`, { task_id: t.id, status: 'skipped' });
     }
+}
+
+/** The ids a task's failure is about: the run and task, and the report and commit of its last step. */
+export function taskFields(runId: string, taskId: string, last?: AgentStepResult): ErrorFields {
+  return {
+    run_id: runId,
+    task_id: taskId,
+    ...(last?.report_path ? { report_path: last.report_path } : {}),
+    ...(last ? { commit: last.ref.commit } : {}),
+  };
 }
 
 /** One line for the progress view: the innermost cause and its type. */
