@@ -43,20 +43,22 @@ export async function writeCode(
     const report = input.failing_report_path
       ? await deps.artifacts.readFile(input.base.commit, input.failing_report_path)
       : '';
+    const contractPart = contracts.length
+      ? `Contracts:\n${fileBlock(contracts)}`
+      : 'No contract: design the interface yourself.';
+    const shown = report ? reportForModel(input.failing_report_path!, report, current) : '';
     const prompt = [
       taskHeader(input),
-      contracts.length
-        ? `Contracts:\n${fileBlock(contracts)}`
-        : 'No contract: design the interface yourself.',
+      contractPart,
       current.length ? `Current files:\n${fileBlock(current)}` : '',
-      report ? reportForModel(input.failing_report_path!, report, current) : '',
+      shown,
     ]
       .filter(Boolean)
       .join('\n\n');
-    const ask = (extra = '') =>
+    const ask = (text: string) =>
       askModel(deps, {
         role,
-        prompt: `${prompt}${extra}`,
+        prompt: text,
         schema: CodeArtifacts,
         scriptKey: input.request,
         // A fix round samples: a small model asked at temperature 0 tends to give its files back as they were.
@@ -66,19 +68,26 @@ export async function writeCode(
             codeArtifactsOf(input.task.id, answered),
         },
       });
-    let step = await ask();
+    let step = await ask(prompt);
+    let fresh = false;
     if (fixing && current.length && unchanged([...step.value.files, ...step.value.tests], current)) {
-      // The same files again would fail the same way: one more ask, saying so, before a round is spent.
+      // The same files again would fail the same way. A small model shown its own files tends to copy
+      // them, so it writes the task anew instead, without them, told what the last attempt got wrong.
       const first = step;
+      fresh = true;
       step = await ask(
-        '\n\nYour previous answer gave these files back unchanged, so the same errors would stay. Change the lines the report names.',
+        [
+          taskHeader(input),
+          contractPart,
+          `An earlier attempt at this task failed. Write every file anew, avoiding what failed:\n${shown}`,
+        ].join('\n\n'),
       );
       step = { ...step, usage: sumUsage(first.usage, step.usage) };
     }
     const files = withoutDuplicates([...step.value.files, ...step.value.tests]);
     const ref = await deps.artifacts.commit({
       parent: input.base.commit,
-      subject: `${subjectVerb(role, fixing)} ${input.task.id}${input.round ? ` (${role === 'single-agent' ? 'attempt' : 'round'} ${input.round})` : ''}: ${files.length} file(s)`,
+      subject: `${subjectVerb(role, fixing)} ${input.task.id}${fresh ? ' anew' : ''}${input.round ? ` (${role === 'single-agent' ? 'attempt' : 'round'} ${input.round})` : ''}: ${files.length} file(s)`,
       metadata: provenance(input.run_id, input.task.id, step.provenance),
       files,
     });

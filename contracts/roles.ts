@@ -28,6 +28,8 @@ export interface RoleSpec {
   callsModel: boolean;
   /** Whether the Planner may give a task this role (a TodoList's `agent_role`). */
   inTodoList: boolean;
+  /** What the Planner's prompt says of the role (its `{{roles}}` list), for roles in a TodoList. */
+  forPlanner?: string;
   /** Whether a task's progress can carry this role (`TaskProgress.agent_role`). */
   ownsTask: boolean;
   /** A TodoList task's steps; empty for roles that run outside the task pipeline. */
@@ -61,6 +63,7 @@ export const ROLES = {
     activity: 'architect',
     callsModel: true,
     inTodoList: true,
+    forPlanner: 'writes a contract (interfaces, data models, test skeletons) that several coder tasks share',
     ownsTask: true,
     steps: ['write'],
     records: ['architect'],
@@ -73,6 +76,7 @@ export const ROLES = {
     activity: 'code',
     callsModel: true,
     inTodoList: true,
+    forPlanner: 'writes code and its unit tests, then passes the build checks and its tests',
     ownsTask: true,
     steps: ['write', 'build-checks', 'test-and-debug'],
     records: ['coder', 'build-checker'],
@@ -83,6 +87,7 @@ export const ROLES = {
     title: 'Tester',
     callsModel: false,
     inTodoList: true,
+    forPlanner: 'runs acceptance tests on the code of the tasks it depends on',
     ownsTask: true,
     steps: ['test-and-debug'],
     records: ['tester'],
@@ -94,6 +99,7 @@ export const ROLES = {
     activity: 'debug',
     callsModel: true,
     inTodoList: true,
+    forPlanner: 'repairs failing tests; do not plan it: it is called on its own when tests fail',
     ownsTask: true,
     steps: ['write', 'test-and-debug'],
     writeRound: 1,

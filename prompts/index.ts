@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROLES, type ModelRole } from '../contracts';
+import { ROLES, TODO_ROLES, type ModelRole, type RoleSpec } from '../contracts';
 
 export interface Prompt {
   role: ModelRole;
@@ -18,5 +18,14 @@ export function promptFor(role: ModelRole): Prompt {
   const raw = fs.readFileSync(path.join(__dirname, file), 'utf8');
   const match = /^version: (\d+)\n---\n([\s\S]*)$/.exec(raw);
   if (!match) throw new Error(`prompts/${file} must start with "version: N" and a "---" line`);
-  return { role, version: `${role}@${match[1]}`, text: match[2]!.trim() };
+  return {
+    role,
+    version: `${role}@${match[1]}`,
+    text: match[2]!.trim().replace('{{roles}}', rolesForPlanner()),
+  };
+}
+
+/** The `{{roles}}` of a prompt: each role a TodoList may name, as contracts/roles.ts describes it. */
+export function rolesForPlanner(): string {
+  return TODO_ROLES.map((r) => `- "${r}": ${(ROLES[r] as RoleSpec).forPlanner ?? ROLES[r].title}`).join('\n');
 }

@@ -10,6 +10,7 @@ import {
   RolloutChange,
   RunMode,
   StartRunRequest,
+  zodErrorText,
   type Actor,
 } from '../contracts';
 import type { AlertReceiver } from './alerts';
@@ -266,7 +267,8 @@ export function createApp(options: AppOptions): express.Express {
   });
   app.delete('/v1/users/:name', may('users'), async (req, res) => {
     const name = UserName.safeParse(param(req, 'name'));
-    if (!name.success) throw new HttpError('INVALID_REQUEST', name.error.issues[0]!.message);
+    if (!name.success)
+      throw new HttpError('INVALID_REQUEST', zodErrorText(name.error, { style: 'one line' }));
     res.json({ user: await users().revoke(name.data, actorOf(req)) });
   });
 

@@ -46,7 +46,7 @@ export function registerUsers(program: Command): void {
     .argument('<name>')
     .action(async (name: string) => {
       const checked = UserName.safeParse(name);
-      if (!checked.success) throw new CliError(checked.error.issues[0]!.message);
+      if (!checked.success) throw new CliError(zodErrorText(checked.error, { style: 'one line' }));
       const by = await cliActor('users');
       const user = await store(() => storeOf().revoke(checked.data, by));
       process.stdout.write(`revoked ${user.name} (${user.credential_id})\n`);
