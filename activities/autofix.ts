@@ -14,7 +14,8 @@ export interface AutoFix {
  * on them (what a pre-commit hook does): an unused import is removed (flake8 F401), a test function
  * without a return annotation gets `-> None` (mypy no-untyped-def on `def test_...`), a name used but never
  * imported gets its import when it can come from one place only (flake8 F821 on `List`, `Optional`, ...
- * from typing; `pytest`, `math`, `re`, ... as modules). Everything else is left to the Coder. Returns the changed files only, and what changed in each.
+ * from typing; `pytest`, `math`, `re`, ... as modules), a comparison with True, False or None written
+ * with `==` is written with `is` (flake8 E712, E711). Everything else is left to the Coder. Returns the changed files only, and what changed in each.
  */
 export function autofix(
   files: { path: string; content: string }[],
@@ -57,6 +58,14 @@ export function autofix(
         if (!m) continue;
         lines[i] = `${m[1]!.trimEnd()} -> None:${m[2]}`;
         fixes.push({ path: file.path, line: f.line, code: 'no-untyped-def', change: 'added -> None' });
+      } else if (f.tool === 'flake8' && (f.code === 'E712' || f.code === 'E711')) {
+        // `x == True` as flake8 asks: `x is True` (and `!=` as `is not`; None likewise).
+        const next = text.replace(/\s*(==|!=)\s*(True|False|None)\b/g, (_, op: string, v: string) =>
+          op === '==' ? ` is ${v}` : ` is not ${v}`,
+        );
+        if (next === text) continue;
+        lines[i] = next;
+        fixes.push({ path: file.path, line: f.line, code: f.code, change: 'compared with is' });
       } else if (f.tool === 'flake8' && f.code === 'F821') {
         const name = /^undefined name '(\w+)'/.exec(f.message)?.[1];
         const line = name ? importOf(name) : undefined;

@@ -8,6 +8,7 @@ import { converting } from './failures';
 import { provenance, toolStep } from './provenance';
 import { parseJunit, testReport } from './reports/junit';
 import { runSandboxJob } from './sandbox-job';
+import { examplesTest } from './spec-examples';
 import { isPython, readFiles } from './workspace';
 
 const RESULTS = '.devcrew-results';
@@ -23,14 +24,31 @@ export function createTester(deps: ActivityDeps) {
   return {
     async runTests(input: StepInput): Promise<AgentStepResult> {
       return converting(async () => {
-        const files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
+        let files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
         const given = input.task.acceptance_criteria.tests;
-        const tests =
+        // The crew's test designer without a model: the request's own examples, rewritten every time
+        // from the request (a change the Coder or Debugger made to the file does not survive).
+        const examples = input.spec_examples ? examplesTest(input.request, files) : undefined;
+        if (examples)
+          files = [
+            ...files.filter((f) => f.path !== examples.path),
+            { path: examples.path, content: examples.content },
+          ];
+        const covered = (cmd: string) =>
+          /^(python3? -m )?pytest(\s+-\S+)*(\s+(\.\/)?tests\/?)?\s*$/.test(cmd.trim());
+        const planned =
           given.length > 0
             ? given
             : files.some((f) => isPython(f.path) && f.path.startsWith('tests/'))
               ? [{ cmd: 'pytest -q', timeout_seconds: DEFAULT_LIMITS.timeoutSeconds }]
               : [];
+        const tests =
+          examples && !planned.some((t) => covered(t.cmd))
+            ? [
+                ...planned,
+                { cmd: `pytest -q ${examples.path}`, timeout_seconds: DEFAULT_LIMITS.timeoutSeconds },
+              ]
+            : planned;
         if (tests.length === 0) {
           throw new DevcrewError(
             'NO_TESTS',
@@ -66,7 +84,12 @@ export function createTester(deps: ActivityDeps) {
         const coverage = tests.map((_, i) => collected.get(`${RESULTS}/coverage-${i}.xml`)).find(Boolean);
         const report = testReport(cases, runs.reduce((s, r) => s + r.durationMs, 0) / 1000, coverage);
         if (report.coverage_percent !== null) deps.metrics?.coverage(report.coverage_percent / 100);
-        report.notes = notes;
+        report.notes = examples
+          ? [
+              ...notes,
+              `${examples.count} example(s) from the request run as ${examples.path} (written from the request, not by a model)`,
+            ]
+          : notes;
         const ran = report.summary.passed + report.summary.failed + report.summary.errors;
         const passed =
           runs.length === tests.length &&
@@ -83,7 +106,10 @@ export function createTester(deps: ActivityDeps) {
             input.task.id,
             toolStep('tester', TESTER_VERSION, input.base.commit),
           ),
-          files: [{ path: reportPath, content: `${JSON.stringify(report, null, 2)}\n` }],
+          files: [
+            { path: reportPath, content: `${JSON.stringify(report, null, 2)}\n` },
+            ...(examples ? [{ path: examples.path, content: examples.content }] : []),
+          ],
         });
         return {
           ref,

@@ -101,6 +101,8 @@ export const AgentStepInput = StepContext.extend({
   /** Debugger rounds: which round this is (1-based) and the test report that failed. */
   round: z.number().int().positive().optional(),
   failing_report_path: z.string().optional(),
+  /** The crew's Tester also runs the request's own examples (`>>> call` and its value) as tests. */
+  spec_examples: z.boolean().optional(),
 });
 export type AgentStepInput = z.infer<typeof AgentStepInput>;
 

@@ -63,12 +63,13 @@ export const ROLES = {
     activity: 'architect',
     callsModel: true,
     inTodoList: true,
-    forPlanner: 'writes a contract (interfaces, data models, test skeletons) that several coder tasks share',
+    forPlanner:
+      'rarely needed: only when several modules must agree on interfaces, writes their contract (interfaces, data models, test skeletons)',
     ownsTask: true,
     steps: ['write'],
     records: ['architect'],
     metricsLabel: 'architect',
-    localOutputTokens: 900,
+    localOutputTokens: 1600,
   },
   coder: {
     title: 'Coder',
@@ -81,7 +82,7 @@ export const ROLES = {
     steps: ['write', 'build-checks', 'test-and-debug'],
     records: ['coder', 'build-checker'],
     metricsLabel: 'coder',
-    localOutputTokens: 1600,
+    localOutputTokens: 2000,
   },
   tester: {
     title: 'Tester',

@@ -111,11 +111,11 @@ export async function runTask(
     return r;
   };
   const tester = (round?: number) =>
-    run_(
-      sandbox.runTests,
-      `Tester: ${task.id}${round ? `, round ${round}` : ''}`,
-      step(round, undefined, true),
-    );
+    run_(sandbox.runTests, `Tester: ${task.id}${round ? `, round ${round}` : ''}`, {
+      ...step(round, undefined, true),
+      // The crew's Tester also runs the request's own examples (runs started before it do not).
+      ...(patched(SPEC_EXAMPLES) ? { spec_examples: true } : {}),
+    });
   const buildCheck = () =>
     run_(sandbox.checkBuild, `Build checks: ${task.id} (flake8, mypy, bandit)`, step());
   const testAndDebug = async (): Promise<void> => {
@@ -194,6 +194,9 @@ export async function runTask(
   board.complete(task.id, tagged);
   return tagged;
 }
+
+/** The patch that has the crew's Tester run the request's own examples as tests. */
+export const SPEC_EXAMPLES = 'spec-examples';
 
 /**
  * The patch that folded a task's store steps into its first and last agent steps (workflows started

@@ -141,6 +141,46 @@ def sma(prices: List[float], period: int) -> List[float]:
   );
 });
 
+test('a comparison with True, False or None is written with is, as flake8 asks', () => {
+  // What the 1.5B model wrote for "checks whether a string is a palindrome" on 2026-12-04 (trimmed).
+  const files = [
+    {
+      path: 'tests/test_palindrome.py',
+      content: `from codes.palindrome import is_palindrome
+
+
+def test_palindrome() -> None:
+    assert is_palindrome("Aba") == True
+    assert is_palindrome("ab") == False
+    assert is_palindrome("x") != None
+`,
+    },
+    {
+      path: 'codes/palindrome.py',
+      content: `def is_palindrome(text: str) -> bool:
+    kept = [c.lower() for c in text if c.isalnum()]
+    return kept == kept[::-1]
+`,
+    },
+  ];
+  const before = findingsOf(files).filter((f) => f.tool === 'flake8');
+  assert.deepEqual(
+    before.map((f) => `${f.line} ${f.code}`),
+    ['5 E712', '6 E712', '7 E711'],
+  );
+  const { files: fixed, fixes } = autofix(files, before);
+  assert.equal(fixes.length, 3);
+  const tests = fixed[0]!.content;
+  assert.match(
+    tests,
+    /assert is_palindrome\("Aba"\) is True\n {4}assert is_palindrome\("ab"\) is False\n {4}assert is_palindrome\("x"\) is not None\n/,
+  );
+  assert.deepEqual(
+    findingsOf([...fixed, files[1]!]).filter((f) => f.tool === 'flake8'),
+    [],
+  );
+});
+
 test('a type error in a test is a warning judged by running the test; in the code it stays an error', () => {
   const finding = (path: string): Finding => ({
     tool: 'mypy',
