@@ -21,12 +21,17 @@ export interface Secret {
   value: string;
 }
 
+/** Any provider's key (`<ID>_API_KEY`) is a secret too, without being listed. */
+const isSecretVariable = (name: string) =>
+  (SECRET_VARIABLES as readonly string[]).includes(name) || /^[A-Z][A-Z0-9]*_API_KEY$/.test(name);
+
 /** The secret values set in `env` (long enough to be searched for). */
 export function secretsFrom(env: NodeJS.ProcessEnv = process.env): Secret[] {
-  return SECRET_VARIABLES.flatMap((variable) => {
-    const value = env[variable];
-    return value !== undefined && value.length >= MIN_SECRET_LENGTH ? [{ variable, value }] : [];
-  });
+  return Object.entries(env).flatMap(([variable, value]) =>
+    isSecretVariable(variable) && value !== undefined && value.length >= MIN_SECRET_LENGTH
+      ? [{ variable, value }]
+      : [],
+  );
 }
 
 /**

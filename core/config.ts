@@ -257,20 +257,40 @@ const ModelEnv = z.object({
     .max(7 * 24 * 3600)
     .optional(),
   DEVCREW_PRICE_TABLE: z.string().min(1).optional(),
-  GEMINI_API_KEY: z.string().min(1).optional(),
-  GEMINI_BASE_URL: Url.optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_BASE_URL: Url.optional(),
 });
 
-export type ModelSettings = z.infer<typeof ModelEnv>;
+/** A hosted provider's key and server, from `<ID>_API_KEY` and `<ID>_BASE_URL` (e.g. GEMINI_API_KEY). */
+export interface ProviderCredentials {
+  api_key?: string;
+  base_url?: string;
+}
+
+export type ModelSettings = z.infer<typeof ModelEnv> & {
+  /** By provider id in lower case (`gemini`, `openai`): a new provider's key needs no line here. */
+  credentials: Readonly<Record<string, ProviderCredentials>>;
+};
 
 /** Reads and checks the model's settings; the error names each variable and what it expects. */
 export function readModelSettings(source: NodeJS.ProcessEnv = process.env): ModelSettings {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
   const parsed = ModelEnv.safeParse(cleaned);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(`model settings:\n${zodErrorText(parsed.error)}`);
+  const credentials: Record<string, ProviderCredentials> = {};
+  const problems = parsed.success ? [] : [zodErrorText(parsed.error)];
+  for (const [name, value] of Object.entries(cleaned)) {
+    const m = /^([A-Z][A-Z0-9]*)_(API_KEY|BASE_URL)$/.exec(name);
+    if (!m || m[1] === 'DEVCREW') continue;
+    const entry = (credentials[m[1]!.toLowerCase()] ??= {});
+    if (m[2] === 'API_KEY') entry.api_key = value;
+    else {
+      const url = Url.safeParse(value);
+      if (url.success) entry.base_url = url.data;
+      else problems.push(zodErrorText(url.error, { style: 'one line', label: () => name }));
+    }
+  }
+  if (parsed.success && problems.length === 0) return { ...parsed.data, credentials };
+  throw new ConfigError(`model settings:\n${problems.join('\n')}`);
 }
 
 export interface OidcSettings {

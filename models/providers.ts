@@ -26,6 +26,8 @@ export interface ProviderEntry {
    * set: longer than one call may take, so a call that waited for a busy server can be tried again.
    */
   defaultRetryWindowSeconds: number;
+  /** Chosen without DEVCREW_MODEL_PROVIDER when its `<ID>_API_KEY` is set (in this table's order). */
+  chosenByKey?: boolean;
   create(settings: ModelSettings, common: { timeoutMs: number; retryWindowSeconds: number }): ProviderModel;
 }
 
@@ -84,8 +86,10 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
     title: "Google's Gemini API",
     defaultTimeoutSeconds: 120,
     defaultRetryWindowSeconds: 300,
+    chosenByKey: true,
     create(settings, common) {
-      if (!settings.GEMINI_API_KEY) {
+      const { api_key, base_url } = settings.credentials.gemini ?? {};
+      if (!api_key) {
         throw new ConfigError(
           'DEVCREW_MODEL_PROVIDER=gemini needs GEMINI_API_KEY (an API key from Google AI Studio)',
         );
@@ -93,12 +97,12 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
       const name = settings.DEVCREW_MODEL ?? DEFAULT_MODELS.gemini;
       return {
         model: geminiClient({
-          apiKey: settings.GEMINI_API_KEY,
+          apiKey: api_key,
           model: name,
-          baseUrl: settings.GEMINI_BASE_URL,
+          baseUrl: base_url,
           ...common,
         }),
-        description: `gemini ${name}${settings.DEVCREW_MODEL ? '' : " (devcrew's default)"}${settings.GEMINI_BASE_URL ? ` at ${settings.GEMINI_BASE_URL}` : ''}`,
+        description: `gemini ${name}${settings.DEVCREW_MODEL ? '' : " (devcrew's default)"}${base_url ? ` at ${base_url}` : ''}`,
       };
     },
   },
@@ -107,8 +111,10 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
     title: "OpenAI's API or any server speaking it (OPENAI_BASE_URL)",
     defaultTimeoutSeconds: 120,
     defaultRetryWindowSeconds: 300,
+    chosenByKey: true,
     create(settings, common) {
-      if (!settings.OPENAI_API_KEY && !settings.OPENAI_BASE_URL) {
+      const { api_key, base_url } = settings.credentials.openai ?? {};
+      if (!api_key && !base_url) {
         throw new ConfigError(
           'DEVCREW_MODEL_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (or use DEVCREW_MODEL_PROVIDER=local with DEVCREW_MODEL_BASE_URL)',
         );
@@ -117,12 +123,12 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
       return {
         model: openAiCompatibleClient({
           provider: 'openai',
-          apiKey: settings.OPENAI_API_KEY ?? 'none',
+          apiKey: api_key ?? 'none',
           model: name,
-          baseUrl: settings.OPENAI_BASE_URL,
+          baseUrl: base_url,
           ...common,
         }),
-        description: `openai-compatible ${name}${settings.DEVCREW_MODEL ? '' : " (devcrew's default)"}${settings.OPENAI_BASE_URL ? ` at ${settings.OPENAI_BASE_URL}` : ''}`,
+        description: `openai-compatible ${name}${settings.DEVCREW_MODEL ? '' : " (devcrew's default)"}${base_url ? ` at ${base_url}` : ''}`,
       };
     },
   },
@@ -144,7 +150,8 @@ export const PROVIDERS: Readonly<Record<ModelProvider, ProviderEntry>> = {
 export function chooseProvider(settings: ModelSettings): { id: ModelProvider; why: string } {
   if (settings.DEVCREW_MODEL_PROVIDER)
     return { id: settings.DEVCREW_MODEL_PROVIDER, why: 'DEVCREW_MODEL_PROVIDER' };
-  if (settings.GEMINI_API_KEY) return { id: 'gemini', why: 'GEMINI_API_KEY is set' };
-  if (settings.OPENAI_API_KEY) return { id: 'openai', why: 'OPENAI_API_KEY is set' };
+  for (const p of Object.values(PROVIDERS))
+    if (p.chosenByKey && settings.credentials[p.id]?.api_key)
+      return { id: p.id, why: `${p.id.toUpperCase()}_API_KEY is set` };
   return { id: 'local', why: 'the default: no DEVCREW_MODEL_PROVIDER and no API key set' };
 }
