@@ -1,5 +1,6 @@
 /**
- * The agent roles, each declared once. The contracts (the TodoList's `agent_role`, the model roles, a
+ * The agent roles, each declared once, in the order the Planner's prompt lists them (the most used
+ * first: a small model leans to the first role it reads). The contracts (the TodoList's `agent_role`, the model roles, a
  * task's history), the prompts, the task pipeline (workflows/task-pipeline.ts) and the metrics' labels
  * read this table; adding a role is an entry here, its prompt and its activity.
  *
@@ -57,20 +58,6 @@ export const ROLES = {
     metricsLabel: 'planner',
     localOutputTokens: 1200,
   },
-  architect: {
-    title: 'Architect',
-    prompt: 'architect.md',
-    activity: 'architect',
-    callsModel: true,
-    inTodoList: true,
-    forPlanner:
-      'rarely needed: only when several modules must agree on interfaces, writes their contract (interfaces, data models, test skeletons)',
-    ownsTask: true,
-    steps: ['write'],
-    records: ['architect'],
-    metricsLabel: 'architect',
-    localOutputTokens: 1600,
-  },
   coder: {
     title: 'Coder',
     prompt: 'coder.md',
@@ -93,6 +80,20 @@ export const ROLES = {
     steps: ['test-and-debug'],
     records: ['tester'],
     metricsLabel: 'tester',
+  },
+  architect: {
+    title: 'Architect',
+    prompt: 'architect.md',
+    activity: 'architect',
+    callsModel: true,
+    inTodoList: true,
+    forPlanner:
+      'only when several modules must agree on interfaces: writes their contract (interfaces, data models, test skeletons)',
+    ownsTask: true,
+    steps: ['write'],
+    records: ['architect'],
+    metricsLabel: 'architect',
+    localOutputTokens: 1600,
   },
   debugger: {
     title: 'Debugger',
