@@ -27,7 +27,7 @@ after(async () => t?.stop());
 const http = apiClient(() => t.api, TOKEN);
 
 test(
-  'devcrew eval on the real model: a HumanEval problem, single agent and the model alone, scored by the hidden check; its runs name the model and cost nothing',
+  'devcrew eval on the real model: a HumanEval problem, crew, single agent and the model alone, scored by the hidden check; its runs name the model and cost nothing',
   { timeout: 1_200_000 },
   async () => {
     const out = path.join(t.stateDir, 'eval');
@@ -36,16 +36,19 @@ test(
       DEVCREW_STATE_DIR: t.stateDir,
       DEVCREW_TASK_QUEUE_PREFIX: 'real-',
     };
-    const run = await devcrew(['eval', '--problems', '0', '--mode', 'single-agent', '--json', '-o', out], {
-      env,
-    });
+    const run = await devcrew(
+      ['eval', '--problems', '0', '--mode', 'crew,single-agent', '--json', '-o', out],
+      {
+        env,
+      },
+    );
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     const report = JSON.parse(run.stdout) as Json;
     assert.equal(report.double, false);
     assert.equal(report.model, `local/${DEFAULT_LOCAL_MODEL}`);
     assert.equal(report.problems.length, 1);
     for (const p of report.problems as Json[]) {
-      for (const mode of ['single-agent', 'single-shot']) {
+      for (const mode of ['crew', 'single-agent', 'single-shot']) {
         const r = p.results[mode];
         assert.ok(r, `${p.task_id} ${mode} was run`);
         assert.ok(
@@ -57,7 +60,22 @@ test(
     }
     assert.equal(report.single_shot.problems, 1);
     assert.ok(report.criteria.tester_accuracy === null || report.criteria.tester_accuracy >= 0);
-    assert.match(run.stderr, /\[2\/2\]/, 'progress per run');
+    assert.match(run.stderr, /\[3\/3\]/, 'progress per run');
+
+    // The crew's Tester ran the request's own examples (HumanEval/0's docstring has two) beside the
+    // Coder's tests, in every test run of its tasks.
+    const crew = (report.problems as Json[])[0]!.results.crew;
+    const crewView = (await http('GET', `/v1/runs/${crew.run_id}`)).body;
+    assert.deepEqual(crewView.model, { provider: 'local', name: DEFAULT_LOCAL_MODEL });
+    const crewFiles = (await http('GET', `/v1/runs/${crew.run_id}/artifacts`)).body;
+    const testCommits = (crewFiles.tasks as Json[])
+      .flatMap((t) => t.commits as Json[])
+      .filter((c) => c.metadata.agent_role === 'tester');
+    if (crewView.status === 'completed' || testCommits.length > 0) {
+      const store = await openArtifactStore({ repoDir: path.join(t.stateDir, 'artifacts') });
+      const examples = await store.readFile(testCommits.at(-1)!.commit, 'tests/test_request_examples.py');
+      assert.match(examples, /has_close_elements\(\[1\.0, 2\.0, 3\.0\], 0\.5\)/);
+    }
 
     // One of its runs as a person sees it: the real model named, its code and tests committed by it.
     const passed = (report.problems as Json[])
@@ -97,11 +115,12 @@ test(
     assert.match(await store.readFile(artifacts.integration.commit, code), /def \w+\(/);
 
     // Run again on the same folder: nothing is run twice.
-    const again = await devcrew(['eval', '--problems', '0', '--mode', 'single-agent', '--json', '-o', out], {
-      env,
-    });
+    const again = await devcrew(
+      ['eval', '--problems', '0', '--mode', 'crew,single-agent', '--json', '-o', out],
+      { env },
+    );
     assert.equal(again.code, 0, again.stderr.slice(-2000));
-    assert.match(again.stderr, /resuming: 2 run\(s\) already scored/);
+    assert.match(again.stderr, /resuming: 3 run\(s\) already scored/);
     assert.equal(
       (JSON.parse(again.stdout) as Json).modes['single-agent'].passed,
       report.modes['single-agent'].passed,
