@@ -15,7 +15,8 @@ export interface AutoFix {
  * without a return annotation gets `-> None` (mypy no-untyped-def on `def test_...`), a name used but never
  * imported gets its import when it can come from one place only (flake8 F821 on `List`, `Optional`, ...
  * from typing; `pytest`, `math`, `re`, ... as modules), a comparison with True, False or None written
- * with `==` is written with `is` (flake8 E712, E711). Everything else is left to the Coder. Returns the changed files only, and what changed in each.
+ * with `==` is written with `is` (flake8 E712, E711), a base class from a name defined nowhere is dropped
+ * (flake8 F821 on `class X(strategy.Strategy):`). Everything else is left to the Coder. Returns the changed files only, and what changed in each.
  */
 export function autofix(
   files: { path: string; content: string }[],
@@ -68,6 +69,18 @@ export function autofix(
         fixes.push({ path: file.path, line: f.line, code: f.code, change: 'compared with is' });
       } else if (f.tool === 'flake8' && f.code === 'F821') {
         const name = /^undefined name '(\w+)'/.exec(f.message)?.[1];
+        const based = name ? withoutBase(text, name) : undefined;
+        if (based !== undefined) {
+          // A base class from a module that exists nowhere: the class can only run without it.
+          lines[i] = based.line;
+          fixes.push({
+            path: file.path,
+            line: f.line,
+            code: 'F821',
+            change: `removed undefined base class ${based.base}`,
+          });
+          continue;
+        }
         const line = name ? importOf(name) : undefined;
         if (!line || missing.has(line)) continue;
         missing.add(line);
@@ -151,4 +164,18 @@ function importsAt(lines: string[]): number {
     for (let j = i + 1; j < lines.length; j++) if (closes(lines[j]!, 0)) return j + 1;
   }
   return i;
+}
+
+/** `class X(name.Base, Other):` without the bases that start with `name`; undefined if none do. */
+function withoutBase(line: string, name: string): { line: string; base: string } | undefined {
+  const m = /^(\s*class\s+\w+)\(([^()]*)\)(\s*:.*)$/.exec(line);
+  if (!m) return undefined;
+  const bases = m[2]!
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const dropped = bases.filter((b) => b === name || b.startsWith(`${name}.`));
+  if (!dropped.length || importOf(name)) return undefined;
+  const kept = bases.filter((b) => !dropped.includes(b));
+  return { line: `${m[1]}${kept.length ? `(${kept.join(', ')})` : ''}${m[3]}`, base: dropped.join(', ') };
 }

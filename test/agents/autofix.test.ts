@@ -181,6 +181,36 @@ def test_palindrome() -> None:
   );
 });
 
+test('a base class from a module that exists nowhere is dropped; the class runs without it', () => {
+  // The 1.5B model's SMA class on 2026-12-04, as the Planner described it: a backtrader-like base.
+  const files = [
+    {
+      path: 'codes/sma.py',
+      content: `class SmaCrossover(strategy.Strategy):
+    def __init__(self, fast: int, slow: int) -> None:
+        self.fast = fast
+        self.slow = slow
+
+
+class Other(base.Thing, object):
+    pass
+`,
+    },
+  ];
+  const before = findingsOf(files);
+  const { files: fixed, fixes } = autofix(files, before);
+  assert.deepEqual(
+    fixes.map((f) => `${f.line} ${f.change}`),
+    ['1 removed undefined base class strategy.Strategy', '7 removed undefined base class base.Thing'],
+  );
+  assert.match(fixed[0]!.content, /^class SmaCrossover:\n/);
+  assert.match(fixed[0]!.content, /\nclass Other\(object\):\n/);
+  assert.deepEqual(
+    findingsOf(fixed).filter((f) => f.severity === 'error'),
+    [],
+  );
+});
+
 test('a type error in a test is a warning judged by running the test; in the code it stays an error', () => {
   const finding = (path: string): Finding => ({
     tool: 'mypy',
