@@ -1,4 +1,5 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { activityContext, heartbeating } from './context';
 import { DevcrewError } from '../core/errors';
 import { toApplicationFailure } from '../core/failure';
 import { decideRetry, PROVIDER_WAIT_TYPES } from '../models/retry-window';
@@ -23,25 +24,13 @@ export function toActivityFailure(err: unknown): unknown {
  * `max_retries` is spent.
  */
 export async function converting<T>(fn: () => Promise<T>, maxRetries = DEFAULT_MAX_RETRIES): Promise<T> {
-  const context = currentContext();
-  const timeout = context?.info.heartbeatTimeoutMs;
-  // Every step heartbeats while it works, so a worker that dies mid-step is noticed within the
-  // heartbeat timeout (workflows/activity-options.ts) instead of the step's whole timeout.
-  const timer = timeout ? setInterval(() => context.heartbeat(), Math.min(2_000, timeout / 3)) : undefined;
+  const timeout = activityContext()?.info.heartbeatTimeoutMs;
+  // Every step heartbeats while it works (a third of its heartbeat timeout, at most every 2 s).
+  const work = timeout ? () => heartbeating(fn, Math.min(2_000, timeout / 3)) : fn;
   try {
-    return await fn();
+    return await work();
   } catch (err) {
     throw withinRetries(toActivityFailure(err), maxRetries);
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // outside an activity (scripts, tests)
   }
 }
 
@@ -51,13 +40,7 @@ export function convertingTask<T>(task: { max_retries: number }, fn: () => Promi
 }
 
 function withinRetries(failure: unknown, maxRetries: number): unknown {
-  const info = (() => {
-    try {
-      return Context.current().info;
-    } catch {
-      return undefined; // outside an activity
-    }
-  })();
+  const info = activityContext()?.info;
   if (!info || !(failure instanceof Error)) return failure;
   // A retry policy with a limit of its own (sandbox steps) keeps it; only unlimited ones (no limit, or the
   // server's 0) need max_retries here.

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { activityContext, heartbeating } from './context';
 import { createArchitect } from './architect';
 import { createCoder } from './coder';
 import type { ActivityDeps } from './deps';
@@ -67,11 +67,7 @@ function withTaskBoundaries(deps: ActivityDeps) {
 
 /** This execution's attempt number (1 outside an activity). */
 function attemptNow(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
+  return activityContext()?.info.attempt ?? 1;
 }
 
 /** Fault injection (tests and `npm run chaos` only): a pause after the named steps' work. */
@@ -84,13 +80,7 @@ function withStepDelays<T extends object>(deps: ActivityDeps, activities: T): T 
     if (!fn) continue;
     out[name] = async (input: unknown) => {
       const result = await fn(input);
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), 1_000);
-      try {
-        await new Promise((r) => setTimeout(r, ms));
-      } finally {
-        clearInterval(beat);
-      }
+      await heartbeating(() => new Promise((r) => setTimeout(r, ms)), 1_000);
       return result;
     };
   }

@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
+import { activityContext } from './context';
 import type { z } from 'zod';
 import type { ModelInfo, ModelUsage } from '../contracts';
 import { evidenceOf, isErrorCode } from '../contracts/error-codes';
@@ -139,13 +140,5 @@ async function whileHeartbeating<T>(context: Context | undefined, fn: () => Prom
     return await fn();
   } finally {
     clearInterval(timer);
-  }
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // outside an activity: `devcrew plan`, scripts, tests
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { activityContext } from './context';
 import type { ArtifactMetadata } from '../contracts';
 
 /** What one step knows of itself; the run and task are added by `provenance`. */
@@ -44,9 +44,7 @@ export function toolStep(
  * a retried step rebuilds the identical commit instead of a second one.
  */
 export function stableTimestamp(): string {
-  try {
-    return new Date(Context.current().info.scheduledTimestampMs).toISOString();
-  } catch {
-    return new Date().toISOString(); // outside an activity (scripts, tests)
-  }
+  const info = activityContext()?.info;
+  // Outside an activity (scripts, tests): now.
+  return new Date(info ? info.scheduledTimestampMs : Date.now()).toISOString();
 }

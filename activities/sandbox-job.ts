@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { activityContext } from './context';
 import { DevcrewError } from '../core/errors';
 import type { SandboxJob, SandboxResult } from '../sandbox/types';
 import type { ActivityDeps } from './deps';
@@ -24,12 +24,7 @@ export async function runSandboxJob(
       { fields },
     );
   }
-  let context: Context | undefined;
-  try {
-    context = Context.current();
-  } catch {
-    context = undefined; // outside an activity
-  }
+  const context = activityContext();
   const timer = context ? setInterval(() => context.heartbeat(), 2_000) : undefined;
   const started = Date.now();
   let status = 'sandbox_error';
