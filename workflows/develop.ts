@@ -6,20 +6,16 @@ import {
   log,
   patched,
   proxyActivities,
-  setHandler,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/types';
 import type { ArtifactRef, GivenRunInput, RunInput, RunResult, TodoList } from '../contracts';
-import { withRunDefaults } from '../contracts/run-input';
-import { TASK_QUEUES } from '../contracts/task-queues';
 import { modelCall, PLANNING, storeStep } from './activity-options';
-import { Budget } from './budget';
-import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
-import { Gates, signatures } from './gates';
+import { signatures } from './gates';
 import { planRun, showPlan } from './planning';
-import { RunState } from './run-state';
+import { openRun } from './run-entity';
+import type { RunState } from './run-state';
 import { runDag } from './scheduler';
 import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT, TODO_LIST_ID } from './search-attributes';
 import { runTask } from './task-pipeline';
@@ -31,24 +27,8 @@ import { cancelOpenTasks, describeFailure, failOpenTasks, TaskBoard } from './ta
  * the result. Retries, timeouts, approvals and persistence are Temporal's; this code only decides.
  */
 export async function developWorkflow(given: GivenRunInput): Promise<RunResult> {
-  const input = withRunDefaults(given);
+  const { input, queues, run, gates, budget } = openRun(given);
   const options = input.options;
-  const queues = input.task_queues ?? { agents: TASK_QUEUES.agents, sandbox: TASK_QUEUES.sandbox };
-  const run = new RunState(input);
-  const gates = new Gates(run, options.gates, { policy: input.gate_policy, requester: input.requested_by });
-  const budget = new Budget(run, gates);
-
-  setHandler(progressQuery, () => run.snapshot(gates.pending()));
-  setHandler(eventsQuery, (after) => run.eventsAfter(after));
-  setHandler(decideGateUpdate, (d) => gates.decide(d), { validator: (d) => gates.validate(d) });
-  setHandler(decideGateSignal, (d) => {
-    try {
-      gates.validate(d);
-      gates.decide(d);
-    } catch (err) {
-      log.warn('gate signal ignored', { reason: (err as Error).message });
-    }
-  });
 
   upsertSearchAttributes([
     { key: RUN_STATUS, value: 'running' },

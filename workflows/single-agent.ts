@@ -1,10 +1,4 @@
-import {
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { isCancellation, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AgentActivities, SandboxActivities } from '../activities/types';
 import type {
   AgentStepInput,
@@ -14,14 +8,10 @@ import type {
   RunResult,
   TodoItem,
 } from '../contracts';
-import { withRunDefaults } from '../contracts/run-input';
-import { TASK_QUEUES } from '../contracts/task-queues';
 import { workflowFailure } from '../core/failure';
 import { modelCall, sandboxRun, storeStep } from './activity-options';
-import { Budget } from './budget';
-import { decideGateSignal, decideGateUpdate, eventsQuery, progressQuery } from './definitions';
-import { Gates, signatures } from './gates';
-import { RunState } from './run-state';
+import { signatures } from './gates';
+import { openRun } from './run-entity';
 import { MODE, MODEL_PROVIDER, REQUEST, RUN_STATUS, TASK_COUNT } from './search-attributes';
 import { cancelOpenTasks, describeFailure, TaskBoard, taskFields } from './task-state';
 
@@ -35,23 +25,8 @@ export const SINGLE_AGENT_TASK_ID = 'single_agent';
  * cache as the crew; the same progress and result shapes, so everything that reads a run reads this.
  */
 export async function singleAgentWorkflow(given: GivenRunInput): Promise<RunResult> {
-  const input = withRunDefaults(given);
+  const { input, queues, run, gates, budget } = openRun(given);
   const options = input.options;
-  const queues = input.task_queues ?? { agents: TASK_QUEUES.agents, sandbox: TASK_QUEUES.sandbox };
-  const run = new RunState(input);
-  const gates = new Gates(run, options.gates, { policy: input.gate_policy, requester: input.requested_by });
-  const budget = new Budget(run, gates);
-  setHandler(progressQuery, () => run.snapshot(gates.pending()));
-  setHandler(eventsQuery, (after) => run.eventsAfter(after));
-  setHandler(decideGateUpdate, (d) => gates.decide(d), { validator: (d) => gates.validate(d) });
-  setHandler(decideGateSignal, (d) => {
-    try {
-      gates.validate(d);
-      gates.decide(d);
-    } catch (err) {
-      log.warn('gate signal ignored', { reason: (err as Error).message });
-    }
-  });
   const request = input.request ?? input.todo_list?.request;
   upsertSearchAttributes([
     { key: RUN_STATUS, value: 'running' },
