@@ -345,4 +345,11 @@ export function sandboxCapsFrom(env: Env): { timeoutSeconds: number; memoryBytes
 }
 
 /** Every environment variable devcrew reads through this module (the compose file is checked against it). */
-export const ENV_VARIABLES: readonly string[] = [...Object.keys(Env.shape), ...Object.keys(ModelEnv.shape)];
+export const ENV_VARIABLES: readonly string[] = [
+  ...Object.keys(Env.shape),
+  ...Object.keys(ModelEnv.shape),
+  // Each hosted provider's key and server (readModelSettings reads them by provider id).
+  ...ModelProvider.options
+    .filter((p) => p !== 'local' && p !== 'scripted')
+    .flatMap((p) => [`${p.toUpperCase()}_API_KEY`, `${p.toUpperCase()}_BASE_URL`]),
+];
