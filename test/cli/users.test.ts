@@ -51,7 +51,8 @@ test('the first admin is added at the keyboard; from then on every command needs
   const anonymous = await run(['users', 'list'], null);
   assert.equal(anonymous.code, 1);
   assert.match(anonymous.stderr, /set DEVCREW_TOKEN to your token/);
-  const wrong = await run(['runs'], `${body.token.slice(0, -1)}A`);
+  // One character changed (never to itself: a token ending in A would otherwise stay right).
+  const wrong = await run(['runs'], `${body.token.slice(0, -1)}${body.token.endsWith('A') ? 'B' : 'A'}`);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /DEVCREW_TOKEN was refused: unknown token/);
 
