@@ -16,7 +16,8 @@ export interface AutoFix {
  * imported gets its import when it can come from one place only (flake8 F821 on `List`, `Optional`, ...
  * from typing; `pytest`, `math`, `re`, ... as modules), a comparison with True, False or None written
  * with `==` is written with `is` (flake8 E712, E711), a base class from a name defined nowhere is dropped
- * (flake8 F821 on `class X(strategy.Strategy):`). Everything else is left to the Coder. Returns the changed files only, and what changed in each.
+ * (flake8 F821 on `class X(strategy.Strategy):`). Everything else is left to the Coder. Returns the
+ * changed files only, and what changed in each.
  */
 export function autofix(
   files: { path: string; content: string }[],

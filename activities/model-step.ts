@@ -1,5 +1,5 @@
 import type { Context } from '@temporalio/activity';
-import { activityContext } from './context';
+import { activityContext, heartbeating } from './context';
 import type { z } from 'zod';
 import type { ModelInfo, ModelUsage } from '../contracts';
 import { evidenceOf, isErrorCode } from '../contracts/error-codes';
@@ -131,14 +131,9 @@ function providerFailure(err: unknown, context: Context, windowSeconds = DEFAULT
   );
 }
 
-async function whileHeartbeating<T>(context: Context | undefined, fn: () => Promise<T>): Promise<T> {
-  if (!context?.info.heartbeatTimeoutMs) return fn();
-  const every = Math.min(HEARTBEAT_EVERY_MS, context.info.heartbeatTimeoutMs / 3);
-  context.heartbeat({ waiting_for: 'model' });
-  const timer = setInterval(() => context.heartbeat({ waiting_for: 'model' }), every);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
+/** The model call, heartbeating with what it waits for (a third of the heartbeat timeout, at most every 2 s). */
+function whileHeartbeating<T>(context: Context | undefined, fn: () => Promise<T>): Promise<T> {
+  const timeout = context?.info.heartbeatTimeoutMs;
+  if (!timeout) return fn();
+  return heartbeating(fn, Math.min(HEARTBEAT_EVERY_MS, timeout / 3), { waiting_for: 'model' });
 }

@@ -1,4 +1,4 @@
-import { activityContext } from './context';
+import { activityContext, heartbeating } from './context';
 import { DevcrewError } from '../core/errors';
 import type { SandboxJob, SandboxResult } from '../sandbox/types';
 import type { ActivityDeps } from './deps';
@@ -25,25 +25,25 @@ export async function runSandboxJob(
     );
   }
   const context = activityContext();
-  const timer = context ? setInterval(() => context.heartbeat(), 2_000) : undefined;
   const started = Date.now();
   let status = 'sandbox_error';
   try {
-    const result = await sandbox.run({ ...job, signal: context?.cancellationSignal ?? job.signal });
-    status = result.commands.find((r) => r.status !== 'ok')?.status ?? 'ok';
-    const broken = result.commands.find((r) => r.status === 'sandbox_error');
-    if (broken) {
-      // The sandbox failed, not the code or a tool: Temporal tries the step again.
-      throw new DevcrewError(
-        'SANDBOX_ERROR',
-        `the sandbox could not run "${String(broken.cmd)}": ${`${broken.stderr}`.trim().slice(-500)}`,
-        'check the Docker engine (devcrew setup); the step is retried',
-        { fields },
-      );
-    }
-    return result;
+    return await heartbeating(async () => {
+      const result = await sandbox.run({ ...job, signal: context?.cancellationSignal ?? job.signal });
+      status = result.commands.find((r) => r.status !== 'ok')?.status ?? 'ok';
+      const broken = result.commands.find((r) => r.status === 'sandbox_error');
+      if (broken) {
+        // The sandbox failed, not the code or a tool: Temporal tries the step again.
+        throw new DevcrewError(
+          'SANDBOX_ERROR',
+          `the sandbox could not run "${String(broken.cmd)}": ${`${broken.stderr}`.trim().slice(-500)}`,
+          'check the Docker engine (devcrew setup); the step is retried',
+          { fields },
+        );
+      }
+      return result;
+    });
   } finally {
-    clearInterval(timer);
     if (status === 'sandbox_error' && context?.cancellationSignal.aborted) status = 'cancelled';
     metrics?.sandboxJob({ status, seconds: (Date.now() - started) / 1000 });
   }

@@ -9,20 +9,27 @@ export interface Prompt {
   text: string;
 }
 
+/** Read once per process: a worker answers with the prompt versions it started with. */
+const loaded = new Map<ModelRole, Prompt>();
+
 /**
  * The versioned system prompt of an agent role (its file in contracts/roles.ts, `version: N` on its
  * first line).
  */
 export function promptFor(role: ModelRole): Prompt {
+  const cached = loaded.get(role);
+  if (cached) return cached;
   const file = ROLES[role].prompt;
   const raw = fs.readFileSync(path.join(__dirname, file), 'utf8');
   const match = /^version: (\d+)\n---\n([\s\S]*)$/.exec(raw);
   if (!match) throw new Error(`prompts/${file} must start with "version: N" and a "---" line`);
-  return {
+  const prompt = {
     role,
     version: `${role}@${match[1]}`,
     text: match[2]!.trim().replace('{{roles}}', rolesForPlanner()),
   };
+  loaded.set(role, prompt);
+  return prompt;
 }
 
 /** The `{{roles}}` of a prompt: each role a TodoList may name, as contracts/roles.ts describes it. */
