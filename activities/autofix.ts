@@ -33,7 +33,10 @@ export function autofix(
   const changed: { path: string; content: string }[] = [];
   const fixes: AutoFix[] = [];
   for (const file of files) {
-    const found = byPath.get(file.path);
+    // Right to left within a line, so an edit never moves the column of a finding still to come.
+    const found = byPath
+      .get(file.path)
+      ?.sort((a, b) => a.line - b.line || (b.column ?? -1) - (a.column ?? -1));
     if (!found || !file.path.endsWith('.py')) continue;
     const lines = file.content.split('\n');
     const removed = new Set<number>();
@@ -56,10 +59,37 @@ export function autofix(
         f.code === 'no-untyped-def' &&
         /missing a return type annotation/.test(f.message)
       ) {
-        const m = /^(\s*(?:async\s+)?def\s+test_\w*\s*\((?:self)?\)\s*):(.*)$/.exec(text);
+        // A test function, or any function that returns no value anywhere in its body: `-> None`, as
+        // mypy's own note says.
+        const test = /^(\s*(?:async\s+)?def\s+test_\w*\s*\((?:self)?\)\s*):(.*)$/.exec(text);
+        const other = /^(\s*(?:async\s+)?def\s+\w+\s*\(.*\)\s*):(.*)$/.exec(text);
+        const m = test ?? (returnsNothing(lines, i) ? other : null);
         if (!m) continue;
         lines[i] = `${m[1]!.trimEnd()} -> None:${m[2]}`;
         fixes.push({ path: file.path, line: f.line, code: 'no-untyped-def', change: 'added -> None' });
+      } else if (f.tool === 'mypy' && f.code === 'type-arg') {
+        // `List`, `dict`, `np.ndarray` written bare mean their parameters are Any (what mypy assumed):
+        // written out, the code means what it meant before.
+        const name = /generic type "(\w+)"/.exec(f.message)?.[1];
+        const next = name ? withTypeArgs(text, name, f.column) : undefined;
+        if (next === undefined) continue;
+        lines[i] = next;
+        if (!importsName(lines, 'Any')) missing.add('from typing import Any');
+        fixes.push({
+          path: file.path,
+          line: f.line,
+          code: 'type-arg',
+          change: `wrote ${name}${TYPE_ARGS[name!]}`,
+        });
+      } else if (f.tool === 'mypy' && f.code === 'no-any-return') {
+        // A library value (numpy, pandas) returned as a bool, int, float or str is converted to it: a
+        // numpy.bool_ is not a bool (`is True` is false for it), so the conversion is what the
+        // annotation promised.
+        const type = /declared to return "(bool|int|float|str)"$/.exec(f.message)?.[1];
+        const m = /^(\s*return\s+)(.+?)(\s*#.*)?$/.exec(text);
+        if (!type || !m || !balanced(m[2]!)) continue;
+        lines[i] = `${m[1]}${type}(${m[2]})${m[3] ?? ''}`;
+        fixes.push({ path: file.path, line: f.line, code: 'no-any-return', change: `returned ${type}(...)` });
       } else if (f.tool === 'flake8' && (f.code === 'E712' || f.code === 'E711')) {
         // `x == True` as flake8 asks: `x is True` (and `!=` as `is not`; None likewise).
         const next = text.replace(/\s*(==|!=)\s*(True|False|None)\b/g, (_, op: string, v: string) =>
@@ -179,4 +209,94 @@ function withoutBase(line: string, name: string): { line: string; base: string }
   if (!dropped.length || importOf(name)) return undefined;
   const kept = bases.filter((b) => !dropped.includes(b));
   return { line: `${m[1]}${kept.length ? `(${kept.join(', ')})` : ''}${m[3]}`, base: dropped.join(', ') };
+}
+
+/** What each bare generic means, written out. */
+const TYPE_ARGS: Record<string, string> = {
+  ...Object.fromEntries(
+    [
+      'List',
+      'list',
+      'Set',
+      'set',
+      'FrozenSet',
+      'frozenset',
+      'Sequence',
+      'Iterable',
+      'Iterator',
+      'Collection',
+      'Deque',
+      'deque',
+      'Type',
+      'type',
+      'Counter',
+      'MutableSequence',
+      'NDArray',
+    ].map((n) => [n, '[Any]']),
+  ),
+  ...Object.fromEntries(
+    ['Dict', 'dict', 'Mapping', 'MutableMapping', 'DefaultDict', 'defaultdict', 'OrderedDict', 'ndarray'].map(
+      (n) => [n, '[Any, Any]'],
+    ),
+  ),
+  Tuple: '[Any, ...]',
+  tuple: '[Any, ...]',
+  Callable: '[..., Any]',
+};
+
+/**
+ * The line with the bare generic `name` given its type arguments: the one at mypy's column when it gives
+ * one (1-based), else each in an annotation (after `:` or `->`) on the line; undefined when none is found.
+ */
+function withTypeArgs(line: string, name: string, column: number | undefined): string | undefined {
+  const args = TYPE_ARGS[name];
+  if (!args) return undefined;
+  const bare = new RegExp(`^((?:\\w+\\.)*${name})\\b(?!\\s*\\[)`);
+  if (column) {
+    const at = column - 1;
+    const m = bare.exec(line.slice(at));
+    if (!m) return undefined;
+    return `${line.slice(0, at)}${m[1]}${args}${line.slice(at + m[1]!.length)}`;
+  }
+  const annotated = new RegExp(`((?::|->)\\s*["']?)((?:\\w+\\.)*${name})\\b(?!\\s*\\[)`, 'g');
+  const next = line.replace(annotated, (_, lead: string, type: string) => `${lead}${type}${args}`);
+  return next === line ? undefined : next;
+}
+
+/** Whether the file imports `name` from typing already (or imports typing itself). */
+function importsName(lines: string[], name: string): boolean {
+  return lines.some(
+    (l) => new RegExp(`^from\\s+typing\\s+import\\s+.*\\b${name}\\b`).test(l) || /^import\s+typing\b/.test(l),
+  );
+}
+
+/** An expression whose brackets all close on its own line (so wrapping it in a call keeps it whole). */
+function balanced(expr: string): boolean {
+  let depth = 0;
+  for (const ch of expr.replace(/(["'])(?:\\.|(?!\1).)*\1/g, '""')) {
+    if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch) && --depth < 0) return false;
+  }
+  return depth === 0 && !expr.trimEnd().endsWith('\\');
+}
+
+/**
+ * Whether the function whose `def` is on line `i` returns no value: no `return <value>`, `yield` or
+ * `raise NotImplementedError` in its body (the lines indented deeper than the def, nested functions
+ * included, which errs on the side of leaving it to the Coder).
+ */
+function returnsNothing(lines: string[], i: number): boolean {
+  const indent = (l: string) => l.length - l.trimStart().length;
+  const def = lines[i]!;
+  if (!/\)\s*:\s*(#.*)?$/.test(def)) return false;
+  let seen = false;
+  for (let j = i + 1; j < lines.length; j++) {
+    const l = lines[j]!;
+    if (!l.trim()) continue;
+    if (indent(l) <= indent(def)) break;
+    seen = true;
+    if (/^\s*return\s+\S/.test(l) || /\byield\b/.test(l) || /raise\s+NotImplementedError/.test(l))
+      return false;
+  }
+  return seen;
 }

@@ -7,12 +7,12 @@ import { provenance, toolStep } from './provenance';
 import { parseBanditReport, parseFlake8, parseMypy } from './reports/build-findings';
 import { runSandboxJob } from './sandbox-job';
 import { readFiles } from './workspace';
-import { autofix } from './autofix';
+import { autofix, type AutoFix } from './autofix';
 import type { CommandResult } from '../sandbox/types';
 
 /** The build checker's agent_version, recorded in provenance. */
 const CHECKER_VERSION = 'build-checker@2';
-const AUTOFIX_VERSION = 'autofix@1';
+const AUTOFIX_VERSION = 'autofix@2';
 
 const TOOLS = ['flake8', 'mypy', 'bandit'] as const;
 
@@ -30,10 +30,14 @@ export function createBuildCheck(deps: ActivityDeps) {
         let files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
         const started = Date.now();
         let { findings, tools } = await check(deps, input, files);
-        // Findings with one right answer are repaired here, without model time, and checked again.
-        const repaired = autofix(files, findings);
+        // Findings with one right answer are repaired here, without model time, and checked again (a
+        // second pass takes what the first one's repairs bring to light, e.g. a value now typed Any).
         let base = input.base.commit;
-        if (repaired.fixes.length) {
+        const autofixed: AutoFix[] = [];
+        for (let pass = 0; pass < 2; pass++) {
+          const repaired = autofix(files, findings);
+          if (!repaired.fixes.length) break;
+          autofixed.push(...repaired.fixes);
           base = (
             await deps.artifacts.commit({
               parent: base,
@@ -57,7 +61,7 @@ export function createBuildCheck(deps: ActivityDeps) {
           passed,
           tools,
           findings,
-          ...(repaired.fixes.length ? { autofixed: repaired.fixes } : {}),
+          ...(autofixed.length ? { autofixed } : {}),
         };
         const reportPath = `reports/${input.task.id}/build_report.json`;
         const ref = await deps.artifacts.commit({
