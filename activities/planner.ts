@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import {
   checkDocument,
@@ -12,7 +13,8 @@ import { ModelError } from '../models/types';
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { askModel, type ModelStep } from './model-step';
-import { provenance } from './provenance';
+import { oneFunctionPlan, PLAN_RULE_VERSION } from './plan-rule';
+import { provenance, stableTimestamp } from './provenance';
 
 /** Where a run's plan is committed: branch `ai/generated/{workflow_id}/plan`. */
 export const PLAN_TASK_ID = 'plan';
@@ -26,6 +28,24 @@ export function createPlanner(deps: ActivityDeps) {
   return {
     async plan(input: PlanInput): Promise<PlanResult> {
       return converting(async () => {
+        // A request that is one function's stub has one plan; a plan sent back with feedback is the model's.
+        const ruled = input.feedback ? undefined : oneFunctionPlan(input.request);
+        const checkedRule = ruled && checkDocument('todo', ruled);
+        if (checkedRule?.ok) {
+          const ref = await deps.artifacts.commit({
+            subject: `Plan "${input.request.slice(0, 60)}": ${checkedRule.value.tasks.length} tasks (one function: by rule)`,
+            metadata: provenance(input.run_id, PLAN_TASK_ID, {
+              agent_role: 'planner',
+              agent_version: PLAN_RULE_VERSION,
+              prompt_hash: `sha256:${createHash('sha256').update(`${PLAN_RULE_VERSION}:${input.request}`).digest('hex')}`,
+              model_name: 'none (plan rule: the request is one function)',
+              timestamp: stableTimestamp(),
+            }),
+            files: [{ path: PLAN_PATH, content: `${JSON.stringify(checkedRule.value, null, 2)}\n` }],
+          });
+          // The run's model is the one its agents will call.
+          return { todo_list: checkedRule.value, ref, model: deps.model.info, usage: NO_USAGE };
+        }
         const rounds = 1 + (deps.plannerRepairRounds ?? 1);
         let usage = NO_USAGE;
         let prompt = planPrompt(input);

@@ -1,0 +1,58 @@
+import type { TodoList } from '../contracts';
+
+/** The plan rule's agent_version, recorded in the plan commit's provenance. */
+export const PLAN_RULE_VERSION = 'plan-rule@1';
+
+/**
+ * The plan of a request that is one Python function given by its signature and docstring (a stub, as in
+ * HumanEval): one coder task and one tester task depending on it, which is what the Planner's prompt
+ * asks for such a request, written without model time. Anything else (prose, several functions, a class)
+ * is the Planner's. Files are the ones the request names (`codes/x.py`, `tests/test_x.py`), else named
+ * after the function.
+ */
+export function oneFunctionPlan(request: string): TodoList | undefined {
+  const defs = [...request.matchAll(/^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/gm)];
+  if (defs.length !== 1 || /^class\s/m.test(request)) return undefined;
+  const def = defs[0]!;
+  const after = request.slice(def.index);
+  // A stub: its signature line, then a docstring and nothing but the docstring.
+  const stub = /^.*\)\s*(->\s*[^:\n]+)?:\s*\n(\s+)("""|''')[\s\S]*?\3\s*$/.exec(after);
+  if (!stub) return undefined;
+  const name = def[1]!;
+  const slug = name.toLowerCase().replace(/^_+/, '') || 'function';
+  const prose = request.slice(0, def.index);
+  const code = /\bcodes\/[\w/]+\.py\b/.exec(prose)?.[0] ?? `codes/${slug}.py`;
+  const tests = /\btests\/[\w/]+\.py\b/.exec(prose)?.[0] ?? `tests/test_${slug}.py`;
+  const signature = after.split('\n')[0]!.replace(/:\s*$/, '');
+  return {
+    todo_list_id: `todo_${slug}_001`,
+    schema_version: '1.0',
+    request,
+    tasks: [
+      {
+        id: `code_${slug}`,
+        title: `Implement ${name} with unit tests`,
+        description:
+          `${code}: ${signature}, as its docstring in the request says (every example in it holds). ` +
+          `${tests}: pytest tests of ${name}, each expected value worked out by hand.`,
+        agent_role: 'coder',
+        dependencies: [],
+        acceptance_criteria: { tests: [{ cmd: `pytest -q ${tests}`, timeout_seconds: 120 }] },
+        timeout_seconds: 600,
+        max_retries: 2,
+        requires_approval: false,
+      },
+      {
+        id: `test_${slug}`,
+        title: 'Run the acceptance tests',
+        description: `Run the unit tests of ${name}.`,
+        agent_role: 'tester',
+        dependencies: [`code_${slug}`],
+        acceptance_criteria: { tests: [{ cmd: 'pytest -q tests', timeout_seconds: 120 }] },
+        timeout_seconds: 300,
+        max_retries: 2,
+        requires_approval: false,
+      },
+    ],
+  };
+}

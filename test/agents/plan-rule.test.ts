@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createAgentActivities } from '../../activities';
+import { oneFunctionPlan } from '../../activities/plan-rule';
+import { openArtifactStore, type GitArtifactStore } from '../../artifacts';
+import { checkDocument, NO_USAGE, type PlanResult } from '../../contracts';
+import { pathsFrom, readEnv } from '../../core/config';
+import { problemRequest, readHumanEval, type HumanEvalProblem } from '../../models/humaneval';
+import { loadRecordings, scriptedClient } from '../../models/doubles';
+import { DEFAULT_PRICES } from '../../models/prices';
+import { ensureHumanEval } from '../../runtime/provision/humaneval';
+
+let dir: string;
+let store: GitArtifactStore;
+let suite: HumanEvalProblem[];
+const mock = new MockActivityEnvironment({
+  scheduledTimestampMs: Date.now(),
+  currentAttemptScheduledTimestampMs: Date.now(),
+});
+
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-plan-rule-'));
+  store = await openArtifactStore({ repoDir: path.join(dir, 'artifacts') });
+  suite = readHumanEval(await ensureHumanEval(pathsFrom(readEnv()).cacheDir, () => undefined));
+});
+after(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('a request that is one function stub gets the coder + tester plan by rule, with the files it names', () => {
+  const ruled = suite.filter((p) => oneFunctionPlan(problemRequest(p)));
+  // The five whose prompt holds helper functions (HumanEval/10, 32, 38, 50, 115) are the Planner's.
+  assert.deepEqual(
+    suite.filter((p) => !ruled.includes(p)).map((p) => p.task_id),
+    ['HumanEval/10', 'HumanEval/32', 'HumanEval/38', 'HumanEval/50', 'HumanEval/115'],
+  );
+  for (const p of ruled) {
+    const checked = checkDocument('todo', oneFunctionPlan(problemRequest(p)));
+    assert.ok(checked.ok, `${p.task_id}: ${JSON.stringify(!checked.ok && checked.problems)}`);
+  }
+  const plan = oneFunctionPlan(problemRequest(suite[0]!))!;
+  assert.deepEqual(
+    plan.tasks.map((t) => [t.id, t.agent_role, t.dependencies, t.acceptance_criteria.tests[0]!.cmd]),
+    [
+      ['code_has_close_elements', 'coder', [], 'pytest -q tests/test_humaneval_0.py'],
+      ['test_has_close_elements', 'tester', ['code_has_close_elements'], 'pytest -q tests'],
+    ],
+  );
+  assert.match(
+    plan.tasks[0]!.description,
+    /^codes\/humaneval_0\.py: def has_close_elements\(numbers: List\[float\], threshold: float\) -> bool,/,
+  );
+  // Without paths in the request, the files are named after the function.
+  const own = oneFunctionPlan(
+    'Please write:\n\ndef add(a: int, b: int) -> int:\n    """Sum of a and b.\n    >>> add(1, 2)\n    3\n    """\n',
+  )!;
+  assert.match(
+    own.tasks[0]!.description,
+    /^codes\/add\.py: def add\(a: int, b: int\) -> int,.* tests\/test_add\.py:/,
+  );
+});
+
+test('prose, a class, two functions or a function with a body are left to the Planner', () => {
+  for (const request of [
+    'Create simple SMA crossover strategy',
+    'Write a function that converts Roman numerals to integers',
+    'class Sma:\n    """A moving average."""\n',
+    'def a() -> int:\n    """One."""\n\ndef b() -> int:\n    """Two."""\n',
+    'def a() -> int:\n    """One."""\n    return 1\n',
+  ]) {
+    assert.equal(oneFunctionPlan(request), undefined, request);
+  }
+});
+
+test('the Planner activity commits the ruled plan without a model call; a plan sent back with feedback asks the model', async () => {
+  const model = scriptedClient(loadRecordings());
+  let calls = 0;
+  const counting = {
+    ...model,
+    info: model.info,
+    generateJson: (...args: Parameters<typeof model.generateJson>) => {
+      calls++;
+      return model.generateJson(...args);
+    },
+  } as typeof model;
+  const acts = createAgentActivities({ model: counting, prices: DEFAULT_PRICES, artifacts: store });
+  const request = problemRequest(suite[0]!);
+  const plan = (await mock.run(acts.plan, { run_id: 'wf-rule', request })) as PlanResult;
+  assert.equal(calls, 0);
+  assert.deepEqual(plan.usage, NO_USAGE);
+  assert.deepEqual(plan.model, model.info, 'the run names the model its agents will call');
+  const meta = await store.metadataOf(plan.ref.commit);
+  assert.equal(meta.agent_version, 'plan-rule@1');
+  assert.match(meta.model_name, /^none \(plan rule/);
+  assert.deepEqual(
+    JSON.parse(await store.readFile(plan.ref.commit, 'plans/todo_list.json')),
+    JSON.parse(JSON.stringify(plan.todo_list)),
+  );
+
+  await mock
+    .run(acts.plan, { run_id: 'wf-rule-2', request, feedback: 'one more test task please' })
+    .catch(() => undefined); // the scripted double has no recording for it; what counts is that it was asked
+  assert.equal(calls, 1);
+});
