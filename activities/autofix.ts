@@ -16,7 +16,9 @@ export interface AutoFix {
  * imported gets its import when it can come from one place only (flake8 F821 on `List`, `Optional`, ...
  * from typing; `pytest`, `math`, `re`, ... as modules), a comparison with True, False or None written
  * with `==` is written with `is` (flake8 E712, E711), a base class from a name defined nowhere is dropped
- * (flake8 F821 on `class X(strategy.Strategy):`). Everything else is left to the Coder. Returns the
+ * (flake8 F821 on `class X(strategy.Strategy):`); under `mypy --strict`, a bare generic gets its `Any`
+ * (type-arg), a library value returned as a declared bool/int/float/str is cast to it (no-any-return) and
+ * a function that returns nothing gets `-> None`. Everything else is left to the Coder. Returns the
  * changed files only, and what changed in each.
  */
 export function autofix(
@@ -82,14 +84,20 @@ export function autofix(
           change: `wrote ${name}${TYPE_ARGS[name!]}`,
         });
       } else if (f.tool === 'mypy' && f.code === 'no-any-return') {
-        // A library value (numpy, pandas) returned as a bool, int, float or str is converted to it: a
-        // numpy.bool_ is not a bool (`is True` is false for it), so the conversion is what the
-        // annotation promised.
+        // A library value (numpy, pandas: typed Any) returned where a bool, int, float or str is declared:
+        // `cast` says so to mypy and changes nothing at run time (converting it could: bool() of a
+        // pandas Series raises). Whether the value is one is for the tests to find out.
         const type = /declared to return "(bool|int|float|str)"$/.exec(f.message)?.[1];
         const m = /^(\s*return\s+)(.+?)(\s*#.*)?$/.exec(text);
         if (!type || !m || !balanced(m[2]!)) continue;
-        lines[i] = `${m[1]}${type}(${m[2]})${m[3] ?? ''}`;
-        fixes.push({ path: file.path, line: f.line, code: 'no-any-return', change: `returned ${type}(...)` });
+        lines[i] = `${m[1]}cast(${type}, ${m[2]})${m[3] ?? ''}`;
+        if (!importsName(lines, 'cast')) missing.add('from typing import cast');
+        fixes.push({
+          path: file.path,
+          line: f.line,
+          code: 'no-any-return',
+          change: `returned cast(${type}, ...)`,
+        });
       } else if (f.tool === 'flake8' && (f.code === 'E712' || f.code === 'E711')) {
         // `x == True` as flake8 asks: `x is True` (and `!=` as `is not`; None likewise).
         const next = text.replace(/\s*(==|!=)\s*(True|False|None)\b/g, (_, op: string, v: string) =>
@@ -176,10 +184,20 @@ const TYPING_NAMES = new Set([
 ]);
 const MODULES = new Set(['pytest', 'math', 're', 'json', 'random', 'itertools', 'functools', 'string']);
 
+/** Names with one conventional source: numpy's and pandas' aliases, collections' and dataclasses' names. */
+const CONVENTIONAL: Record<string, string> = {
+  np: 'import numpy as np',
+  pd: 'import pandas as pd',
+  Counter: 'from collections import Counter',
+  defaultdict: 'from collections import defaultdict',
+  deque: 'from collections import deque',
+  dataclass: 'from dataclasses import dataclass',
+};
+
 function importOf(name: string): string | undefined {
   if (TYPING_NAMES.has(name)) return `from typing import ${name}`;
   if (MODULES.has(name)) return `import ${name}`;
-  return undefined;
+  return Object.hasOwn(CONVENTIONAL, name) ? CONVENTIONAL[name] : undefined;
 }
 
 /** Where new imports go: before the first top-level import, or after a leading docstring and comments. */

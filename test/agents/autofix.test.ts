@@ -211,7 +211,7 @@ class Other(base.Thing, object):
   );
 });
 
-test('bare generics get their Any, numpy values are returned as the declared bool or float, a function returning nothing gets -> None', () => {
+test('bare generics get their Any, numpy values are cast to the declared bool or float, pd and np get their imports, a function returning nothing gets -> None', () => {
   // The mypy --strict findings the 1.5B model's SMA classes ended BUILD_FAILED on, 2026-12-04 (3 runs:
   // np.ndarray without type parameters, returning numpy's Any from a function declared bool).
   const files = [
@@ -226,6 +226,7 @@ class SmaCrossover:
         self.fast = fast
         self.slow = slow
         self.history: List = []
+        self.table = pd.DataFrame()
 
     def sma(self, prices: np.ndarray, window: int, extra: dict) -> np.ndarray:
         return np.convolve(prices, np.ones(window) / window, mode="valid")
@@ -255,31 +256,35 @@ class SmaCrossover:
     if (repaired.fixes.length) current = repaired.files;
   }
   assert.deepEqual(fixes.sort(), [
-    '11 type-arg wrote dict[Any, Any]',
-    '11 type-arg wrote ndarray[Any, Any]',
-    '14 type-arg wrote ndarray[Any, Any]',
-    '17 no-any-return returned bool(...)',
-    '19 type-arg wrote ndarray[Any, Any]',
-    '20 no-any-return returned float(...)',
-    '22 no-untyped-def added -> None',
+    '10 F821 added import pandas as pd',
+    '12 type-arg wrote dict[Any, Any]',
+    '12 type-arg wrote ndarray[Any, Any]',
+    '15 type-arg wrote ndarray[Any, Any]',
+    '18 no-any-return returned cast(bool, ...)',
+    '20 type-arg wrote ndarray[Any, Any]',
+    '21 no-any-return returned cast(float, ...)',
+    '23 no-untyped-def added -> None',
     '9 type-arg wrote List[Any]',
   ]);
   const code = current[0]!.content;
-  assert.match(code, /^from typing import Any\nfrom typing import List\n/);
+  assert.match(
+    code,
+    /^from typing import Any\nfrom typing import cast\nimport pandas as pd\nfrom typing import List\n/,
+  );
   assert.match(
     code,
     /def sma\(self, prices: np\.ndarray\[Any, Any\], window: int, extra: dict\[Any, Any\]\) -> np\.ndarray\[Any, Any\]:/,
   );
-  assert.match(code, /return bool\(fast\[-1\] > slow\[-1\] and fast\[-2\] <= slow\[-2\]\)/);
-  // Only the function that returns a value without saying what is left for the Coder (a line lower:
-  // the import of Any was added).
+  assert.match(code, /return cast\(bool, fast\[-1\] > slow\[-1\] and fast\[-2\] <= slow\[-2\]\)/);
+  // Only the function that returns a value without saying what is left for the Coder (three lines
+  // lower: the imports of Any, cast and pandas were added).
   assert.deepEqual(
     findingsOf(current)
       .filter((f) => f.severity === 'error')
       .map((f) => `${f.line} ${f.code}`),
-    ['26 no-untyped-def'],
+    ['29 no-untyped-def'],
   );
-  // The code still runs, and now returns what it declared: a bool (numpy's bool_ is not `True`).
+  // The code still runs and returns what it returned before (a cast changes nothing at run time).
   const out = execFileSync(
     'docker',
     [
@@ -290,11 +295,11 @@ class SmaCrossover:
       baseImageTag(),
       'python3',
       '-c',
-      `${current[0]!.content}\ns = SmaCrossover(2, 3)\nup = s.crossed_up(np.array([5.0, 4.0, 3.0, 9.0]))\nprint(up is True, type(s.last(np.array([1.0, 3.0]))).__name__)`,
+      `${code}\ns = SmaCrossover(2, 3)\nup = s.crossed_up(np.array([5.0, 4.0, 3.0, 9.0]))\nprint(bool(up), type(up).__name__, s.last(np.array([1.0, 3.0])))`,
     ],
     { encoding: 'utf8' },
   );
-  assert.equal(out.trim(), 'True float');
+  assert.equal(out.trim(), 'True bool_ 2.0');
 });
 
 test('a type error in a test is a warning judged by running the test; in the code it stays an error', () => {
