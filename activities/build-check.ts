@@ -133,7 +133,7 @@ async function check(
       status: run?.status ?? 'sandbox_error',
       duration_ms: run?.durationMs ?? 0,
     });
-    findings.push(...verdictOf(tool, run).map(judgedByRunning));
+    findings.push(...verdictOf(tool, run).map((f) => completeness(judgedByRunning(f), input.strict_types)));
   });
   return { findings, tools };
 }
@@ -147,6 +147,40 @@ export function judgedByRunning(f: Finding): Finding {
   if (f.tool !== 'mypy' || f.code === TOOL_ERROR || f.severity !== 'error') return f;
   if (!/^(\.\/)?tests\//.test(f.path)) return f;
   return { ...f, severity: 'warning', message: `${f.message} (in a test: judged by running it)` };
+}
+
+/**
+ * What only `mypy --strict`'s completeness flags find: an annotation left out (disallow-untyped-defs,
+ * -incomplete-defs), a call into untyped code, a generic without its parameters, Any returned where a
+ * type is declared, a redundant cast or unused ignore, a subclass of an untyped class or an import not
+ * re-exported explicitly. The code runs the same either way; mypy's other findings are about what it does.
+ */
+const STRICT_COMPLETENESS = new Set([
+  'no-untyped-def',
+  'no-untyped-call',
+  'type-arg',
+  'no-any-return',
+  'untyped-decorator',
+  'redundant-cast',
+  'unused-ignore',
+]);
+
+/**
+ * Under build_policy standard (the default), a completeness finding of `mypy --strict` is a warning: it
+ * stays in the report and costs no fix round. Under strict (`strictTypes`) it stays an error.
+ */
+export function completeness(f: Finding, strictTypes = false): Finding {
+  if (strictTypes || f.tool !== 'mypy' || f.severity !== 'error') return f;
+  const only =
+    STRICT_COMPLETENESS.has(f.code) ||
+    /cannot subclass .* \(has type "Any"\)|does not explicitly export/.test(f.message);
+  return only
+    ? {
+        ...f,
+        severity: 'warning',
+        message: `${f.message} (--strict completeness: an error under build_policy strict)`,
+      }
+    : f;
 }
 
 /** A bandit finding's own severity (parseBandit keeps it in the finding's severity and message). */

@@ -103,6 +103,8 @@ export const AgentStepInput = StepContext.extend({
   failing_report_path: z.string().optional(),
   /** The crew's Tester also runs the request's own examples (`>>> call` and its value) as tests. */
   spec_examples: z.boolean().optional(),
+  /** Build checks: what only mypy --strict's completeness flags find is an error too (build_policy strict). */
+  strict_types: z.boolean().optional(),
 });
 export type AgentStepInput = z.infer<typeof AgentStepInput>;
 

@@ -22,6 +22,19 @@ const PushUrl = z
     message: 'must not hold a password or token: the workers take credentials from their environment',
   });
 
+/**
+ * What the Coder's build checks decide. standard (the default): an error finding left after the build-fix
+ * rounds fails the task (BUILD_FAILED), and what only `mypy --strict`'s completeness flags find (a missing
+ * annotation, a generic without its parameters, Any returned, a call into untyped code) is a warning;
+ * strict: those fail the task too; warn: nothing fails, every finding stays in the report and the result.
+ */
+export const BuildPolicy = z
+  .enum(['standard', 'strict', 'warn'])
+  .describe(
+    "standard (default): lint, type and security errors left after the build-fix rounds fail the task (BUILD_FAILED); what only mypy --strict's completeness flags find (missing annotations, bare generics, Any returned) is a warning. strict: those fail too. warn: go on, the findings stay in the report and the result.",
+  );
+export type BuildPolicy = z.infer<typeof BuildPolicy>;
+
 export const RunOptions = z.strictObject({
   mode: RequestedMode.optional(),
   max_attempts: z
@@ -64,12 +77,7 @@ export const RunOptions = z.strictObject({
     .optional()
     .describe('Plans made again after a rejection (default 2).'),
   max_debug_rounds: z.number().int().min(0).max(10).optional(),
-  build_policy: z
-    .enum(['strict', 'warn'])
-    .optional()
-    .describe(
-      'strict (default): lint, type or security errors left after the build-fix rounds fail the task (BUILD_FAILED); warn: go on, the findings stay in the report and the result.',
-    ),
+  build_policy: BuildPolicy.optional(),
   build_fix_rounds: z
     .number()
     .int()

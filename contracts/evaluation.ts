@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunMode } from './rollout';
+import { BuildPolicy } from './api';
 
 /** What the hidden tests said of one run's final code. Only `passed` is a pass. */
 export const HiddenVerdict = z.enum([
@@ -87,7 +88,7 @@ export const EvalReport = z.strictObject({
   note: z.string(),
   started_at: z.string(),
   wall_seconds: z.number().nonnegative(),
-  build_policy: z.enum(['strict', 'warn']),
+  build_policy: BuildPolicy,
   stopped: z.string().nullable(),
   modes: z.record(z.string(), EvalModeSummary),
   /**

@@ -1,4 +1,5 @@
 import type {
+  BuildPolicy,
   EvalMode,
   EvalModeSummary,
   EvalReport,
@@ -55,7 +56,7 @@ export interface EvalOptions {
   budgetUsd?: number;
   /** Each run's own budget gate. */
   runBudgetUsd: number;
-  buildPolicy: 'strict' | 'warn';
+  buildPolicy: BuildPolicy;
   suite: string;
   /** Runs already scored by an earlier, interrupted evaluation (key: `task_id mode`): not run again. */
   earlier?: Map<string, EvalRun>;

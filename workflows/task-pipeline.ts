@@ -116,8 +116,12 @@ export async function runTask(
       // The crew's Tester also runs the request's own examples (runs started before it do not).
       ...(patched(SPEC_EXAMPLES) ? { spec_examples: true } : {}),
     });
+  const policy = options.build_policy ?? 'standard';
   const buildCheck = () =>
-    run_(sandbox.checkBuild, `Build checks: ${task.id} (flake8, mypy, bandit)`, step());
+    run_(sandbox.checkBuild, `Build checks: ${task.id} (flake8, mypy, bandit)`, {
+      ...step(),
+      ...(policy === 'strict' ? { strict_types: true } : {}),
+    });
   const testAndDebug = async (): Promise<void> => {
     const maxRounds = options.max_debug_rounds ?? 5;
     let tests = await tester();
@@ -145,7 +149,6 @@ export async function runTask(
     record('build-checker', build);
     // Under warn, findings fail nothing: unless asked for, no model time goes to fixing them (the
     // checks still run and report).
-    const policy = options.build_policy ?? 'strict';
     const fixRounds =
       options.build_fix_rounds ?? (policy === 'warn' && patched(WARN_WITHOUT_BUILD_FIXES) ? 0 : 2);
     let fixes = 0;
@@ -154,7 +157,7 @@ export async function runTask(
       build = await buildCheck();
       record('build-checker', build);
     }
-    if (!build.passed && policy === 'strict') {
+    if (!build.passed && policy !== 'warn') {
       const listed = (build.findings ?? [])
         .map(
           (f) => `  ${f.tool} ${f.code} ${f.path}${f.line ? `:${f.line}` : ''}: ${f.message.slice(0, 300)}`,
@@ -162,7 +165,7 @@ export async function runTask(
         .join('\n');
       throw workflowFailure(
         'BUILD_FAILED',
-        `${build.finding_counts?.errors ?? 'some'} build error(s) left after ${fixes} fix round(s) (build_policy strict; see ${build.report_path}):\n${listed}`,
+        `${build.finding_counts?.errors ?? 'some'} build error(s) left after ${fixes} fix round(s) (build_policy ${policy}; see ${build.report_path}):\n${listed}`,
         taskFields(runId, task.id, build),
       );
     }

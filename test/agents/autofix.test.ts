@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { autofix } from '../../activities/autofix';
-import { judgedByRunning } from '../../activities/build-check';
+import { completeness, judgedByRunning } from '../../activities/build-check';
 import { parseFlake8, parseMypy } from '../../activities/reports/build-findings';
 import { reportForModel } from '../../activities/reports/for-model';
 import type { BuildReport, Finding } from '../../contracts';
@@ -316,6 +316,36 @@ test('a type error in a test is a warning judged by running the test; in the cod
   assert.equal(judgedByRunning(finding('codes/sma.py')).severity, 'error');
   assert.equal(judgedByRunning({ ...finding('tests/x.py'), code: 'TOOL_ERROR' }).severity, 'error');
   assert.equal(judgedByRunning({ ...finding('tests/x.py'), tool: 'flake8' }).severity, 'error');
+});
+
+test('under build_policy standard what only --strict completeness finds is a warning; a type error stays an error', () => {
+  const mypy = (code: string, message: string): Finding => ({
+    tool: 'mypy',
+    path: 'codes/sma.py',
+    line: 4,
+    code,
+    severity: 'error',
+    message,
+  });
+  const missing = mypy('no-untyped-def', 'Function is missing a return type annotation');
+  assert.equal(completeness(missing).severity, 'warning');
+  assert.match(completeness(missing).message, /an error under build_policy strict/);
+  assert.equal(completeness(missing, true).severity, 'error', 'strict keeps it an error');
+  assert.equal(
+    completeness(mypy('type-arg', 'Missing type parameters for generic type "ndarray"')).severity,
+    'warning',
+  );
+  assert.equal(
+    completeness(mypy('no-any-return', 'Returning Any from function declared to return "bool"')).severity,
+    'warning',
+  );
+  // What mypy finds about what the code does stays an error.
+  assert.equal(
+    completeness(mypy('return-value', 'Incompatible return value type (got "str", expected "int")')).severity,
+    'error',
+  );
+  assert.equal(completeness(mypy('attr-defined', '"bool" has no attribute "astype"')).severity, 'error');
+  assert.equal(completeness(mypy('TOOL_ERROR', 'mypy exited 2')).severity, 'error');
 });
 
 test('a build report reaches the model as its errors, one per line with the line of code each names', () => {
