@@ -139,7 +139,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         checkedAt = text.length;
         if (repeats(text)) {
           stream.controller.abort();
-          finish = 'length';
+          finish = LOOPING;
           break;
         }
       }
@@ -242,13 +242,16 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
     const { usage } = answered;
     let text = answered.text;
     const choice = { finish_reason: answered.finish };
-    if (choice?.finish_reason === 'length') {
+    if (choice?.finish_reason === 'length' || choice?.finish_reason === LOOPING) {
+      const looping = choice.finish_reason === LOOPING;
       return {
         ok: false,
         usage,
         ranAway: true,
-        problem: `${where}'s ${request.role} answer ran past its cap of ${cap ?? usage.output_tokens} tokens without ending${repeats(text) ? ', repeating itself' : ''}`,
-        repair: `Your previous answer was cut off after ${usage.output_tokens} tokens${repeats(text) ? ' because it kept repeating itself' : ''}. Answer again ${asFiles ? 'with the same files' : 'with the same JSON shape'}, much shorter: short code, no repetition, no commentary.`,
+        problem: looping
+          ? `${where}'s ${request.role} answer was cut after ${usage.output_tokens} tokens: it kept repeating the same text`
+          : `${where}'s ${request.role} answer ran past its cap of ${cap ?? usage.output_tokens} tokens without ending`,
+        repair: `Your previous answer was cut off after ${usage.output_tokens} tokens${looping ? ' because it kept repeating itself' : ''}. Answer again ${asFiles ? 'with the same files' : 'with the same JSON shape'}, much shorter: short code, no repetition, no commentary.`,
       };
     }
     if (!text) {
@@ -291,12 +294,25 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
   }
 }
 
-/** The same phrase over and over at the end of an answer: a small model stuck in a loop. */
-function repeats(text: string): boolean {
-  const tail = text.slice(-600);
-  if (tail.length < 200) return false;
-  const unit = tail.slice(-40);
-  return tail.split(unit).length - 1 >= 4;
+/** The finish of a streamed answer cut because it was looping (not a provider's own reason). */
+const LOOPING = 'devcrew:looping';
+
+/**
+ * Whether an answer has fallen into a loop: its end is one stretch of text repeated back to back, at
+ * least three times and over at least 400 characters (a 30-character line 14 times, a 150-character
+ * block 3 times). Similar lines, such as a test's asserts on one function, are not identical
+ * back-to-back copies and do not count.
+ */
+export function repeats(text: string): boolean {
+  const n = text.length;
+  for (let period = 8; period <= 400; period++) {
+    const span = Math.max(3 * period, 400);
+    if (span > n) break;
+    let i = n - span;
+    while (i < n - period && text.charCodeAt(i) === text.charCodeAt(i + period)) i++;
+    if (i === n - period) return true;
+  }
+  return false;
 }
 
 function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {

@@ -30,7 +30,9 @@ export type OpenAiReply =
   | { kind: 'slow'; ms: number; then: OpenAiReply }
   | { kind: 'cut' }
   | { kind: 'hang' }
-  | { kind: 'refusal'; text: string };
+  | { kind: 'refusal'; text: string }
+  /** A streamed answer (`stream: true`), sent in chunks as a slow local model writes it. */
+  | { kind: 'stream'; text: string; chunk?: number; delayMs?: number; finish?: 'stop' | 'length' };
 
 export interface OpenAiRequest {
   headers: http.IncomingHttpHeaders;
@@ -44,6 +46,8 @@ export interface OpenAiRequest {
 export class FakeOpenAi extends ScriptedServer<OpenAiReply> {
   readonly requests: OpenAiRequest[] = [];
   readonly lookups: string[] = [];
+  /** Streamed answers the client stopped reading before their end, and how much of each it got. */
+  readonly cutStreams: { sent: number; of: number }[] = [];
   readonly served: string[];
   fallback: (request: OpenAiRequest) => OpenAiReply = () => ({
     kind: 'status',
@@ -146,6 +150,38 @@ export class FakeOpenAi extends ScriptedServer<OpenAiReply> {
         return;
       case 'hang':
         return;
+      case 'stream': {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        let closed = false;
+        res.on('close', () => (closed = true));
+        const event = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+        const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: 'fake',
+          choices: [{ index: 0, delta, finish_reason: finish }],
+        });
+        const size = reply.chunk ?? 20;
+        let sent = 0;
+        for (; sent < reply.text.length; sent += size) {
+          if (closed) {
+            this.cutStreams.push({ sent, of: reply.text.length });
+            return;
+          }
+          event(chunk({ content: reply.text.slice(sent, sent + size) }, null));
+          await new Promise((r) => setTimeout(r, reply.delayMs ?? 1));
+        }
+        event(chunk({}, reply.finish ?? 'stop'));
+        const tokens = Math.ceil(reply.text.length / 4);
+        event({
+          ...chunk({}, null),
+          choices: [],
+          usage: { prompt_tokens: 120, completion_tokens: tokens, total_tokens: 120 + tokens },
+        });
+        res.end('data: [DONE]\n\n');
+        return;
+      }
     }
   }
 }

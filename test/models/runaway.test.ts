@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { z } from 'zod';
+import { openAiCompatibleClient, repeats } from '../../models/openai-compatible';
+import { ModelError } from '../../models/types';
+import { FakeOpenAi } from '../fakes/fake-openai';
+
+// What a Coder writes for HumanEval/4: four tests whose lines differ only in their values. The loop
+// detector before 2026-12-04 called 9 of its cut points "repeating itself" and cut a good answer.
+const TESTS = `from codes.humaneval_4 import mean_absolute_deviation
+
+
+def test_mean_absolute_deviation_basic() -> None:
+    assert mean_absolute_deviation([1.0, 2.0, 3.0, 4.0]) == 1.0
+
+
+def test_mean_absolute_deviation_same() -> None:
+    assert mean_absolute_deviation([1.0, 1.0, 1.0, 1.0]) == 0.0
+
+
+def test_mean_absolute_deviation_two() -> None:
+    assert mean_absolute_deviation([1.0, 2.0]) == 0.5
+
+
+def test_mean_absolute_deviation_one() -> None:
+    assert mean_absolute_deviation([5.0]) == 0.0
+`;
+const Answer = z.strictObject({ files: z.array(z.string()) });
+
+let fake: FakeOpenAi;
+before(async () => {
+  fake = await new FakeOpenAi({ served: ['qwen2.5-coder-1.5b'] }).start();
+});
+after(() => fake?.stop());
+
+const local = () =>
+  openAiCompatibleClient({
+    provider: 'local',
+    apiKey: 'local',
+    model: 'qwen2.5-coder-1.5b',
+    baseUrl: fake.url,
+    stream: true,
+    outputCaps: { coder: 2000 },
+  });
+const ask = () =>
+  local().generateJson({ role: 'coder', system: 'Write code.', prompt: 'HumanEval/4', schema: Answer });
+
+test('similar lines are not a loop at any cut point; the same text back to back is', () => {
+  for (let n = 1; n <= TESTS.length; n++) assert.equal(repeats(TESTS.slice(0, n)), false, `cut at ${n}`);
+  // A line over and over (what a stuck small model writes), and a whole test five times.
+  const line = '    assert mean_absolute_deviation([1.0]) == 0.0\n';
+  assert.equal(repeats(TESTS + line.repeat(3)), false, 'three copies of a short line are not yet a loop');
+  assert.equal(repeats(TESTS + line.repeat(9)), true);
+  const block = TESTS.slice(
+    TESTS.indexOf('def test_mean_absolute_deviation_two'),
+    TESTS.indexOf('def test_mean_absolute_deviation_one'),
+  );
+  assert.ok(block.length * 5 >= 400);
+  assert.equal(repeats(TESTS + block.repeat(5)), true);
+  assert.equal(repeats(TESTS + block.repeat(2)), false);
+});
+
+test('a streamed answer with many similar asserts is read to its end', async () => {
+  const cut = fake.cutStreams.length;
+  fake.reply({ kind: 'stream', text: JSON.stringify({ files: [TESTS, TESTS.replace(/1\.0/g, '2.0')] }) });
+  const answer = await ask();
+  assert.equal(answer.value.files[0], TESTS);
+  assert.equal(fake.cutStreams.length, cut, 'nothing was cut');
+});
+
+test('a streamed answer stuck in a loop is cut early, asked again shorter, and the error says it looped', async () => {
+  const looping = `{"files": ["${TESTS.replace(/\n/g, '\\n')}${'    assert mean_absolute_deviation([1.0]) == 0.0\\n'.repeat(400)}`;
+  const sentBefore = fake.requests.length;
+  fake.reply({ kind: 'stream', text: looping });
+  fake.reply({ kind: 'stream', text: looping });
+  const err = await ask().then(
+    () => assert.fail('a looping answer was accepted'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ModelError);
+  assert.equal(err.code, 'INVALID_AGENT_OUTPUT');
+  assert.match(
+    err.message,
+    /^\[INVALID_AGENT_OUTPUT\] the local model \(qwen2\.5-coder-1\.5b at .*\)'s coder answer was cut after \d+ tokens: it kept repeating the same text \(after one repair request\)$/,
+  );
+  // Both streams were stopped long before their end, the second asked with a tighter cap and told why.
+  await new Promise((r) => setTimeout(r, 100));
+  const cut = fake.cutStreams.slice(-2);
+  assert.equal(cut.length, 2);
+  for (const c of cut) assert.ok(c.sent < c.of / 3, `${c.sent} of ${c.of} characters sent`);
+  const [first, second] = fake.requests.slice(sentBefore);
+  assert.equal(first!.body.max_tokens, 2000);
+  assert.equal(second!.body.max_tokens, 1500);
+  assert.match(JSON.stringify(second!.body.messages), /because it kept repeating itself/);
+});
