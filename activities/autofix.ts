@@ -103,6 +103,29 @@ export function autofix(
           code: 'no-any-return',
           change: `returned cast(${type}, ...)`,
         });
+      } else if (f.tool === 'mypy' && f.code === 'assignment') {
+        // `self.x = None` first and a value later: mypy typed x as None from its first assignment. The
+        // first one is annotated Optional of the later value's type (Any when that is a library's type).
+        const type =
+          /^Incompatible types in assignment \(expression has type "(.+)", variable has type "None"\)$/.exec(
+            f.message,
+          )?.[1];
+        const name = /^\s*((?:self\.)?\w+)\s*=/.exec(text)?.[1];
+        if (!type || !name) continue;
+        const none = new RegExp(`^(\\s*)${name.replace('.', '\\.')}\\s*=\\s*None\\s*(#.*)?$`);
+        const first = lines.findIndex((l) => none.test(l));
+        if (first < 0 || first === i) continue;
+        const optional = /^(int|float|str|bool|bytes)$/.test(type) ? type : 'Any';
+        const [, indent, comment] = none.exec(lines[first]!)!;
+        lines[first] = `${indent}${name}: Optional[${optional}] = None${comment ? `  ${comment}` : ''}`;
+        if (!importsName(lines, 'Optional')) missing.add('from typing import Optional');
+        if (optional === 'Any' && !importsName(lines, 'Any')) missing.add('from typing import Any');
+        fixes.push({
+          path: file.path,
+          line: first + 1,
+          code: 'assignment',
+          change: `annotated ${name}: Optional[${optional}]`,
+        });
       } else if (f.tool === 'flake8' && (f.code === 'E712' || f.code === 'E711')) {
         // `x == True` as flake8 asks: `x is True` (and `!=` as `is not`; None likewise).
         const next = text.replace(/\s*(==|!=)\s*(True|False|None)\b/g, (_, op: string, v: string) =>
