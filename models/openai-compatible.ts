@@ -249,7 +249,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         usage,
         ranAway: true,
         problem: looping
-          ? `${where}'s ${request.role} answer was cut after ${usage.output_tokens} tokens: it kept repeating the same text`
+          ? `${where}'s ${request.role} answer was cut after ${usage.output_tokens} tokens: it kept repeating ${JSON.stringify((loopOf(text) ?? '').slice(0, 80))}`
           : `${where}'s ${request.role} answer ran past its cap of ${cap ?? usage.output_tokens} tokens without ending`,
         repair: `Your previous answer was cut off after ${usage.output_tokens} tokens${looping ? ' because it kept repeating itself' : ''}. Answer again ${asFiles ? 'with the same files' : 'with the same JSON shape'}, much shorter: short code, no repetition, no commentary.`,
       };
@@ -304,15 +304,20 @@ const LOOPING = 'devcrew:looping';
  * back-to-back copies and do not count.
  */
 export function repeats(text: string): boolean {
+  return loopOf(text) !== undefined;
+}
+
+/** The text a looping answer repeats (its last period), or undefined when it is not looping. */
+export function loopOf(text: string): string | undefined {
   const n = text.length;
   for (let period = 8; period <= 400; period++) {
     const span = Math.max(3 * period, 400);
     if (span > n) break;
     let i = n - span;
     while (i < n - period && text.charCodeAt(i) === text.charCodeAt(i + period)) i++;
-    if (i === n - period) return true;
+    if (i === n - period) return text.slice(n - period);
   }
-  return false;
+  return undefined;
 }
 
 function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
