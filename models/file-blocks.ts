@@ -50,6 +50,30 @@ export function parseFileBlocks(text: string): FileBlock[] {
   return out;
 }
 
+/**
+ * What can be kept of an answer cut short (past its cap, or stuck in a loop): its complete file blocks,
+ * and a test file cut in the middle up to its last complete top-level function (the one being written
+ * when it was cut is dropped). Undefined when a code file was cut (code cannot be half kept) or no test
+ * would be left of the cut test file.
+ */
+export function keptOfCutAnswer(text: string): string | undefined {
+  const header = /^(?:FILE:|#{1,4}|\*\*)?\s*`?((?:[\w.-]+\/)*[\w.-]+\.py)`?\**:?\s*\n```[\w+-]*\n/gm;
+  const headers = [...text.matchAll(header)];
+  const last = headers.at(-1);
+  if (!last) return undefined;
+  const start = last.index + last[0].length;
+  const body = text.slice(start);
+  if (/^```/m.test(body)) return parseFileBlocks(text).length ? text : undefined; // every block closed
+  if (!placed(last[1]!).startsWith('tests/')) return undefined;
+  const lines = body.split('\n');
+  let end = lines.length - 1;
+  while (end >= 0 && !/^(def |class )/.test(lines[end]!)) end--;
+  while (end > 0 && lines[end - 1]!.startsWith('@')) end--; // its decorators go with it
+  const kept = lines.slice(0, Math.max(end, 0)).join('\n').trimEnd();
+  if (!/^def test_|^class Test/m.test(kept)) return undefined;
+  return `${text.slice(0, start)}${kept}\n${'```'}\n`;
+}
+
 function placed(path: string): string {
   const clean = path.replace(/^\.\//, '');
   if (clean.includes('/')) return clean;

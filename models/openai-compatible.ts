@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { z } from 'zod';
-import { parseFileBlocks, withFileBlocksFormat } from './file-blocks';
+import { keptOfCutAnswer, parseFileBlocks, withFileBlocksFormat } from './file-blocks';
 import { checkAnswer, errorForStatus } from './json-answer';
 import { notServedError } from './not-served';
 import {
@@ -242,7 +242,12 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
     const { usage } = answered;
     let text = answered.text;
     const choice = { finish_reason: answered.finish };
-    if (choice?.finish_reason === 'length' || choice?.finish_reason === LOOPING) {
+    const cut = choice?.finish_reason === 'length' || choice?.finish_reason === LOOPING;
+    // Files asked as blocks: what was complete when the answer was cut is kept (a test file up to its
+    // last whole function); the tests judge it like any answer.
+    const kept = cut && asFiles ? keptOfCutAnswer(text) : undefined;
+    if (kept) text = kept;
+    else if (cut) {
       const looping = choice.finish_reason === LOOPING;
       return {
         ok: false,

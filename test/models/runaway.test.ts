@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
+import { keptOfCutAnswer, parseFileBlocks } from '../../models/file-blocks';
 import { openAiCompatibleClient, repeats } from '../../models/openai-compatible';
 import { ModelError } from '../../models/types';
 import { FakeOpenAi } from '../fakes/fake-openai';
@@ -92,4 +93,65 @@ test('a streamed answer stuck in a loop is cut early, asked again shorter, and t
   assert.equal(first!.body.max_tokens, 2000);
   assert.equal(second!.body.max_tokens, 1500);
   assert.match(JSON.stringify(second!.body.messages), /because it kept repeating itself/);
+});
+
+const CODE = 'FILE: codes/roman.py\n```python\ndef roman_to_int(s: str) -> int:\n    return 1\n```\n';
+const CUT_TESTS =
+  'FILE: tests/test_roman.py\n```python\nfrom codes.roman import roman_to_int\n\n\ndef test_one() -> None:\n    assert roman_to_int("I") == 1\n\n\n@pytest.mark.slow\ndef test_many() -> None:\n    assert roman_to_int("MMMCMXCIX") == 3999\n    assert roman_to_int("MMMCMXC';
+
+test('an answer cut short keeps its complete files and its tests up to the last whole function', () => {
+  const kept = keptOfCutAnswer(CODE + CUT_TESTS)!;
+  const files = parseFileBlocks(kept);
+  assert.deepEqual(
+    files.map((f) => f.path),
+    ['codes/roman.py', 'tests/test_roman.py'],
+  );
+  assert.equal(
+    files[1]!.content,
+    'from codes.roman import roman_to_int\n\n\ndef test_one() -> None:\n    assert roman_to_int("I") == 1\n',
+  );
+  // Every block closed, prose cut after them: kept as it is.
+  assert.equal(keptOfCutAnswer(`${CODE}Some notes that go on and on`), `${CODE}Some notes that go on and on`);
+  // Code cut in the middle, or a test file with no whole test yet: nothing to keep.
+  assert.equal(
+    keptOfCutAnswer('FILE: codes/roman.py\n```python\ndef roman_to_int(s: str) -> int:\n    tot'),
+    undefined,
+  );
+  assert.equal(
+    keptOfCutAnswer(
+      `${CODE}FILE: tests/test_roman.py\n\`\`\`python\nfrom codes.roman import roman_to_int\n\n\ndef test_one() -> None:\n    assert rom`,
+    ),
+    undefined,
+  );
+});
+
+test('through the real openai SDK, a file answer that ran past its cap is used for what it completed', async () => {
+  const Files = z.strictObject({ files: z.array(z.strictObject({ path: z.string(), content: z.string() })) });
+  const client = openAiCompatibleClient({
+    provider: 'local',
+    apiKey: 'local',
+    model: 'qwen2.5-coder-1.5b',
+    baseUrl: fake.url,
+    stream: true,
+    plainFiles: true,
+    outputCaps: { coder: 2000 },
+  });
+  const before = fake.requests.length;
+  fake.reply({ kind: 'stream', text: CODE + CUT_TESTS, finish: 'length' });
+  const answer = await client.generateJson({
+    role: 'coder',
+    system: 'Write code. Answer with the CodeArtifacts JSON only.',
+    prompt: 'Roman numerals',
+    schema: Files,
+    files: { toValue: (files) => ({ files }) },
+  });
+  assert.equal(fake.requests.length - before, 1, 'no second request');
+  assert.deepEqual(
+    answer.value.files.map((f) => f.path),
+    ['codes/roman.py', 'tests/test_roman.py'],
+  );
+  assert.match(
+    answer.value.files[1]!.content,
+    /def test_one\(\) -> None:\n {4}assert roman_to_int\("I"\) == 1\n$/,
+  );
 });
