@@ -63,6 +63,32 @@ function findingsOf(files: { path: string; content: string }[]): Finding[] {
   }));
 }
 
+/** Python run in the sandbox image with no network: what it prints. */
+function runPython(script: string): string {
+  return execFileSync(
+    'docker',
+    ['run', '--rm', '--network', 'none', baseImageTag(), 'python3', '-c', script],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
+}
+
+/** As the build check does it: repair, check again, repair what the first pass brought to light. */
+function autofixTwice(files: { path: string; content: string }[]): {
+  current: { path: string; content: string }[];
+  fixes: string[];
+} {
+  let current = files;
+  const fixes: string[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const repaired = autofix(current, findingsOf(current));
+    fixes.push(...repaired.fixes.map((f) => `${f.line} ${f.code} ${f.change}`));
+    if (repaired.fixes.length) current = repaired.files;
+  }
+  return { current, fixes };
+}
+
 test('unused imports and test functions without -> None are repaired without the model; the rest is left', () => {
   const before = findingsOf(FILES);
   const codes = (fs: Finding[]) =>
@@ -247,14 +273,7 @@ class SmaCrossover:
 `,
     },
   ];
-  // As the build check does it: repair, check again, repair what the first pass brought to light.
-  let current = files;
-  const fixes: string[] = [];
-  for (let pass = 0; pass < 2; pass++) {
-    const repaired = autofix(current, findingsOf(current));
-    fixes.push(...repaired.fixes.map((f) => `${f.line} ${f.code} ${f.change}`));
-    if (repaired.fixes.length) current = repaired.files;
-  }
+  const { current, fixes } = autofixTwice(files);
   assert.deepEqual(fixes.sort(), [
     '10 F821 added import pandas as pd',
     '12 type-arg wrote dict[Any, Any]',
@@ -285,21 +304,10 @@ class SmaCrossover:
     ['29 no-untyped-def'],
   );
   // The code still runs and returns what it returned before (a cast changes nothing at run time).
-  const out = execFileSync(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      baseImageTag(),
-      'python3',
-      '-c',
-      `${code}\ns = SmaCrossover(2, 3)\nup = s.crossed_up(np.array([5.0, 4.0, 3.0, 9.0]))\nprint(bool(up), type(up).__name__, s.last(np.array([1.0, 3.0])))`,
-    ],
-    { encoding: 'utf8' },
+  const out = runPython(
+    `${code}\ns = SmaCrossover(2, 3)\nup = s.crossed_up(np.array([5.0, 4.0, 3.0, 9.0]))\nprint(bool(up), type(up).__name__, s.last(np.array([1.0, 3.0])))`,
   );
-  assert.equal(out.trim(), 'True bool_ 2.0');
+  assert.equal(out, 'True bool_ 2.0');
 });
 
 test('an attribute set to None first and to a value later is annotated Optional where it is first set', () => {
@@ -333,13 +341,7 @@ class SMA_Crossover:
 `,
     },
   ];
-  let current = files;
-  const fixes: string[] = [];
-  for (let pass = 0; pass < 2; pass++) {
-    const repaired = autofix(current, findingsOf(current));
-    fixes.push(...repaired.fixes.map((f) => `${f.line} ${f.code} ${f.change}`));
-    if (repaired.fixes.length) current = repaired.files;
-  }
+  const { current, fixes } = autofixTwice(files);
   assert.ok(fixes.includes('7 assignment annotated self.sma: Optional[Any]'), fixes.join('\n'));
   assert.ok(fixes.includes('8 assignment annotated self.last: Optional[str]'), fixes.join('\n'));
   const code = current[0]!.content;
@@ -353,21 +355,8 @@ class SMA_Crossover:
     ),
     [],
   );
-  const out = execFileSync(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      baseImageTag(),
-      'python3',
-      '-c',
-      `${code}\nprint(SMA_Crossover(2).signal([1.0, 2.0, 3.0]))`,
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(out.trim(), 'buy');
+  const out = runPython(`${code}\nprint(SMA_Crossover(2).signal([1.0, 2.0, 3.0]))`);
+  assert.equal(out, 'buy');
 });
 
 test('a type error in a test is a warning judged by running the test; in the code it stays an error', () => {
