@@ -230,7 +230,7 @@ test('bad eval options are refused with what is wrong, before any run starts', a
     [['--concurrency', '0'], /--concurrency 0: expected a number > 0/],
     [['--limit', 'ten'], /--limit ten: expected a whole number >= 1/],
     [['--problems', '0,999'], /--problems: no problem "999" in HumanEval \(HumanEval\/0 to HumanEval\/163\)/],
-    [['--build-policy', 'lenient'], /--build-policy lenient: use strict or warn/],
+    [['--build-policy', 'lenient'], /--build-policy lenient: use standard, strict, warn/],
   ] as const) {
     const r = await devcrew(['eval', ...args], { env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
