@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import {
   checkDocument,
@@ -14,7 +13,7 @@ import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { askModel, type ModelStep } from './model-step';
 import { oneFunctionPlan, PLAN_RULE_VERSION } from './plan-rule';
-import { provenance, stableTimestamp } from './provenance';
+import { provenance, toolStep } from './provenance';
 
 /** Where a run's plan is committed: branch `ai/generated/{workflow_id}/plan`. */
 export const PLAN_TASK_ID = 'plan';
@@ -34,13 +33,16 @@ export function createPlanner(deps: ActivityDeps) {
         if (checkedRule?.ok) {
           const ref = await deps.artifacts.commit({
             subject: `Plan "${input.request.slice(0, 60)}": ${checkedRule.value.tasks.length} tasks (one function: by rule)`,
-            metadata: provenance(input.run_id, PLAN_TASK_ID, {
-              agent_role: 'planner',
-              agent_version: PLAN_RULE_VERSION,
-              prompt_hash: `sha256:${createHash('sha256').update(`${PLAN_RULE_VERSION}:${input.request}`).digest('hex')}`,
-              model_name: 'none (plan rule: the request is one function)',
-              timestamp: stableTimestamp(),
-            }),
+            metadata: provenance(
+              input.run_id,
+              PLAN_TASK_ID,
+              toolStep(
+                'planner',
+                PLAN_RULE_VERSION,
+                input.request,
+                'none (plan rule: the request is one function)',
+              ),
+            ),
             files: [{ path: PLAN_PATH, content: `${JSON.stringify(checkedRule.value, null, 2)}\n` }],
           });
           // The run's model is the one its agents will call.

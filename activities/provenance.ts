@@ -22,19 +22,20 @@ export function provenance(
 }
 
 /**
- * A step no model answered (a tool run in the sandbox): its "prompt" is the tool set's version over the
- * commit it checked, so the same check of the same commit hashes the same.
+ * A step no model answered (a tool run in the sandbox, a rule): its "prompt" is the tool's version over
+ * what it worked on (the commit it checked, the request it planned), so the same step hashes the same.
  */
 export function toolStep(
   role: ArtifactMetadata['agent_role'],
   version: string,
-  commit: string,
+  input: string,
+  modelName = 'none (sandbox tools)',
 ): StepProvenance {
   return {
     agent_role: role,
     agent_version: version,
-    prompt_hash: `sha256:${createHash('sha256').update(`${version}:${commit}`).digest('hex')}`,
-    model_name: 'none (sandbox tools)',
+    prompt_hash: `sha256:${createHash('sha256').update(`${version}:${input}`).digest('hex')}`,
+    model_name: modelName,
     timestamp: stableTimestamp(),
   };
 }
