@@ -1,4 +1,13 @@
-import { CodeArtifacts, codeArtifactsOf, sumUsage, type AgentStepResult, type ModelRole } from '../contracts';
+import {
+  CodeArtifacts,
+  codeArtifactsOf,
+  sumUsage,
+  TestReport,
+  type AgentStepResult,
+  type ModelRole,
+  type TestCase,
+} from '../contracts';
+import { EXAMPLES_TEST_PATH } from './spec-examples';
 import type { ActivityDeps } from './deps';
 import type { StepInput } from './types';
 import { convertingTask } from './failures';
@@ -68,25 +77,33 @@ export async function writeCode(
             codeArtifactsOf(input.task.id, answered),
         },
       });
-    let step = await ask(prompt);
-    let fresh = false;
-    if (fixing && current.length && unchanged([...step.value.files, ...step.value.tests], current)) {
+    const anewPrompt = [
+      taskHeader(input),
+      contractPart,
+      `An earlier attempt at this task failed. Write every file anew, avoiding what failed:\n${shown}`,
+    ].join('\n\n');
+    // Asked to (the workflow saw two rounds in a row without progress), the files are written anew.
+    let fresh = input.anew === true && current.length > 0;
+    let step = await ask(fresh ? anewPrompt : prompt);
+    if (
+      !fresh &&
+      fixing &&
+      current.length &&
+      unchanged([...step.value.files, ...step.value.tests], current)
+    ) {
       // The same files again would fail the same way. A small model shown its own files tends to copy
       // them, so it writes the task anew instead, without them, told what the last attempt got wrong.
       const first = step;
       fresh = true;
-      step = await ask(
-        [
-          taskHeader(input),
-          contractPart,
-          `An earlier attempt at this task failed. Write every file anew, avoiding what failed:\n${shown}`,
-        ].join('\n\n'),
-      );
+      step = await ask(anewPrompt);
       step = { ...step, usage: sumUsage(first.usage, step.usage) };
     }
     const files = withoutDuplicates([...step.value.files, ...step.value.tests]);
+    // Written anew, a failing test file the new answer does not give again would keep failing it.
+    const remove = fresh ? failingTestFiles(report, current, files, contracts) : [];
     const ref = await deps.artifacts.commit({
       parent: input.base.commit,
+      ...(remove.length ? { remove } : {}),
       subject: `${subjectVerb(role, fixing)} ${input.task.id}${fresh ? ' anew' : ''}${input.round ? ` (${role === 'single-agent' ? 'attempt' : 'round'} ${input.round})` : ''}: ${files.length} file(s)`,
       metadata: provenance(input.run_id, input.task.id, step.provenance),
       files,
@@ -105,6 +122,40 @@ function subjectVerb(role: ModelRole, fixing: boolean): string {
   if (role === 'debugger') return 'Fix';
   if (role === 'single-agent') return fixing ? 'Single agent fixes' : 'Single agent writes';
   return fixing ? 'Build fix for' : 'Implement';
+}
+
+/**
+ * The test files (under tests/) the failing report names that `written` does not write again, leaving
+ * out a contract's test skeleton and the request's examples (the Tester writes them): the files an
+ * attempt written anew replaces.
+ */
+function failingTestFiles(
+  reportText: string,
+  current: { path: string; content: string }[],
+  written: { path: string }[],
+  contracts: { path: string; content: string }[],
+): string[] {
+  let cases: TestCase[];
+  try {
+    cases = TestReport.parse(JSON.parse(reportText)).cases;
+  } catch {
+    return [];
+  }
+  const modules = new Set(
+    cases.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => c.classname),
+  );
+  const kept = new Set([
+    ...written.map((f) => projectPath(f.path)),
+    EXAMPLES_TEST_PATH,
+    ...contracts.flatMap((c) => [...c.content.matchAll(/"path":\s*"(tests\/[^"]+\.py)"/g)].map((m) => m[1]!)),
+  ]);
+  return current
+    .map((f) => projectPath(f.path))
+    .filter((p) => p.startsWith('tests/') && !p.endsWith('__init__.py') && !kept.has(p))
+    .filter((p) => {
+      const dotted = p.replace(/\.py$/, '').replace(/\//g, '.');
+      return [...modules].some((m) => m === dotted || m.startsWith(`${dotted}.`));
+    });
 }
 
 /** Whether every file of an answer is already in `current` with the same content. */

@@ -9,12 +9,13 @@ import { provenance, toolStep } from './provenance';
 import { parseJunit, testReport } from './reports/junit';
 import { runSandboxJob } from './sandbox-job';
 import { examplesTest } from './spec-examples';
+import { CONTRADICTIONS_FILE, CONTRADICTIONS_SOURCE, contradictionNotes } from './test-contradictions';
 import { isPython, readFiles } from './workspace';
 
 const RESULTS = '.devcrew-results';
 
 /** The Tester's agent_version, recorded in provenance. */
-const TESTER_VERSION = 'tester@2';
+const TESTER_VERSION = 'tester@3';
 
 /**
  * The Tester: the task's acceptance tests in the sandbox over the files of the task's commit, JUnit and
@@ -60,22 +61,35 @@ export function createTester(deps: ActivityDeps) {
         tests.forEach((t, i) =>
           commands.push({ cmd: instrument(t.cmd, i), timeoutSeconds: t.timeout_seconds }),
         );
+        // The crew's Tester, after the tests and not one of them: which tests contradict each other.
+        if (input.contradictions)
+          commands.push({ cmd: `python3 ${RESULTS}/${CHECK}.py ${RESULTS} tests`, timeoutSeconds: 60 });
         const result = await runSandboxJob(deps, {
-          files: [...files, { path: `${RESULTS}/${PLUGIN}.py`, content: PLUGIN_SOURCE }],
+          files: [
+            ...files,
+            { path: `${RESULTS}/${PLUGIN}.py`, content: PLUGIN_SOURCE },
+            { path: `${RESULTS}/${CHECK}.py`, content: CONTRADICTIONS_SOURCE },
+          ],
           commands,
           labels: { runId: input.run_id, taskId: input.task.id },
-          collect: tests.flatMap((_, i) => [`${RESULTS}/junit-${i}.xml`, `${RESULTS}/coverage-${i}.xml`]),
+          collect: [
+            ...tests.flatMap((_, i) => [`${RESULTS}/junit-${i}.xml`, `${RESULTS}/coverage-${i}.xml`]),
+            `${RESULTS}/${CONTRADICTIONS_FILE}`,
+          ],
         });
         const collected = new Map(result.files.map((f) => [f.path, f.content.toString('utf8')]));
-        const runs = result.commands.slice(1);
+        const runs = result.commands.slice(1, 1 + tests.length);
         // The sandbox caps a command's time limit whatever the plan asks; the report says so.
-        const notes = runs.flatMap((r, i) =>
-          r.capped
-            ? [
-                `"${tests[i]!.cmd}" asked for ${r.capped.asked} s; the sandbox caps a command at ${r.capped.applied} s (an operator raises the cap with DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS)`,
-              ]
-            : [],
-        );
+        const notes = [
+          ...contradictionNotes(collected.get(`${RESULTS}/${CONTRADICTIONS_FILE}`)),
+          ...runs.flatMap((r, i) =>
+            r.capped
+              ? [
+                  `"${tests[i]!.cmd}" asked for ${r.capped.asked} s; the sandbox caps a command at ${r.capped.applied} s (an operator raises the cap with DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS)`,
+                ]
+              : [],
+          ),
+        ];
         const cases = tests.flatMap((t, i) => {
           const run = runs[i];
           const junit = parseJunit(collected.get(`${RESULTS}/junit-${i}.xml`) ?? '');
@@ -149,6 +163,7 @@ function instrument(cmd: string, i: number): string {
 }
 
 const PLUGIN = 'devcrew_progress';
+const CHECK = 'devcrew_contradictions';
 const STARTED = '[devcrew] started ';
 const PLUGIN_SOURCE = `import sys
 

@@ -101,8 +101,15 @@ export const AgentStepInput = StepContext.extend({
   /** Debugger rounds: which round this is (1-based) and the test report that failed. */
   round: z.number().int().positive().optional(),
   failing_report_path: z.string().optional(),
+  /**
+   * Debugger rounds: write the task's files anew, without the current ones (told what failed), because
+   * the last two rounds left as many failing tests as before them.
+   */
+  anew: z.boolean().optional(),
   /** The crew's Tester also runs the request's own examples (`>>> call` and its value) as tests. */
   spec_examples: z.boolean().optional(),
+  /** The crew's Tester also names tests that contradict each other (activities/test-contradictions.ts). */
+  contradictions: z.boolean().optional(),
   /** Build checks: what only mypy --strict's completeness flags find is an error too (build_policy strict). */
   strict_types: z.boolean().optional(),
 });

@@ -71,7 +71,7 @@ export async function runTask(
   let finished: ArtifactRef | undefined;
 
   /** The next step's input: the first one starts the task branch, a last one (if it passes) tags it. */
-  const step = (round?: number, failing?: string, last = false): AgentStepInput => ({
+  const step = (round?: number, failing?: string, last = false, anew = false): AgentStepInput => ({
     run_id: runId,
     request: run.progress.request,
     task,
@@ -79,6 +79,7 @@ export async function runTask(
     ...(oneStep && last ? { finish: true } : {}),
     ...(round ? { round } : {}),
     ...(failing ? { failing_report_path: failing } : {}),
+    ...(anew ? { anew: true } : {}),
   });
   const record = (agent: RoundRecord['agent'], r: AgentStepResult, round = 0) => {
     run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
@@ -99,13 +100,14 @@ export async function runTask(
     failing?: string,
     what = '',
     last = false,
+    anew = false,
   ) => {
     await ctx.budget.ensure(task.id);
     const name = ROLES[agent].title;
     const r = await run_(
       fn,
       `${name}: ${task.id}${round ? `, round ${round}` : ''}${what}`,
-      step(round, failing, last),
+      step(round, failing, last, anew),
     );
     record(agent, r, round);
     return r;
@@ -115,6 +117,7 @@ export async function runTask(
       ...step(round, undefined, true),
       // The crew's Tester also runs the request's own examples (runs started before it do not).
       ...(patched(SPEC_EXAMPLES) ? { spec_examples: true } : {}),
+      ...(patched(TEST_CONTRADICTIONS) ? { contradictions: true } : {}),
     });
   const policy = options.build_policy ?? 'standard';
   const buildCheck = () =>
@@ -127,12 +130,18 @@ export async function runTask(
     let tests = await tester();
     record('tester', tests);
     let rounds = 0;
+    // Rounds in a row that left as many failing tests as before them: after two, the next round writes
+    // the task anew (code and tests, told what failed) instead of patching files that keep failing.
+    let stalled = 0;
     for (let round = 1; !tests.passed && round <= maxRounds; round++) {
       rounds = round;
       board.setRounds(task.id, round);
-      await model(agents.debug, 'debugger', round, tests.report_path);
+      const anew = stalled >= 2 && patched(DEBUG_ANEW);
+      const before = failing(tests);
+      await model(agents.debug, 'debugger', round, tests.report_path, anew ? ', anew' : '', false, anew);
       tests = await tester(round);
       record('tester', tests, round);
+      stalled = !anew && failing(tests) >= before ? stalled + 1 : 0;
     }
     if (!tests.passed) {
       throw workflowFailure(
@@ -197,6 +206,16 @@ export async function runTask(
   board.complete(task.id, tagged);
   return tagged;
 }
+
+/** A test run's failing and erroring tests (a run with no totals counts as all failing). */
+const failing = (r: AgentStepResult) =>
+  r.test_summary ? r.test_summary.failed + r.test_summary.errors : Number.MAX_SAFE_INTEGER;
+
+/** The patch that has the crew's Tester name tests that contradict each other. */
+export const TEST_CONTRADICTIONS = 'test-contradictions';
+
+/** The patch after which a third Debugger round in a row without progress writes the task anew. */
+export const DEBUG_ANEW = 'debug-anew';
 
 /** The patch that has the crew's Tester run the request's own examples as tests. */
 export const SPEC_EXAMPLES = 'spec-examples';

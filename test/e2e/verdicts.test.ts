@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openArtifactStore } from '../../artifacts';
@@ -268,5 +269,69 @@ test(
       duration_s: report.summary.duration_s,
     });
     assert.match(report.cases[0]!.message!, /^\[NO_TESTS\] pytest collected no tests/);
+  },
+);
+
+test(
+  'tests that contradict each other are named in the test report; the Debugger, told so, fixes the test and the run completes',
+  { timeout: 300_000 },
+  async () => {
+    // The recording's Debugger answers only a prompt that carries the Tester's note.
+    const done = await run('Verdicts: tests that contradict each other', [{ cmd: 'pytest -q tests' }]);
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const task = done.tasks[0];
+    assert.deepEqual(steps(task), [
+      'coder:ok',
+      'build-checker:ok',
+      'tester:fail',
+      'debugger#1:ok',
+      'tester#1:ok',
+    ]);
+    const first = task.history[2];
+    const report = TestReport.parse(
+      JSON.parse(await (await store()).readFile(first.commit, first.report_path)),
+    );
+    assert.deepEqual(report.notes, [
+      "tests/test_sma.py: test_rising_prices_buy (line 5) expects signal([1.0, 2.0, 3.0, 4.0]) == 'buy' and test_falling_prices_sell (line 9) expects signal([1.0, 2.0, 3.0, 4.0]) == 'sell' after the same steps. They cannot both pass, so at least one expected value is wrong: work it out by hand from the task and fix that test",
+    ]);
+    const last = task.history[4];
+    const fixed = TestReport.parse(JSON.parse(await (await store()).readFile(last.commit, last.report_path)));
+    assert.deepEqual(fixed.notes, [], 'the fixed tests contradict nothing');
+    assert.equal(done.test_summary.passed, 2);
+  },
+);
+
+test(
+  'after two Debugger rounds that leave as many failing tests, the third writes the task anew; the old failing test file goes',
+  { timeout: 300_000 },
+  async () => {
+    const done = await run('Verdicts: a task written anew after rounds without progress', [
+      { cmd: 'pytest -q tests' },
+    ]);
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const task = done.tasks[0];
+    assert.deepEqual(steps(task), [
+      'coder:ok',
+      'build-checker:ok',
+      'tester:fail',
+      'debugger#1:ok',
+      'tester#1:fail',
+      'debugger#2:ok',
+      'tester#2:fail',
+      'debugger#3:ok',
+      'tester#3:ok',
+    ]);
+    const s = await store();
+    const anew = task.history[7];
+    const subject = execFileSync(
+      'git',
+      ['-C', path.join(stateDir, 'artifacts'), 'log', '-1', '--format=%s', anew.commit],
+      { encoding: 'utf8' },
+    ).trim();
+    assert.equal(subject, 'Fix task_coder_001 anew (round 3): 2 file(s)');
+    const files = await s.listFiles(task.history[8].commit);
+    assert.ok(files.includes('tests/test_second.py'), files.join(', '));
+    assert.ok(!files.includes('tests/test_first.py'), 'the failing test file written before is gone');
+    assert.equal(done.test_summary.passed, 2);
   },
 );
