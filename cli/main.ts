@@ -74,4 +74,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     `devcrew: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );
   process.exitCode = EXIT.invalid;
+  // What the failed command left open (a half-made Temporal connection after Ctrl-C stopped the server
+  // mid-start, a child's pipe) must not keep the process alive: it has nothing left to do.
+  setTimeout(() => process.exit(), 5_000).unref();
 });
