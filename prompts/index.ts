@@ -26,10 +26,21 @@ export function promptFor(role: ModelRole): Prompt {
   const prompt = {
     role,
     version: `${role}@${match[1]}`,
-    text: match[2]!.trim().replace('{{roles}}', rolesForPlanner()),
+    text: match[2]!
+      .trim()
+      .replace('{{roles}}', rolesForPlanner())
+      .replace('{{terms}}', () => termsOfTheTrade()),
   };
   loaded.set(role, prompt);
   return prompt;
+}
+
+/**
+ * The `{{terms}}` of a prompt: the trade's terms written out as formulas (prompts/terms.md), one home
+ * for the Planner, the Coder, the Debugger and the single agent. A change to it bumps their versions.
+ */
+export function termsOfTheTrade(): string {
+  return fs.readFileSync(path.join(__dirname, 'terms.md'), 'utf8').trim();
 }
 
 /** The `{{roles}}` of a prompt: each role a TodoList may name, as contracts/roles.ts describes it. */
