@@ -10,6 +10,7 @@ import { parseJunit, testReport } from './reports/junit';
 import { runSandboxJob } from './sandbox-job';
 import { examplesTest } from './spec-examples';
 import { CONTRADICTIONS_FILE, CONTRADICTIONS_SOURCE, contradictionNotes } from './test-contradictions';
+import { TRAIL_PLUGIN, TRAIL_SOURCE, withTrails } from './test-trail';
 import { isPython, readFiles } from './workspace';
 
 const RESULTS = '.devcrew-results';
@@ -59,21 +60,30 @@ export function createTester(deps: ActivityDeps) {
         }
         const commands: SandboxCommand[] = [{ cmd: `mkdir -p ${RESULTS}` }];
         tests.forEach((t, i) =>
-          commands.push({ cmd: instrument(t.cmd, i), timeoutSeconds: t.timeout_seconds }),
+          commands.push({ cmd: instrument(t.cmd, i, input.evidence), timeoutSeconds: t.timeout_seconds }),
         );
         // The crew's Tester, after the tests and not one of them: which tests contradict each other.
-        if (input.contradictions)
+        if (input.evidence)
           commands.push({ cmd: `python3 ${RESULTS}/${CHECK}.py ${RESULTS} tests`, timeoutSeconds: 60 });
         const result = await runSandboxJob(deps, {
           files: [
             ...files,
             { path: `${RESULTS}/${PLUGIN}.py`, content: PLUGIN_SOURCE },
-            { path: `${RESULTS}/${CHECK}.py`, content: CONTRADICTIONS_SOURCE },
+            ...(input.evidence
+              ? [
+                  { path: `${RESULTS}/${CHECK}.py`, content: CONTRADICTIONS_SOURCE },
+                  { path: `${RESULTS}/${TRAIL_PLUGIN}.py`, content: TRAIL_SOURCE },
+                ]
+              : []),
           ],
           commands,
           labels: { runId: input.run_id, taskId: input.task.id },
           collect: [
-            ...tests.flatMap((_, i) => [`${RESULTS}/junit-${i}.xml`, `${RESULTS}/coverage-${i}.xml`]),
+            ...tests.flatMap((_, i) => [
+              `${RESULTS}/junit-${i}.xml`,
+              `${RESULTS}/coverage-${i}.xml`,
+              `${RESULTS}/trail-${i}.json`,
+            ]),
             `${RESULTS}/${CONTRADICTIONS_FILE}`,
           ],
         });
@@ -92,7 +102,10 @@ export function createTester(deps: ActivityDeps) {
         ];
         const cases = tests.flatMap((t, i) => {
           const run = runs[i];
-          const junit = parseJunit(collected.get(`${RESULTS}/junit-${i}.xml`) ?? '');
+          const junit = withTrails(
+            parseJunit(collected.get(`${RESULTS}/junit-${i}.xml`) ?? ''),
+            collected.get(`${RESULTS}/trail-${i}.json`),
+          );
           return [...junit, ...commandCases(t.cmd, run, junit.length, i)];
         });
         const coverage = tests.map((_, i) => collected.get(`${RESULTS}/coverage-${i}.xml`)).find(Boolean);
@@ -156,10 +169,13 @@ const isPytest = (cmd: string) => /^(python3? -m )?pytest\b/.test(cmd.trim());
  * small plugin that names each test on stderr as it starts, so a test that hangs or eats memory can be
  * named after the sandbox killed it.
  */
-function instrument(cmd: string, i: number): string {
+function instrument(cmd: string, i: number, trail = false): string {
   if (!isPytest(cmd)) return cmd;
   const cov = /--cov\b/.test(cmd) ? ` --cov-report=xml:${RESULTS}/coverage-${i}.xml` : '';
-  return `PYTHONPATH=${RESULTS}\${PYTHONPATH:+:$PYTHONPATH} ${cmd.trim()} -p ${PLUGIN} --junitxml=${RESULTS}/junit-${i}.xml${cov}`;
+  // The crew's Tester also records a failing test's trail through codes/ (test-trail.ts).
+  const traced = trail ? `DEVCREW_TRAIL=${RESULTS}/trail-${i}.json ` : '';
+  const plugins = trail ? ` -p ${PLUGIN} -p ${TRAIL_PLUGIN}` : ` -p ${PLUGIN}`;
+  return `${traced}PYTHONPATH=${RESULTS}\${PYTHONPATH:+:$PYTHONPATH} ${cmd.trim()}${plugins} --junitxml=${RESULTS}/junit-${i}.xml${cov}`;
 }
 
 const PLUGIN = 'devcrew_progress';

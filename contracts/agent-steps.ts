@@ -108,8 +108,11 @@ export const AgentStepInput = StepContext.extend({
   anew: z.boolean().optional(),
   /** The crew's Tester also runs the request's own examples (`>>> call` and its value) as tests. */
   spec_examples: z.boolean().optional(),
-  /** The crew's Tester also names tests that contradict each other (activities/test-contradictions.ts). */
-  contradictions: z.boolean().optional(),
+  /**
+   * The crew's Tester also names tests that contradict each other (activities/test-contradictions.ts)
+   * and, for a failing test, the lines of codes/ that ran last (activities/test-trail.ts).
+   */
+  evidence: z.boolean().optional(),
   /** Build checks: what only mypy --strict's completeness flags find is an error too (build_policy strict). */
   strict_types: z.boolean().optional(),
 });

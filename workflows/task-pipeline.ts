@@ -117,7 +117,7 @@ export async function runTask(
       ...step(round, undefined, true),
       // The crew's Tester also runs the request's own examples (runs started before it do not).
       ...(patched(SPEC_EXAMPLES) ? { spec_examples: true } : {}),
-      ...(patched(TEST_CONTRADICTIONS) ? { contradictions: true } : {}),
+      ...(patched(TESTER_EVIDENCE) ? { evidence: true } : {}),
     });
   const policy = options.build_policy ?? 'standard';
   const buildCheck = () =>
@@ -211,8 +211,11 @@ export async function runTask(
 const failing = (r: AgentStepResult) =>
   r.test_summary ? r.test_summary.failed + r.test_summary.errors : Number.MAX_SAFE_INTEGER;
 
-/** The patch that has the crew's Tester name tests that contradict each other. */
-export const TEST_CONTRADICTIONS = 'test-contradictions';
+/**
+ * The patch that has the crew's Tester give evidence beyond pytest's: tests that contradict each other,
+ * and the lines of the code that ran last in a failing test.
+ */
+export const TESTER_EVIDENCE = 'tester-evidence';
 
 /** The patch after which a third Debugger round in a row without progress writes the task anew. */
 export const DEBUG_ANEW = 'debug-anew';

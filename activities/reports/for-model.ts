@@ -39,7 +39,7 @@ export function reportForModel(
       ...notes.map((n) => `Note: ${n}`),
       ...failing.map(
         (c) =>
-          `- ${c.status.toUpperCase()} ${c.classname ? `${c.classname}::` : ''}${c.name}:\n${(c.message ?? '(no message)').slice(0, 1500)}`,
+          `- ${c.status.toUpperCase()} ${c.classname ? `${c.classname}::` : ''}${c.name}:\n${(c.message ?? '(no message)').slice(0, 2500)}`,
       ),
     ].join('\n');
   }

@@ -294,6 +294,13 @@ test(
     assert.deepEqual(report.notes, [
       "tests/test_sma.py: test_rising_prices_buy (line 5) expects signal([1.0, 2.0, 3.0, 4.0]) == 'buy' and test_falling_prices_sell (line 9) expects signal([1.0, 2.0, 3.0, 4.0]) == 'sell' after the same steps. They cannot both pass, so at least one expected value is wrong: work it out by hand from the task and fix that test",
     ]);
+    // A failing case also says which lines of codes/ ran last, down to the value returned.
+    const failed = report.cases.find((c) => c.status === 'failed')!;
+    assert.equal(failed.name, 'test_falling_prices_sell');
+    assert.match(
+      failed.message!,
+      /The last lines of codes\/ that ran in this test:\n {2}codes\/sma\.py:4: called signal\(prices=\[1\.0, 2\.0, 3\.0, 4\.0\]\)\n[\s\S]*codes\/sma\.py:7: returned 'buy'/,
+    );
     const last = task.history[4];
     const fixed = TestReport.parse(JSON.parse(await (await store()).readFile(last.commit, last.report_path)));
     assert.deepEqual(fixed.notes, [], 'the fixed tests contradict nothing');
