@@ -73,6 +73,11 @@ async function run(
 }
 
 const store = () => openArtifactStore({ repoDir: path.join(stateDir, 'artifacts') });
+/** The test report a step of a task's history committed. */
+const testReportOf = async (h: Json) =>
+  TestReport.parse(JSON.parse(await (await store()).readFile(h.commit, h.report_path)));
+/** A task whose tests failed once and passed after the Debugger's first round. */
+const FIXED_IN_ONE_ROUND = ['coder:ok', 'build-checker:ok', 'tester:fail', 'debugger#1:ok', 'tester#1:ok'];
 const steps = (task: Json) =>
   task.history.map((h: Json) => `${h.agent}${h.round ? `#${h.round}` : ''}:${h.passed ? 'ok' : 'fail'}`);
 
@@ -170,17 +175,9 @@ test(
     ]);
     assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
     const task = done.tasks[0];
-    assert.deepEqual(steps(task), [
-      'coder:ok',
-      'build-checker:ok',
-      'tester:fail',
-      'debugger#1:ok',
-      'tester#1:ok',
-    ]);
+    assert.deepEqual(steps(task), FIXED_IN_ONE_ROUND);
     const first = task.history[2];
-    const report = TestReport.parse(
-      JSON.parse(await (await store()).readFile(first.commit, first.report_path)),
-    );
+    const report = await testReportOf(first);
     const hung = report.cases.find((c) => c.status === 'failed')!;
     assert.equal(hung.name, 'tests/test_loop.py::test_counts_down', 'the test that hung is named');
     assert.match(
@@ -199,17 +196,9 @@ test(
     const done = await run('Verdicts: a memory blow-up', [{ cmd: 'pytest -q tests/test_memory.py' }]);
     assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
     const task = done.tasks[0];
-    assert.deepEqual(steps(task), [
-      'coder:ok',
-      'build-checker:ok',
-      'tester:fail',
-      'debugger#1:ok',
-      'tester#1:ok',
-    ]);
+    assert.deepEqual(steps(task), FIXED_IN_ONE_ROUND);
     const first = task.history[2];
-    const report = TestReport.parse(
-      JSON.parse(await (await store()).readFile(first.commit, first.report_path)),
-    );
+    const report = await testReportOf(first);
     const blown = report.cases.find((c) => c.status === 'failed')!;
     assert.equal(blown.name, 'tests/test_memory.py::test_window_sums');
     assert.match(
@@ -229,9 +218,7 @@ test(
     assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 2000));
     const tests = done.tasks[0].history.find((h: Json) => h.agent === 'tester');
     assert.match(tests.summary, /asked for 3600 s; the sandbox caps a command at 300 s/);
-    const report = TestReport.parse(
-      JSON.parse(await (await store()).readFile(tests.commit, tests.report_path)),
-    );
+    const report = await testReportOf(tests);
     assert.deepEqual(report.notes, [
       '"pytest -q tests/test_dirty.py" asked for 3600 s; the sandbox caps a command at 300 s (an operator raises the cap with DEVCREW_SANDBOX_MAX_TIMEOUT_SECONDS)',
     ]);
@@ -258,9 +245,7 @@ test(
     assert.equal(done.status, 'failed');
     assert.match(done.tasks[0].error, /TESTS_FAILED/);
     const tests = done.tasks[0].history.find((h: Json) => h.agent === 'tester');
-    const report = TestReport.parse(
-      JSON.parse(await (await store()).readFile(tests.commit, tests.report_path)),
-    );
+    const report = await testReportOf(tests);
     assert.deepEqual(report.summary, {
       passed: 0,
       failed: 0,
@@ -280,17 +265,9 @@ test(
     const done = await run('Verdicts: tests that contradict each other', [{ cmd: 'pytest -q tests' }]);
     assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
     const task = done.tasks[0];
-    assert.deepEqual(steps(task), [
-      'coder:ok',
-      'build-checker:ok',
-      'tester:fail',
-      'debugger#1:ok',
-      'tester#1:ok',
-    ]);
+    assert.deepEqual(steps(task), FIXED_IN_ONE_ROUND);
     const first = task.history[2];
-    const report = TestReport.parse(
-      JSON.parse(await (await store()).readFile(first.commit, first.report_path)),
-    );
+    const report = await testReportOf(first);
     assert.deepEqual(report.notes, [
       "tests/test_sma.py: test_rising_prices_buy (line 5) expects signal([1.0, 2.0, 3.0, 4.0]) == 'buy' and test_falling_prices_sell (line 9) expects signal([1.0, 2.0, 3.0, 4.0]) == 'sell' after the same steps. They cannot both pass, so at least one expected value is wrong: work it out by hand from the task and fix that test",
     ]);
@@ -302,7 +279,7 @@ test(
       /The last lines of codes\/ that ran in this test:\n {2}codes\/sma\.py:4: called signal\(prices=\[1\.0, 2\.0, 3\.0, 4\.0\]\)\n[\s\S]*codes\/sma\.py:7: returned 'buy'/,
     );
     const last = task.history[4];
-    const fixed = TestReport.parse(JSON.parse(await (await store()).readFile(last.commit, last.report_path)));
+    const fixed = await testReportOf(last);
     assert.deepEqual(fixed.notes, [], 'the fixed tests contradict nothing');
     assert.equal(done.test_summary.passed, 2);
   },
