@@ -84,6 +84,7 @@ export async function writeCode(
     ].join('\n\n');
     // Asked to (the workflow saw two rounds in a row without progress), the files are written anew.
     let fresh = input.anew === true && current.length > 0;
+    let copied = false;
     let step = await ask(fresh ? anewPrompt : prompt);
     if (
       !fresh &&
@@ -95,6 +96,7 @@ export async function writeCode(
       // them, so it writes the task anew instead, without them, told what the last attempt got wrong.
       const first = step;
       fresh = true;
+      copied = true;
       step = await ask(anewPrompt);
       step = { ...step, usage: sumUsage(first.usage, step.usage) };
     }
@@ -113,6 +115,7 @@ export async function writeCode(
       model: step.model,
       usage: step.usage,
       passed: true,
+      ...(copied ? { copied: true } : {}),
       summary: `${files.length} file(s): ${files.map((f) => f.path).join(', ')}`,
     };
   });

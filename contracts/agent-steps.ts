@@ -129,6 +129,8 @@ export const AgentStepResult = z.strictObject({
   passed: z.boolean(),
   /** The step was asked to finish the task and did: `ref` is the tagged final commit. */
   finished: z.boolean().optional(),
+  /** Coder and Debugger: the model gave the files back unchanged, so the step wrote them anew. */
+  copied: z.boolean().optional(),
   /** Path (in `ref`) of the build or test report, if the step made one. */
   report_path: z.string().optional(),
   /** Build checks only: the error findings (at most 20), for a BUILD_FAILED message and the next fix. */

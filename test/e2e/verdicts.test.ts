@@ -319,3 +319,36 @@ test(
     assert.equal(done.test_summary.passed, 2);
   },
 );
+
+test(
+  'a Debugger that gave its files back unchanged is asked for the task anew in every later round, with no patch call first',
+  { timeout: 300_000 },
+  async () => {
+    // The recording's Debugger copies its files whenever it is shown them ("Current files:").
+    const done = await run('Verdicts: a Debugger that gives its files back', [{ cmd: 'pytest -q tests' }]);
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const task = done.tasks[0];
+    assert.deepEqual(steps(task), [
+      'coder:ok',
+      'build-checker:ok',
+      'tester:fail',
+      'debugger#1:ok',
+      'tester#1:fail',
+      'debugger#2:ok',
+      'tester#2:ok',
+    ]);
+    const subjects = [3, 5].map((i) =>
+      execFileSync(
+        'git',
+        ['-C', path.join(stateDir, 'artifacts'), 'log', '-1', '--format=%s', task.history[i].commit],
+        { encoding: 'utf8' },
+      ).trim(),
+    );
+    assert.deepEqual(subjects, [
+      'Fix task_coder_001 anew (round 1): 1 file(s)',
+      'Fix task_coder_001 anew (round 2): 2 file(s)',
+    ]);
+    // Round 1: the copy, then the task anew; round 2: anew at once.
+    assert.equal(done.usage_by_role.debugger.calls, 3);
+  },
+);
