@@ -31,11 +31,14 @@ export async function ensureDockerCompose(report: Report): Promise<void> {
   await fsp.mkdir(plugins, { recursive: true });
   const target = path.join(plugins, 'docker-compose');
   report(`docker compose: building ${COMPOSE_VERSION} into ${target} (about two minutes, once)`);
-  const build = await exec(go, ['build', '-o', `${target}.part`, './cmd'], {
+  // Each process builds into its own file: two provisioning at once (a test run beside CI) shared one
+  // `.part`, and the one whose file the other had renamed away failed with go's download lines alone.
+  const part = `${target}.${process.pid}.part`;
+  const build = await exec(go, ['build', '-o', part, './cmd'], {
     cwd: dir,
     env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-trimpath' },
   });
-  if (build.code !== 0 || !fs.existsSync(`${target}.part`))
+  if (build.code !== 0 || !fs.existsSync(part))
     throw new ProvisionError(`building docker compose failed:\n${tail(build.stderr)}`);
-  await fsp.rename(`${target}.part`, target);
+  await fsp.rename(part, target);
 }
