@@ -15,6 +15,11 @@ export const TRAIL_PLUGIN = 'devcrew_trail';
 
 /** Lines of the trail kept per failing test. */
 const KEEP = 14;
+/**
+ * Traced events per test, at most: past it the test runs untraced at full speed (tracing every line
+ * costs many times the line) and has no trail, rather than a trail that is not its last lines.
+ */
+const LIMIT = 200_000;
 
 export const TRAIL_SOURCE = `import json
 import linecache
@@ -27,6 +32,8 @@ import pytest
 _OUT = os.environ.get("DEVCREW_TRAIL", "")
 _ROOT = os.path.join(os.getcwd(), "codes") + os.sep
 _KEEP = ${KEEP}
+_LIMIT = ${LIMIT}
+_events = [0]
 _trail = []
 _found = {}
 _short = reprlib.Repr()
@@ -36,6 +43,7 @@ _short.maxlist = 8
 
 
 def _at(frame, note):
+    _events[0] += 1
     path = os.path.relpath(frame.f_code.co_filename)
     _trail.append((path, frame.f_lineno, note))
     if len(_trail) > 8 * _KEEP:
@@ -43,6 +51,9 @@ def _at(frame, note):
 
 
 def _local(frame, event, arg):
+    if _events[0] > _LIMIT:
+        sys.settrace(None)
+        return None
     if event == "line":
         _at(frame, "")
     elif event == "return":
@@ -53,6 +64,9 @@ def _local(frame, event, arg):
 
 
 def _calls(frame, event, arg):
+    if _events[0] > _LIMIT:
+        sys.settrace(None)
+        return None
     if event != "call" or not frame.f_code.co_filename.startswith(_ROOT):
         return None
     code = frame.f_code
@@ -67,6 +81,7 @@ def _calls(frame, event, arg):
 def pytest_runtest_call(item):
     tracing = bool(_OUT) and sys.gettrace() is None
     _trail.clear()
+    _events[0] = 0
     if tracing:
         sys.settrace(_calls)
     try:
@@ -80,7 +95,8 @@ def pytest_runtest_call(item):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if report.when == "call" and report.failed and _trail:
+    whole = _events[0] <= _LIMIT
+    if report.when == "call" and report.failed and _trail and whole:
         parts = item.nodeid.split("::")
         first = parts[0][:-3] if parts[0].endswith(".py") else parts[0]
         parts[0] = first.replace("/", ".")

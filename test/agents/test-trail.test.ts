@@ -18,8 +18,15 @@ const CODE = `class SmaCrossover:
         short = sum(prices[-self.short_window:]) / self.short_window
         long = sum(prices[-self.long_window:]) / self.long_window
         return "buy" if short > long else "sell" if short < long else "hold"
+
+
+def spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
 `;
-const TESTS = `from codes.sma import SmaCrossover
+const TESTS = `from codes.sma import SmaCrossover, spin
 
 
 def test_rising_prices_buy() -> None:
@@ -28,6 +35,10 @@ def test_rising_prices_buy() -> None:
 
 def test_flat_prices_hold() -> None:
     assert SmaCrossover(2, 3).signal([1.0, 1.0, 1.0, 1.0]) == "hold"
+
+
+def test_long_loop() -> None:
+    assert spin(300000) == 0
 
 
 class TestFalling:
@@ -79,6 +90,13 @@ test("a failing test's message gains the lines of codes/ that ran last: the call
     /codes\/sma\.py:11: returned 'sell'/,
     'a test in a class is found by its JUnit name',
   );
+  const long = cases.find((c) => c.name === 'test_long_loop')!;
+  assert.equal(long.status, 'failed');
+  assert.doesNotMatch(
+    long.message!,
+    /The last lines/,
+    'past 200,000 traced lines the test runs untraced and has no trail (not one that is not its last lines)',
+  );
   const passed = cases.find((c) => c.name === 'test_flat_prices_hold')!;
   assert.equal(passed.status, 'passed');
   assert.equal(passed.message, undefined, 'a passing test has no trail');
@@ -87,7 +105,7 @@ test("a failing test's message gains the lines of codes/ that ran last: the call
 test('with coverage tracing the plugin stays out of the way: no trail, the tests still run', () => {
   const { junit, trail } = run(true);
   const cases = parseJunit(junit);
-  assert.equal(cases.length, 3);
+  assert.equal(cases.length, 4);
   assert.deepEqual(JSON.parse(trail), {});
   assert.deepEqual(withTrails(cases, 'not json'), cases);
   assert.deepEqual(withTrails(cases, undefined), cases);
