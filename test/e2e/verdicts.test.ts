@@ -73,6 +73,11 @@ async function run(
 }
 
 const store = () => openArtifactStore({ repoDir: path.join(stateDir, 'artifacts') });
+/** A commit's subject in the run's artifact repository. */
+const subjectOf = (commit: string) =>
+  execFileSync('git', ['-C', path.join(stateDir, 'artifacts'), 'log', '-1', '--format=%s', commit], {
+    encoding: 'utf8',
+  }).trim();
 /** The test report a step of a task's history committed. */
 const testReportOf = async (h: Json) =>
   TestReport.parse(JSON.parse(await (await store()).readFile(h.commit, h.report_path)));
@@ -307,11 +312,7 @@ test(
     ]);
     const s = await store();
     const anew = task.history[7];
-    const subject = execFileSync(
-      'git',
-      ['-C', path.join(stateDir, 'artifacts'), 'log', '-1', '--format=%s', anew.commit],
-      { encoding: 'utf8' },
-    ).trim();
+    const subject = subjectOf(anew.commit);
     assert.equal(subject, 'Fix task_coder_001 anew (round 3): 2 file(s)');
     const files = await s.listFiles(task.history[8].commit);
     assert.ok(files.includes('tests/test_second.py'), files.join(', '));
@@ -337,13 +338,7 @@ test(
       'debugger#2:ok',
       'tester#2:ok',
     ]);
-    const subjects = [3, 5].map((i) =>
-      execFileSync(
-        'git',
-        ['-C', path.join(stateDir, 'artifacts'), 'log', '-1', '--format=%s', task.history[i].commit],
-        { encoding: 'utf8' },
-      ).trim(),
-    );
+    const subjects = [3, 5].map((i) => subjectOf(task.history[i].commit));
     assert.deepEqual(subjects, [
       'Fix task_coder_001 anew (round 1): 1 file(s)',
       'Fix task_coder_001 anew (round 2): 2 file(s)',
