@@ -1,6 +1,7 @@
 import {
   CodeArtifacts,
   codeArtifactsOf,
+  Contract,
   sumUsage,
   TestReport,
   type AgentStepResult,
@@ -82,7 +83,8 @@ export async function writeCode(
       contractPart,
       `An earlier attempt at this task failed. Write every file anew, avoiding what failed:\n${shown}`,
     ].join('\n\n');
-    // Asked to (the workflow saw two rounds in a row without progress), the files are written anew.
+    // Asked to (two rounds in a row without progress, or an earlier round's answer copied its files),
+    // the files are written anew.
     let fresh = input.anew === true && current.length > 0;
     let copied = false;
     let step = await ask(fresh ? anewPrompt : prompt);
@@ -150,7 +152,7 @@ function failingTestFiles(
   const kept = new Set([
     ...written.map((f) => projectPath(f.path)),
     EXAMPLES_TEST_PATH,
-    ...contracts.flatMap((c) => [...c.content.matchAll(/"path":\s*"(tests\/[^"]+\.py)"/g)].map((m) => m[1]!)),
+    ...contracts.flatMap((c) => skeletonPaths(c.content)),
   ]);
   return current
     .map((f) => projectPath(f.path))
@@ -159,6 +161,15 @@ function failingTestFiles(
       const dotted = p.replace(/\.py$/, '').replace(/\//g, '.');
       return [...modules].some((m) => m === dotted || m.startsWith(`${dotted}.`));
     });
+}
+
+/** The test skeletons' paths a committed contract names (none for a file that is not one). */
+function skeletonPaths(text: string): string[] {
+  try {
+    return Contract.parse(JSON.parse(text)).test_skeletons.map((t) => projectPath(t.path));
+  } catch {
+    return [];
+  }
 }
 
 /** Whether every file of an answer is already in `current` with the same content. */
