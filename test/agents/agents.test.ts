@@ -55,7 +55,7 @@ test('the scripted crew plans, designs and implements the SMA strategy, each ste
   assert.deepEqual(plan.model, { provider: 'scripted', name: 'scripted' });
   assert.deepEqual(plan.usage, { ...NO_USAGE, calls: 1 });
   const planMeta = await store.metadataOf(plan.ref.commit);
-  assert.equal(planMeta.agent_version, 'planner@10');
+  assert.equal(planMeta.agent_version, 'planner@11');
   assert.equal(planMeta.model_name, 'scripted', 'the test double is named as such in the commit');
 
   const [architectTask, coderTask] = plan.todo_list.tasks as [TodoItem, TodoItem];
