@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { z } from 'zod';
 import { keptOfCutAnswer, parseFileBlocks, withFileBlocksFormat } from './file-blocks';
@@ -182,11 +183,17 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
   ): Promise<Attempt<z.output<S>>> {
     const retried = (request.attempt ?? 1) > 1 || repair !== undefined;
     const asFiles = request.files !== undefined && options.plainFiles === true;
+    // A sampled call is seeded from what it asks, so the same question on the same server gets the
+    // same answer: a run can be replayed, and two runs differ only where their inputs do.
+    const sampling = (temperature: number) =>
+      temperature === 0
+        ? { temperature }
+        : { temperature, seed: seedOf(request.system, request.prompt, request.attempt ?? 1, repair ?? '') };
     const body = {
       model: options.model,
       // Reasoning models (o-series, GPT-5 and later) refuse a temperature other than their default.
       // A repair or a retried step samples a little, so it is not the same answer again.
-      ...(isReasoningModel(options.model) ? {} : { temperature: request.vary ? 0.6 : retried ? 0.4 : 0 }),
+      ...(isReasoningModel(options.model) ? {} : sampling(request.vary ? 0.6 : retried ? 0.4 : 0)),
       ...(cap ? { max_tokens: cap } : {}),
       messages: [
         { role: 'system' as const, content: asFiles ? withFileBlocksFormat(request.system) : request.system },
@@ -361,4 +368,10 @@ function isReasoningModel(model: string): boolean {
 /** OpenAI answers 404 `model_not_found`; other servers name the model in the message. */
 function modelMissing(err: APIError): boolean {
   return err.code === 'model_not_found' || /model/i.test(err.message);
+}
+
+/** A 31-bit sampling seed from the call's own words (any provider accepting `seed` takes it as an int). */
+export function seedOf(...parts: (string | number)[]): number {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest();
+  return digest.readUInt32BE(0) & 0x7fffffff;
 }

@@ -137,3 +137,21 @@ test('a cut connection is a retryable MODEL_UNAVAILABLE', async () => {
   const err = await failure();
   assert.deepEqual([err.code, err.retryable], ['MODEL_UNAVAILABLE', true]);
 });
+
+test('a sampled fix round is seeded from what it asks: the same question the same seed, another question another', async () => {
+  const fix = (prompt: string) =>
+    client.generateJson({ role: 'debugger', system: 'Fix it.', prompt, schema: Answer, vary: true });
+  for (let i = 0; i < 3; i++) fake.reply({ kind: 'json', value: { files: [] } });
+  await fix('Round: 1');
+  await fix('Round: 1');
+  await fix('Round: 2');
+  const [a, b, c] = fake.requests.slice(-3).map((r) => r.body);
+  assert.equal(a!.temperature, 0.6);
+  assert.equal(typeof a!.seed, 'number');
+  assert.equal(a!.seed, b!.seed, 'the same question is sampled the same way');
+  assert.notEqual(a!.seed, c!.seed, 'another round samples differently');
+  fake.reply({ kind: 'json', value: { files: [] } });
+  await ask();
+  assert.equal(fake.requests.at(-1)!.body.temperature, 0);
+  assert.equal(fake.requests.at(-1)!.body.seed, undefined, 'a greedy call needs no seed');
+});
