@@ -103,6 +103,9 @@ export async function askModel<S extends z.ZodType>(
 /** A transient provider error becomes a retry within the window, or a clear failure after it. */
 function providerFailure(err: unknown, context: Context, windowSeconds = DEFAULT_WINDOW_SECONDS): unknown {
   if (!(err instanceof ModelError) || !err.retryable) return err;
+  // An answer that ran away is the model's, not the provider's: no retry window, the step's own
+  // attempts (its task's max_retries) bound it, each sampled with another seed.
+  if (err.code === 'MODEL_ANSWER_RAN_AWAY') return toActivityFailure(err);
   const { attempt, scheduledTimestampMs } = context.info;
   const decision = decideRetry({
     error: {

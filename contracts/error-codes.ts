@@ -58,6 +58,11 @@ export const ERROR_CODES = {
     'the model provider kept failing for longer than DEVCREW_MODEL_RETRY_WINDOW_SECONDS',
   ),
   MODEL_SAFETY_BLOCK: code(false, 422, 'the model provider refused on safety grounds'),
+  MODEL_ANSWER_RAN_AWAY: code(
+    true,
+    502,
+    "a model's answer kept repeating itself or ran past its output cap, also when asked again shorter; the step is tried again, sampled with another seed",
+  ),
   INVALID_AGENT_OUTPUT: code(false, 502, "a model's answer does not match the contract it was asked for"),
   BUDGET_EXCEEDED: code(false, 402, 'the run spent its budget and the extension was refused'),
   // Sandbox

@@ -167,7 +167,11 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       );
       const usage = addUsage(first.usage, second.ok ? second.answer.usage : second.usage);
       if (second.ok) return { ...second.answer, usage };
-      throw new ModelError('INVALID_AGENT_OUTPUT', `${second.problem} (after one repair request)`);
+      // A loop is the sampling's, not the request's: Temporal's next attempt samples with another seed.
+      throw new ModelError(
+        second.ranAway ? 'MODEL_ANSWER_RAN_AWAY' : 'INVALID_AGENT_OUTPUT',
+        `${second.problem} (after one repair request)`,
+      );
     },
   };
 

@@ -91,6 +91,7 @@ export type ModelErrorCode =
   | 'MODEL_RETRY_WINDOW_EXCEEDED'
   | 'MODEL_BAD_REQUEST'
   | 'MODEL_SAFETY_BLOCK'
+  | 'MODEL_ANSWER_RAN_AWAY'
   | 'INVALID_AGENT_OUTPUT';
 
 /** A model call that failed; whether to retry comes from the error catalogue (contracts/error-codes.ts). */

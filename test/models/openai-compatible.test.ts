@@ -150,6 +150,17 @@ test('a sampled fix round is seeded from what it asks: the same question the sam
   assert.equal(typeof a!.seed, 'number');
   assert.equal(a!.seed, b!.seed, 'the same question is sampled the same way');
   assert.notEqual(a!.seed, c!.seed, 'another round samples differently');
+  // Temporal's next attempt of the same step (after an answer that ran away) is sampled otherwise.
+  fake.reply({ kind: 'json', value: { files: [] } });
+  await client.generateJson({
+    role: 'debugger',
+    system: 'Fix it.',
+    prompt: 'Round: 1',
+    schema: Answer,
+    vary: true,
+    attempt: 2,
+  });
+  assert.notEqual(fake.requests.at(-1)!.body.seed, a!.seed, 'a retried step gets another seed');
   fake.reply({ kind: 'json', value: { files: [] } });
   await ask();
   assert.equal(fake.requests.at(-1)!.body.temperature, 0);

@@ -79,10 +79,11 @@ test('a streamed answer stuck in a loop is cut early, asked again shorter, and t
     (e: unknown) => e,
   );
   assert.ok(err instanceof ModelError);
-  assert.equal(err.code, 'INVALID_AGENT_OUTPUT');
+  assert.equal(err.code, 'MODEL_ANSWER_RAN_AWAY');
+  assert.equal(err.retryable, true, 'the step is tried again, sampled otherwise');
   assert.match(
     err.message,
-    /^\[INVALID_AGENT_OUTPUT\] the local model \(qwen2\.5-coder-1\.5b at .*\)'s coder answer was cut after \d+ tokens: it kept repeating "[^"]*mean_absolute_deviatio[^"]*" \(after one repair request\)$/,
+    /^\[MODEL_ANSWER_RAN_AWAY\] the local model \(qwen2\.5-coder-1\.5b at .*\)'s coder answer was cut after \d+ tokens: it kept repeating "[^"]*mean_absolute_deviatio[^"]*" \(after one repair request\)$/,
   );
   // Both streams were stopped long before their end, the second asked with a tighter cap and told why.
   await new Promise((r) => setTimeout(r, 100));
