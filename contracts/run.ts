@@ -140,6 +140,8 @@ export const RunInput = z.strictObject({
       test_summary: z.unknown().optional(),
       test_report_path: z.string().nullable().optional(),
       test_outcomes: z.record(z.string(), z.string()).optional(),
+      /** Each task's tests at its latest run (a task's newer run replaces its older one). */
+      test_outcomes_by_task: z.record(z.string(), z.record(z.string(), z.string())).optional(),
       events: z.array(RunEvent).optional(),
     })
     .optional(),

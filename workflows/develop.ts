@@ -172,7 +172,7 @@ function nextGeneration(
       ...(run.finalTests
         ? { test_summary: run.finalTests.summary, test_report_path: run.finalTests.path }
         : {}),
-      test_outcomes: run.testOutcomes,
+      test_outcomes_by_task: run.testOutcomesByTask(),
       // The newest events carry on, and their numbering with them: a live view reconnects across it.
       events: run.events.slice(-200),
     },

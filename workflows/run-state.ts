@@ -44,8 +44,11 @@ export class RunState {
   }
   /** The tests that decided the run, with their report. */
   finalTests: { summary: TestSummary; path: string | null } | null = null;
-  /** Every test the run ran, by id, at its latest outcome: a test run by two tasks counts once. */
-  testOutcomes: Record<string, string> = {};
+  /**
+   * Each task's tests at its latest test run, by test id. A task's newer run replaces its older one
+   * whole, so a test a Debugger round removed or renamed no longer counts.
+   */
+  private testsByTask = new Map<string, Record<string, string>>();
   /** The newest events, in order (older ones are in the history). */
   events: RunEvent[];
 
@@ -67,7 +70,11 @@ export class RunState {
       last_event_seq: 0,
     };
     this.events = input.resume?.events ?? [];
-    this.testOutcomes = { ...(input.resume?.test_outcomes ?? {}) };
+    const carried = input.resume?.test_outcomes_by_task;
+    if (carried)
+      for (const [task, tests] of Object.entries(carried)) this.testsByTask.set(task, { ...tests });
+    // A run continued by an older version carried one flat record: kept, under no task.
+    else if (input.resume?.test_outcomes) this.testsByTask.set('', { ...input.resume.test_outcomes });
     this.progress.last_event_seq = this.events.at(-1)?.seq ?? 0;
     if (!input.resume) {
       this.emit('run_started', `${this.progress.mode} run started: ${this.progress.request.slice(0, 200)}`);
@@ -171,9 +178,21 @@ export class RunState {
     };
   }
 
-  /** A tester step's outcomes: each test keeps its latest. */
-  recordTests(outcomes: Record<string, string> | undefined): void {
-    if (outcomes) Object.assign(this.testOutcomes, outcomes);
+  /** A tester step's outcomes: they replace the task's earlier run of its tests. */
+  recordTests(taskId: string, outcomes: Record<string, string> | undefined): void {
+    if (!outcomes) return;
+    this.testsByTask.delete(taskId); // re-inserted last: the newest run wins a test two tasks ran
+    this.testsByTask.set(taskId, outcomes);
+  }
+
+  /** Every test the run's tasks ran at their latest, by id: a test run by two tasks counts once. */
+  get testOutcomes(): Record<string, string> {
+    return Object.assign({}, ...this.testsByTask.values()) as Record<string, string>;
+  }
+
+  /** What a continued run carries on (see `recordTests`). */
+  testOutcomesByTask(): Record<string, Record<string, string>> {
+    return Object.fromEntries(this.testsByTask);
   }
 
   /**

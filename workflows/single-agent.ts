@@ -76,7 +76,7 @@ export async function singleAgentWorkflow(given: GivenRunInput): Promise<RunResu
       base = r.ref;
       board.record(task.id, agent, r, attempt);
       if (r.test_summary) run.finalTests = { summary: r.test_summary, path: r.report_path ?? null };
-      run.recordTests(r.test_outcomes);
+      run.recordTests(task.id, r.test_outcomes);
     };
     const maxAttempts = options.max_attempts ?? 5;
     let tests: AgentStepResult | undefined;

@@ -87,7 +87,7 @@ export async function runTask(
     if (r.finished) finished = r.ref;
     board.record(task.id, agent, r, round);
     if (r.test_summary) run.finalTests = { summary: r.test_summary, path: r.report_path ?? null };
-    run.recordTests(r.test_outcomes);
+    run.recordTests(task.id, r.test_outcomes);
   };
   type Step = ActivityFunctionWithOptions<(i: AgentStepInput) => Promise<AgentStepResult>>;
   /** An activity with a summary the Web UI shows on its timeline, e.g. "Debugger: task_coder_001, round 2". */
