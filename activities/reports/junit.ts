@@ -33,9 +33,17 @@ export function parseJunit(xml: string): TestCase[] {
           ? 'error'
           : 'skipped'
       : 'passed';
-    const message = outcome
-      ? (attributes(outcome[2]!).message ?? decode(outcome[4] ?? '').slice(0, 2000))
-      : undefined;
+    const said = outcome ? attributes(outcome[2]!).message : undefined;
+    const text = decode(outcome?.[4] ?? '').trim();
+    // A failure's message attribute holds the assertion; an error's ("collection failure") holds
+    // nothing the Debugger can use, so its traceback's end (the SyntaxError and its line) goes with it.
+    const message = !outcome
+      ? undefined
+      : said === undefined
+        ? text.slice(0, 2000)
+        : status === 'error' && text
+          ? `${said}\n${text.slice(-1500)}`
+          : said;
     cases.push({
       name: attrs.name ?? '(unnamed)',
       classname: attrs.classname ?? '',

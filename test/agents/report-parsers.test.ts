@@ -103,3 +103,23 @@ test("pytest's JUnit XML and Cobertura coverage XML become a TestReport with fai
   assert.match(failed.message ?? '', /one and one & <more>/, 'XML entities are decoded');
   assert.ok(report.coverage_percent !== null && report.coverage_percent > 0 && report.coverage_percent < 100);
 });
+
+test("a test file that does not parse is an error whose message shows pytest's SyntaxError and its line", () => {
+  const xml = inImage(
+    `mkdir -p /w/codes /w/tests && cd /w && touch codes/__init__.py tests/__init__.py
+cat > tests/test_broken.py <<'PY'
+def test_one() -> None:
+    assert 1 == 1
+
+
+tests: 4 passed, 2 failed, 0 errors (reports/x/test_report.json).
+PY
+python3 -m pytest -q --junitxml=/tmp/j.xml tests >/dev/null 2>&1; cat /tmp/j.xml`,
+  );
+  const [error, ...rest] = parseJunit(xml);
+  assert.equal(rest.length, 0);
+  assert.equal(error!.status, 'error');
+  assert.match(error!.message ?? '', /^collection failure\n/);
+  assert.match(error!.message ?? '', /SyntaxError/);
+  assert.match(error!.message ?? '', /test_broken\.py", line 5|test_broken\.py:5/);
+});
