@@ -80,7 +80,7 @@ export async function askModel<S extends z.ZodType>(
     value: answer.value,
     model,
     usage: {
-      calls: billed ? 1 : 0,
+      calls: billed ? (answer.requests ?? 1) : 0,
       cache_hits: billed ? 0 : 1,
       input_tokens: billed ? answer.usage.input_tokens : 0,
       output_tokens: billed ? answer.usage.output_tokens : 0,

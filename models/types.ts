@@ -69,6 +69,8 @@ export interface JsonAnswer<T> {
   cached?: boolean;
   /** `sha256:` of the exact request (see prompt-hash.ts). */
   prompt_hash?: string;
+  /** Requests the answer took: 2 when it needed a repair request; 1 when absent. */
+  requests?: number;
 }
 
 /**

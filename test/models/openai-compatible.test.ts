@@ -166,3 +166,14 @@ test('a sampled fix round is seeded from what it asks: the same question the sam
   assert.equal(fake.requests.at(-1)!.body.temperature, 0);
   assert.equal(fake.requests.at(-1)!.body.seed, undefined, 'a greedy call needs no seed');
 });
+
+test('an answer that needed a repair request counts as two requests, its tokens added up', async () => {
+  fake.reply({ kind: 'text', text: 'not json at all' });
+  fake.reply({ kind: 'json', value: { files: ['codes/sma.py'] } });
+  const answer = await ask();
+  assert.deepEqual(answer.value, { files: ['codes/sma.py'] });
+  assert.equal(answer.requests, 2);
+  assert.equal(answer.usage.input_tokens, 240, 'both requests are billed');
+  fake.reply({ kind: 'json', value: { files: [] } });
+  assert.equal((await ask()).requests, undefined, 'one request');
+});
