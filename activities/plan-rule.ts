@@ -1,8 +1,7 @@
 import type { TodoList } from '../contracts';
-import { EXAMPLES_TEST_PATH, examplesOf } from './spec-examples';
 
 /** The plan rule's agent_version, recorded in the plan commit's provenance. */
-export const PLAN_RULE_VERSION = 'plan-rule@2';
+export const PLAN_RULE_VERSION = 'plan-rule@1';
 
 /**
  * The plan of a request that is one Python function given by its signature and docstring (a stub, as in
@@ -25,26 +24,6 @@ export function oneFunctionPlan(request: string): TodoList | undefined {
   const code = /\bcodes\/[\w/]+\.py\b/.exec(prose)?.[0] ?? `codes/${slug}.py`;
   const tests = /\btests\/[\w/]+\.py\b/.exec(prose)?.[0] ?? `tests/test_${slug}.py`;
   const signature = after.split('\n')[0]!.replace(/:\s*$/, '');
-  // With examples in its docstring, those are the tests (the Tester writes them from the request, a
-  // test designer independent of the Coder, as in AgentCoder); the Coder writes the code alone. Its own
-  // tests, expected values worked out by a small model, were wrong as often as its code, and a long
-  // answer of tests was where it ran away.
-  const byExamples = examplesOf(request).length > 0;
-  const coder = byExamples
-    ? {
-        title: `Implement ${name}`,
-        description:
-          `${code}: ${signature}, as its docstring in the request says (every example in it holds). ` +
-          `Write ${code} only: the request's examples are its tests (the Tester writes them to ${EXAMPLES_TEST_PATH}).`,
-        cmd: 'pytest -q tests',
-      }
-    : {
-        title: `Implement ${name} with unit tests`,
-        description:
-          `${code}: ${signature}, as its docstring in the request says. ` +
-          `${tests}: pytest tests of ${name}, each expected value worked out by hand.`,
-        cmd: `pytest -q ${tests}`,
-      };
   return {
     todo_list_id: `todo_${slug}_001`,
     schema_version: '1.0',
@@ -52,11 +31,13 @@ export function oneFunctionPlan(request: string): TodoList | undefined {
     tasks: [
       {
         id: `code_${slug}`,
-        title: coder.title,
-        description: coder.description,
+        title: `Implement ${name} with unit tests`,
+        description:
+          `${code}: ${signature}, as its docstring in the request says (every example in it holds). ` +
+          `${tests}: pytest tests of ${name}, each expected value worked out by hand.`,
         agent_role: 'coder',
         dependencies: [],
-        acceptance_criteria: { tests: [{ cmd: coder.cmd, timeout_seconds: 120 }] },
+        acceptance_criteria: { tests: [{ cmd: `pytest -q ${tests}`, timeout_seconds: 120 }] },
         timeout_seconds: 600,
         max_retries: 2,
         requires_approval: false,
