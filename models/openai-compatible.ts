@@ -323,8 +323,44 @@ export function repeats(text: string): boolean {
   return loopOf(text) !== undefined;
 }
 
-/** The text a looping answer repeats (its last period), or undefined when it is not looping. */
+/** The text a looping answer repeats (its last period, or its last growing line), or undefined. */
 export function loopOf(text: string): string | undefined {
+  return periodOf(text) ?? growingLineOf(text);
+}
+
+/**
+ * A loop whose copies are not identical: the answer's last 8 lines each longer than the one before,
+ * with the same indentation, beginning and end, such as a test asserting on ever longer lists
+ * (`f([1.0, 2.0, 3.0]) == 1.0`, `f([1.0, 2.0, 3.0, 4.0]) == 1.0`, ...) until the cap: what the local
+ * model wrote for HumanEval/4. Returns the last of them.
+ */
+function growingLineOf(text: string): string | undefined {
+  const lines = text
+    .slice(-4000, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-GROWING_LINES);
+  if (lines.length < GROWING_LINES) return undefined;
+  const indent = (l: string) => l.length - l.trimStart().length;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i]!.length <= lines[i - 1]!.length || indent(lines[i]!) !== indent(lines[0]!)) return undefined;
+  }
+  const first = lines[0]!;
+  let prefix = first.length;
+  let suffix = first.length;
+  for (const l of lines.slice(1)) {
+    let p = 0;
+    while (p < prefix && l[p] === first[p]) p++;
+    prefix = p;
+    let q = 0;
+    while (q < suffix && l[l.length - 1 - q] === first[first.length - 1 - q]) q++;
+    suffix = q;
+  }
+  return prefix - indent(first) >= 12 && suffix >= 3 ? lines.at(-1)!.trim() : undefined;
+}
+const GROWING_LINES = 8;
+
+function periodOf(text: string): string | undefined {
   const n = text.length;
   for (let period = 8; period <= 400; period++) {
     const span = Math.max(3 * period, 400);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
 import { keptOfCutAnswer, parseFileBlocks } from '../../models/file-blocks';
-import { openAiCompatibleClient, repeats } from '../../models/openai-compatible';
+import { loopOf, openAiCompatibleClient, repeats } from '../../models/openai-compatible';
 import { ModelError } from '../../models/types';
 import { FakeOpenAi } from '../fakes/fake-openai';
 
@@ -59,6 +59,26 @@ test('similar lines are not a loop at any cut point; the same text back to back 
   assert.ok(block.length * 5 >= 400);
   assert.equal(repeats(TESTS + block.repeat(5)), true);
   assert.equal(repeats(TESTS + block.repeat(2)), false);
+});
+
+test('lines that grow one value at a time are a loop; a test of a few lists of other lengths is not', () => {
+  // What the local model wrote for HumanEval/4 until its cap: the same assert on ever longer lists.
+  let grown = 'def test_mean_absolute_deviation() -> None:\n';
+  const values: string[] = [];
+  for (let n = 1; n <= 11; n++) {
+    values.push(`${n}.0`);
+    grown += `    assert mean_absolute_deviation([${values.join(', ')}]) == 1.0\n`;
+  }
+  assert.equal(repeats(grown), true);
+  assert.match(loopOf(grown) ?? '', /^assert mean_absolute_deviation\(\[1\.0, .* 11\.0\]\) == 1\.0$/);
+  // Seven such lines are not yet a loop, nor lines that grow but do different things.
+  const seven = grown.split('\n').slice(0, 8).join('\n') + '\n';
+  assert.equal(repeats(seven), false);
+  const varied = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    .map((n) => `    x${n} = compute(${'a, '.repeat(n)}b)  # step ${n}\n`)
+    .join('');
+  assert.equal(repeats(varied), false, 'different beginnings');
+  for (let n = 1; n <= TESTS.length; n++) assert.equal(repeats(TESTS.slice(0, n)), false, `cut at ${n}`);
 });
 
 test('a streamed answer with many similar asserts is read to its end', async () => {
