@@ -266,7 +266,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         ranAway: true,
         problem: looping
           ? `${where}'s ${request.role} answer was cut after ${usage.output_tokens} tokens: it kept repeating ${JSON.stringify((loopOf(text) ?? '').slice(0, 80))}`
-          : `${where}'s ${request.role} answer ran past its cap of ${cap ?? usage.output_tokens} tokens without ending`,
+          : `${where}'s ${request.role} answer ran past its cap of ${cap ?? usage.output_tokens} tokens without ending; it ended with ${JSON.stringify(text.slice(-160))}`,
         repair: `Your previous answer was cut off after ${usage.output_tokens} tokens${looping ? ' because it kept repeating itself' : ''}. Answer again ${asFiles ? 'with the same files' : 'with the same JSON shape'}, much shorter: short code, no repetition, no commentary.`,
       };
     }

@@ -176,3 +176,37 @@ test('through the real openai SDK, a file answer that ran past its cap is used f
     /def test_one\(\) -> None:\n {4}assert roman_to_int\("I"\) == 1\n$/,
   );
 });
+
+test('an answer past its cap twice is MODEL_ANSWER_RAN_AWAY, and the error shows how it ended', async () => {
+  const cut =
+    'FILE: codes/roman.py\n```python\ndef roman_to_int(s: str) -> int:\n    total = 0  # the end of a long answer';
+  fake.reply({ kind: 'stream', text: cut, finish: 'length' });
+  fake.reply({ kind: 'stream', text: cut, finish: 'length' });
+  const client = openAiCompatibleClient({
+    provider: 'local',
+    apiKey: 'local',
+    model: 'qwen2.5-coder-1.5b',
+    baseUrl: fake.url,
+    stream: true,
+    plainFiles: true,
+    outputCaps: { coder: 2000 },
+  });
+  const err = await client
+    .generateJson({
+      role: 'coder',
+      system: 'Write code.',
+      prompt: 'Roman numerals',
+      schema: z.strictObject({ files: z.array(z.strictObject({ path: z.string(), content: z.string() })) }),
+      files: { toValue: (files) => ({ files }) },
+    })
+    .then(
+      () => assert.fail('a cut answer was accepted'),
+      (e: unknown) => e,
+    );
+  assert.ok(err instanceof ModelError);
+  assert.equal(err.code, 'MODEL_ANSWER_RAN_AWAY');
+  assert.match(
+    err.message,
+    /ran past its cap of 1500 tokens without ending; it ended with ".*the end of a long answer"/,
+  );
+});
