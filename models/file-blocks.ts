@@ -53,8 +53,10 @@ export function parseFileBlocks(text: string): FileBlock[] {
 /**
  * What can be kept of an answer cut short (past its cap, or stuck in a loop): its complete file blocks,
  * and a test file cut in the middle up to its last complete top-level function (the one being written
- * when it was cut is dropped). Undefined when a code file was cut (code cannot be half kept) or no test
- * would be left of the cut test file.
+ * when it was cut is dropped). A test file cut in its first test is dropped whole and the files before
+ * it are kept: a loop in a test must not cost the complete code written before it (the request's
+ * examples and the next round's tests judge that code). Undefined when a code file was cut (code cannot
+ * be half kept) or nothing complete comes before the cut.
  */
 export function keptOfCutAnswer(text: string): string | undefined {
   const header = /^(?:FILE:|#{1,4}|\*\*)?\s*`?((?:[\w.-]+\/)*[\w.-]+\.py)`?\**:?\s*\n```[\w+-]*\n/gm;
@@ -70,7 +72,10 @@ export function keptOfCutAnswer(text: string): string | undefined {
   while (end >= 0 && !/^(def |class )/.test(lines[end]!)) end--;
   while (end > 0 && lines[end - 1]!.startsWith('@')) end--; // its decorators go with it
   const kept = lines.slice(0, Math.max(end, 0)).join('\n').trimEnd();
-  if (!/^def test_|^class Test/m.test(kept)) return undefined;
+  if (!/^def test_|^class Test/m.test(kept)) {
+    const before = text.slice(0, last.index);
+    return parseFileBlocks(before).some((f) => !placed(f.path).startsWith('tests/')) ? before : undefined;
+  }
   return `${text.slice(0, start)}${kept}\n${'```'}\n`;
 }
 

@@ -138,9 +138,17 @@ test('an answer cut short keeps its complete files and its tests up to the last 
     keptOfCutAnswer('FILE: codes/roman.py\n```python\ndef roman_to_int(s: str) -> int:\n    tot'),
     undefined,
   );
+  // A test file cut in its first test (a loop in its asserts): dropped, the complete code kept.
   assert.equal(
     keptOfCutAnswer(
       `${CODE}FILE: tests/test_roman.py\n\`\`\`python\nfrom codes.roman import roman_to_int\n\n\ndef test_one() -> None:\n    assert rom`,
+    ),
+    CODE,
+  );
+  // ... but not when only tests came before it.
+  assert.equal(
+    keptOfCutAnswer(
+      'FILE: tests/test_a.py\n```python\ndef test_a() -> None:\n    assert True\n```\nFILE: tests/test_b.py\n```python\ndef test_b() -> None:\n    assert 1 ==',
     ),
     undefined,
   );
@@ -209,4 +217,33 @@ test('an answer past its cap twice is MODEL_ANSWER_RAN_AWAY, and the error shows
     err.message,
     /ran past its cap of 1500 tokens without ending; it ended with ".*the end of a long answer"/,
   );
+});
+
+test('a loop in the first test is cut and the complete code before it is used, with no repair request', async () => {
+  let tests =
+    'FILE: tests/test_roman.py\n```python\nfrom codes.roman import roman_to_int\n\n\ndef test_many() -> None:\n';
+  for (let n = 1; n <= 60; n++) tests += `    assert roman_to_int("${'I'.repeat(n)}") == 1\n`;
+  fake.reply({ kind: 'stream', text: CODE + tests, chunk: 40 });
+  const sent = fake.requests.length;
+  const client = openAiCompatibleClient({
+    provider: 'local',
+    apiKey: 'local',
+    model: 'qwen2.5-coder-1.5b',
+    baseUrl: fake.url,
+    stream: true,
+    plainFiles: true,
+    outputCaps: { coder: 2000 },
+  });
+  const answer = await client.generateJson({
+    role: 'coder',
+    system: 'Write code.',
+    prompt: 'Roman numerals',
+    schema: z.strictObject({ files: z.array(z.strictObject({ path: z.string(), content: z.string() })) }),
+    files: { toValue: (files) => ({ files }) },
+  });
+  assert.deepEqual(
+    answer.value.files.map((f) => f.path),
+    ['codes/roman.py'],
+  );
+  assert.equal(fake.requests.length - sent, 1, 'no repair request');
 });
