@@ -10,6 +10,7 @@ import { DEFAULT_LOCAL_MODEL } from '../models/local-models';
 import { runsOwnModelServer } from '../models/providers';
 import type { Report } from '../core/report';
 import { ensureLocalModel, type LocalModelFiles } from './provision/local-model';
+import { endsWithUs } from './children';
 
 export interface ModelServerOptions {
   files: LocalModelFiles;
@@ -101,6 +102,7 @@ export async function startModelServer(o: ModelServerOptions): Promise<ModelServ
   const launch = () => {
     const log = fs.openSync(logFile, 'a');
     const c = spawn(o.files.python, [LAUNCHER, config], { stdio: ['ignore', log, log] });
+    endsWithUs(c);
     fs.closeSync(log);
     c.once('exit', (code, signal) => {
       if (stopping || !ready || c !== child) return;

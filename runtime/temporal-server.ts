@@ -8,6 +8,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { tail } from '../core/exec';
 import { ProvisionError } from '../core/errors';
+import { endsWithUs } from './children';
 
 /** The dev server's flag name for each search attribute type. */
 const FLAG_TYPE: Record<string, string> = {
@@ -107,6 +108,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   ];
   const out = fs.openSync(logFile, 'a');
   const child = spawn(options.cli, args, { stdio: ['ignore', out, out] });
+  endsWithUs(child);
   fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = `127.0.0.1:${options.port}`;

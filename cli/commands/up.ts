@@ -80,9 +80,17 @@ export function registerUp(program: Command): void {
             `Prometheus: ${stack.monitoring.prometheusUrl}, Alertmanager: ${stack.monitoring.alertmanagerUrl}`,
           );
         const stopped = new Promise<void>((resolve) => {
-          const onSignal = () => void stop().then(resolve);
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
+          const onSignal = () => {
+            if (!stopping) return void stop().then(resolve);
+            // A second Ctrl-C: stop at once. The servers devcrew started go with it (runtime/children.ts);
+            // a step still running is handed to another worker by Temporal after its heartbeat timeout.
+            write(
+              'stopping at once (a second signal): steps still running are picked up when devcrew is up again',
+            );
+            process.exit(130);
+          };
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
         });
         if (request) {
           const { run_id } = await stack.runs.start({ request, options: {} });
