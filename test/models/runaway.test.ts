@@ -34,13 +34,15 @@ before(async () => {
 });
 after(() => fake?.stop());
 
-const local = () =>
+/** The local model's client; `plainFiles` asks for files as text, as the Coder does. */
+const local = (plainFiles = false) =>
   openAiCompatibleClient({
     provider: 'local',
     apiKey: 'local',
     model: 'qwen2.5-coder-1.5b',
     baseUrl: fake.url,
     stream: true,
+    plainFiles,
     outputCaps: { coder: 2000 },
   });
 const ask = () =>
@@ -156,15 +158,7 @@ test('an answer cut short keeps its complete files and its tests up to the last 
 
 test('through the real openai SDK, a file answer that ran past its cap is used for what it completed', async () => {
   const Files = z.strictObject({ files: z.array(z.strictObject({ path: z.string(), content: z.string() })) });
-  const client = openAiCompatibleClient({
-    provider: 'local',
-    apiKey: 'local',
-    model: 'qwen2.5-coder-1.5b',
-    baseUrl: fake.url,
-    stream: true,
-    plainFiles: true,
-    outputCaps: { coder: 2000 },
-  });
+  const client = local(true);
   const before = fake.requests.length;
   fake.reply({ kind: 'stream', text: CODE + CUT_TESTS, finish: 'length' });
   const answer = await client.generateJson({
@@ -190,15 +184,7 @@ test('an answer past its cap twice is MODEL_ANSWER_RAN_AWAY, and the error shows
     'FILE: codes/roman.py\n```python\ndef roman_to_int(s: str) -> int:\n    total = 0  # the end of a long answer';
   fake.reply({ kind: 'stream', text: cut, finish: 'length' });
   fake.reply({ kind: 'stream', text: cut, finish: 'length' });
-  const client = openAiCompatibleClient({
-    provider: 'local',
-    apiKey: 'local',
-    model: 'qwen2.5-coder-1.5b',
-    baseUrl: fake.url,
-    stream: true,
-    plainFiles: true,
-    outputCaps: { coder: 2000 },
-  });
+  const client = local(true);
   const err = await client
     .generateJson({
       role: 'coder',
@@ -225,15 +211,7 @@ test('a loop in the first test is cut and the complete code before it is used, w
   for (let n = 1; n <= 60; n++) tests += `    assert roman_to_int("${'I'.repeat(n)}") == 1\n`;
   fake.reply({ kind: 'stream', text: CODE + tests, chunk: 40 });
   const sent = fake.requests.length;
-  const client = openAiCompatibleClient({
-    provider: 'local',
-    apiKey: 'local',
-    model: 'qwen2.5-coder-1.5b',
-    baseUrl: fake.url,
-    stream: true,
-    plainFiles: true,
-    outputCaps: { coder: 2000 },
-  });
+  const client = local(true);
   const answer = await client.generateJson({
     role: 'coder',
     system: 'Write code.',
