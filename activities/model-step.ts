@@ -6,7 +6,7 @@ import { evidenceOf, isErrorCode } from '../contracts/error-codes';
 import { DevcrewError } from '../core/errors';
 import { costOf } from '../models/prices';
 import { promptHash } from '../models/prompt-hash';
-import { decideRetry } from '../models/retry-window';
+import { decideRetry, PROVIDER_WAIT_TYPES } from '../models/retry-window';
 import { ModelError, type JsonRequest, type ModelRole } from '../models/types';
 import { promptFor } from '../prompts';
 import type { ActivityDeps } from './deps';
@@ -102,10 +102,9 @@ export async function askModel<S extends z.ZodType>(
 
 /** A transient provider error becomes a retry within the window, or a clear failure after it. */
 function providerFailure(err: unknown, context: Context, windowSeconds = DEFAULT_WINDOW_SECONDS): unknown {
-  if (!(err instanceof ModelError) || !err.retryable) return err;
-  // An answer that ran away is the model's, not the provider's: no retry window, the step's own
-  // attempts (its task's max_retries) bound it, each sampled with another seed.
-  if (err.code === 'MODEL_ANSWER_RAN_AWAY') return toActivityFailure(err);
+  // Only the provider's own failures wait in the window; any other (an answer that ran away, which is
+  // the model's) is bounded by the step's attempts, its task's max_retries (failures.ts).
+  if (!(err instanceof ModelError) || !isProviderWait(err.code)) return err;
   const { attempt, scheduledTimestampMs } = context.info;
   const decision = decideRetry({
     error: {
@@ -140,3 +139,5 @@ function whileHeartbeating<T>(context: Context | undefined, fn: () => Promise<T>
   if (!timeout) return fn();
   return heartbeating(fn, Math.min(HEARTBEAT_EVERY_MS, timeout / 3), { waiting_for: 'model' });
 }
+
+const isProviderWait = (code: string) => (PROVIDER_WAIT_TYPES as readonly string[]).includes(code);

@@ -186,7 +186,7 @@ export class RunState {
   }
 
   /** Every test the run's tasks ran at their latest, by id: a test run by two tasks counts once. */
-  get testOutcomes(): Record<string, string> {
+  private get testOutcomes(): Record<string, string> {
     return Object.assign({}, ...this.testsByTask.values()) as Record<string, string>;
   }
 
