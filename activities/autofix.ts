@@ -210,7 +210,21 @@ const TYPING_NAMES = new Set([
   'Tuple',
   'Union',
 ]);
-const MODULES = new Set(['pytest', 'math', 're', 'json', 'random', 'itertools', 'functools', 'string']);
+const MODULES = new Set([
+  'pytest',
+  'math',
+  're',
+  'json',
+  'random',
+  'itertools',
+  'functools',
+  'string',
+  'collections',
+  'heapq',
+  'bisect',
+  'statistics',
+  'operator',
+]);
 
 /** Names with one conventional source: numpy's and pandas' aliases, collections' and dataclasses' names. */
 const CONVENTIONAL: Record<string, string> = {
@@ -220,6 +234,24 @@ const CONVENTIONAL: Record<string, string> = {
   defaultdict: 'from collections import defaultdict',
   deque: 'from collections import deque',
   dataclass: 'from dataclasses import dataclass',
+  OrderedDict: 'from collections import OrderedDict',
+  namedtuple: 'from collections import namedtuple',
+  // The standard library's functions a model calls by their bare name (HumanEval/8's Coder used
+  // `reduce` without importing it, and the run spent its Debugger rounds on the NameError).
+  reduce: 'from functools import reduce',
+  lru_cache: 'from functools import lru_cache',
+  permutations: 'from itertools import permutations',
+  combinations: 'from itertools import combinations',
+  accumulate: 'from itertools import accumulate',
+  groupby: 'from itertools import groupby',
+  zip_longest: 'from itertools import zip_longest',
+  gcd: 'from math import gcd',
+  isqrt: 'from math import isqrt',
+  sqrt: 'from math import sqrt',
+  floor: 'from math import floor',
+  ceil: 'from math import ceil',
+  Fraction: 'from fractions import Fraction',
+  Decimal: 'from decimal import Decimal',
 };
 
 function importOf(name: string): string | undefined {

@@ -12,7 +12,7 @@ import type { CommandResult } from '../sandbox/types';
 
 /** The build checker's agent_version, recorded in provenance. */
 const CHECKER_VERSION = 'build-checker@2';
-const AUTOFIX_VERSION = 'autofix@2';
+const AUTOFIX_VERSION = 'autofix@3';
 
 const TOOLS = ['flake8', 'mypy', 'bandit'] as const;
 

@@ -167,6 +167,40 @@ def sma(prices: List[float], period: int) -> List[float]:
   );
 });
 
+test('a standard-library function called by its bare name gets its import, and the code then runs', () => {
+  // The crew's Coder on HumanEval/8 with the local 1.5B model (2026-12-04), as it wrote it: `reduce`
+  // never imported, so the examples failed with a NameError and the Debugger rounds did not see why.
+  const code = {
+    path: 'codes/humaneval_8.py',
+    content: `from typing import List, Tuple
+
+
+def sum_product(numbers: List[int]) -> Tuple[int, int]:
+    if not numbers:
+        return 0, 1
+    return sum(numbers), product(numbers)
+
+
+def product(numbers: List[int]) -> int:
+    if not numbers:
+        return 1
+    return reduce(lambda x, y: x * y, numbers)
+`,
+  };
+  const { files: fixed, fixes } = autofix([code], findingsOf([code]));
+  // (mypy's no-any-return on the reduce(...) line is repaired in the same pass with a cast.)
+  assert.ok(
+    fixes.some((f) => f.code === 'F821' && f.change === 'added from functools import reduce'),
+    JSON.stringify(fixes),
+  );
+  assert.deepEqual(
+    findingsOf(fixed).filter((f) => f.code === 'F821'),
+    [],
+  );
+  const source = fixed[0]!.content;
+  assert.equal(runPython(`${source}\nprint(sum_product([1, 2, 3, 4]), sum_product([]))`), '(10, 24) (0, 1)');
+});
+
 test('a comparison with True, False or None is written with is, as flake8 asks', () => {
   // What the 1.5B model wrote for "checks whether a string is a palindrome" on 2026-12-04 (trimmed).
   const files = [
