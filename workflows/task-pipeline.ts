@@ -151,6 +151,10 @@ export async function runTask(
         anew,
       );
       copied ||= fix.copied === true;
+      // The Debugger's files go through the build check too: what it repairs without model time (an
+      // import left out, as the crew's Debugger did in every round of HumanEval/8) is repaired before
+      // the tests judge the round. Its findings fail nothing here; the tests do.
+      if (patched(DEBUG_BUILD_CHECK)) record('build-checker', await buildCheck(), round);
       tests = await tester(round);
       record('tester', tests, round);
       stalled = !anew && failing(tests) >= before ? stalled + 1 : 0;
@@ -234,6 +238,12 @@ export const TESTER_EVIDENCE = 'tester-evidence';
  * progress, and every round after one whose answer gave the files back unchanged.
  */
 export const DEBUG_ANEW = 'debug-anew';
+
+/**
+ * The patch after which every Debugger round's files go through the build check (and its autofix)
+ * before the tests run them.
+ */
+export const DEBUG_BUILD_CHECK = 'debug-build-check';
 
 /** The patch that has the crew's Tester run the request's own examples as tests. */
 export const SPEC_EXAMPLES = 'spec-examples';

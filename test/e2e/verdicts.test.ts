@@ -82,7 +82,17 @@ const subjectOf = (commit: string) =>
 const testReportOf = async (h: Json) =>
   TestReport.parse(JSON.parse(await (await store()).readFile(h.commit, h.report_path)));
 /** A task whose tests failed once and passed after the Debugger's first round. */
-const FIXED_IN_ONE_ROUND = ['coder:ok', 'build-checker:ok', 'tester:fail', 'debugger#1:ok', 'tester#1:ok'];
+const FIXED_IN_ONE_ROUND = [
+  'coder:ok',
+  'build-checker:ok',
+  'tester:fail',
+  'debugger#1:ok',
+  'build-checker#1:ok',
+  'tester#1:ok',
+];
+/** A task's step by its agent and round (0: before any Debugger round). */
+const stepOf = (task: Json, agent: string, round: number) =>
+  task.history.find((h: Json) => h.agent === agent && (h.round ?? 0) === round);
 const steps = (task: Json) =>
   task.history.map((h: Json) => `${h.agent}${h.round ? `#${h.round}` : ''}:${h.passed ? 'ok' : 'fail'}`);
 
@@ -283,7 +293,7 @@ test(
       failed.message!,
       /The last lines of codes\/ that ran in this test:\n {2}codes\/sma\.py:4: called signal\(prices=\[1\.0, 2\.0, 3\.0, 4\.0\]\)\n[\s\S]*codes\/sma\.py:7: returned 'buy'/,
     );
-    const last = task.history[4];
+    const last = stepOf(task, 'tester', 1);
     const fixed = await testReportOf(last);
     assert.deepEqual(fixed.notes, [], 'the fixed tests contradict nothing');
     assert.equal(done.test_summary.passed, 2);
@@ -304,17 +314,20 @@ test(
       'build-checker:ok',
       'tester:fail',
       'debugger#1:ok',
+      'build-checker#1:ok',
       'tester#1:fail',
       'debugger#2:ok',
+      'build-checker#2:ok',
       'tester#2:fail',
       'debugger#3:ok',
+      'build-checker#3:ok',
       'tester#3:ok',
     ]);
     const s = await store();
-    const anew = task.history[7];
+    const anew = stepOf(task, 'debugger', 3);
     const subject = subjectOf(anew.commit);
     assert.equal(subject, 'Fix task_coder_001 anew (round 3): 2 file(s)');
-    const files = await s.listFiles(task.history[8].commit);
+    const files = await s.listFiles(stepOf(task, 'tester', 3).commit);
     assert.ok(files.includes('tests/test_second.py'), files.join(', '));
     assert.ok(!files.includes('tests/test_first.py'), 'the failing test file written before is gone');
     // The run's figures are its last tests: the removed file's failing test no longer counts.
@@ -336,11 +349,13 @@ test(
       'build-checker:ok',
       'tester:fail',
       'debugger#1:ok',
+      'build-checker#1:ok',
       'tester#1:fail',
       'debugger#2:ok',
+      'build-checker#2:ok',
       'tester#2:ok',
     ]);
-    const subjects = [3, 5].map((i) => subjectOf(task.history[i].commit));
+    const subjects = [1, 2].map((round) => subjectOf(stepOf(task, 'debugger', round).commit));
     assert.deepEqual(subjects, [
       'Fix task_coder_001 anew (round 1): 1 file(s)',
       'Fix task_coder_001 anew (round 2): 2 file(s)',

@@ -125,8 +125,10 @@ test('failing tests get debugger rounds until they pass, each round recorded', a
         'build-checker:ok',
         'tester:fail',
         'debugger#1:ok',
+        'build-checker#1:ok',
         'tester#1:fail',
         'debugger#2:ok',
+        'build-checker#2:ok',
         'tester#2:ok',
       ],
     );
