@@ -45,7 +45,8 @@ test('a real Debugger round', { timeout: 240_000 }, async () => {
   const done = await until(run_id, ended);
   assert.equal(done.status, 'completed');
   assert.equal('tasks' in done && done.tasks.find((t) => t.id === 'task_coder_001')?.rounds, 1);
-  await keep(run_id, 'real-debugger-round');
+  // real-debugger-round.json, kept before the debug-build-check patch, still replays the older way.
+  await keep(run_id, 'real-debugger-round-build-checked');
 });
 
 test('a plan rejected with a comment is planned again, then approved', { timeout: 240_000 }, async () => {
