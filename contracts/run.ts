@@ -48,6 +48,11 @@ export const RoundRecord = z.strictObject({
   commit: z.string().optional(),
   report_path: z.string().optional(),
   at: z.string(),
+  /**
+   * The step's wall time, from its activity's scheduling to its result: every attempt Temporal made
+   * and the waits between them, so a model step that ran away and was retried counts whole.
+   */
+  seconds: z.number().nonnegative().optional(),
 });
 export type RoundRecord = z.infer<typeof RoundRecord>;
 

@@ -311,10 +311,21 @@ async function runProblem(
     ...figures,
   };
   const artifacts = 'result' in view ? view.result?.artifacts : undefined;
-  const finished = (r: Omit<EvalRun, 'time_split'>): { result: EvalRun; model: string } => ({
-    model,
-    result: { ...r, time_split: split(r.seconds, r.model_seconds, r.sandbox_seconds) },
-  });
+  const spans = stepSpans(view);
+  const finished = (r: Omit<EvalRun, 'time_split'>): { result: EvalRun; model: string } => {
+    const scoring = r.sandbox_seconds - base.sandbox_seconds;
+    return {
+      model,
+      result: {
+        ...r,
+        // Steps timed by the workflow count every attempt (a runaway answer retried included); a run
+        // from before they were timed falls back to the usage it reports.
+        time_split: spans
+          ? split(r.seconds, spans.model, spans.sandbox + scoring)
+          : split(r.seconds, r.model_seconds, r.sandbox_seconds),
+      },
+    };
+  };
   if (view.status !== 'completed' || !artifacts) {
     const error = 'error' in view && view.error ? String(view.error) : `run ${view.status}`;
     // The hidden check of the code it left, only to judge its Tester: a failed run never passes.
@@ -338,6 +349,24 @@ async function runProblem(
     sandbox_seconds: round(base.sandbox_seconds + scored.seconds, 2),
     last_code_hidden: scored.verdict,
   });
+}
+
+/** Roles whose steps are model calls; the build checker's and the Tester's are sandbox jobs. */
+const MODEL_STEPS = new Set(['architect', 'coder', 'debugger', 'single-agent']);
+const SANDBOX_STEPS = new Set(['build-checker', 'tester']);
+
+/**
+ * Seconds the run's steps took by kind, from each step's own wall time (every attempt and the waits
+ * between them), plus the Planner's model time it reports (a plan is not a task step); undefined when
+ * a step has no time (a run from before steps were timed).
+ */
+export function stepSpans(view: RunView): { model: number; sandbox: number } | undefined {
+  const steps = ('tasks' in view ? view.tasks : []).flatMap((t) => t.history);
+  if (!steps.length || steps.some((h) => h.seconds === undefined)) return undefined;
+  const sum = (kinds: Set<string>) =>
+    steps.filter((h) => kinds.has(h.agent)).reduce((s, h) => s + (h.seconds ?? 0), 0);
+  const planner = 'usage_by_role' in view ? (view.usage_by_role?.planner?.model_seconds ?? 0) : 0;
+  return { model: sum(MODEL_STEPS) + planner, sandbox: sum(SANDBOX_STEPS) };
 }
 
 /** The newest commit a code-writing step made (Coder, Debugger, single agent), from the run's tasks. */

@@ -68,8 +68,9 @@ function criteriaTable(r: EvalReport): string[] {
     `| time to completion, crew/single per problem | <= 1.5x | median ${ratio(c.time_ratio_median)}, p90 ${ratio(c.time_ratio_p90)} | ${verdict(c.time_ratio_median === null ? null : c.time_ratio_median <= 1.5)} |`,
     `| cost per workflow (crew) | <= $1.00 | ${usd(c.cost_per_run_usd)}${c.cost_per_run_usd_on_gemini !== null ? ` (the same tokens on Gemini: ${usd(c.cost_per_run_usd_on_gemini)})` : ''} | ${verdict(c.cost_per_run_usd === null ? null : c.cost_per_run_usd <= 1)} |`,
     '',
-    'Where the time goes (mean seconds per run: model, sandbox, the rest). A step attempt that failed (an',
-    'answer that ran away, retried by Temporal) reports no usage, so its model time is in the rest.',
+    "Where the time goes (mean seconds per run: model, sandbox, the rest). Model and sandbox are the steps'",
+    'own wall times, every attempt included (an answer that ran away and was retried by Temporal counts',
+    'whole); rows from before steps were timed count only the usage their kept answers reported.',
     '',
     ...Object.keys(r.modes).map((m) => {
       const runs = r.problems.map((p) => p.results[m]).filter((x) => x?.run_id);

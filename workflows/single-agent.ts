@@ -83,12 +83,14 @@ export async function singleAgentWorkflow(given: GivenRunInput): Promise<RunResu
     for (let attempt = 1; attempt <= maxAttempts && !tests?.passed; attempt++) {
       board.setRounds(task.id, attempt - 1);
       await budget.ensure(task.id);
+      board.stepScheduled(task.id);
       const written = await agents.singleAgent.executeWithOptions(
         { summary: `Single agent: attempt ${attempt}` },
         [step(attempt, tests?.report_path)],
       );
       if (written.model) run.setModel(written.model);
       record('single-agent', written, attempt);
+      board.stepScheduled(task.id);
       tests = await sandbox.runTests.executeWithOptions(
         { summary: `Tester: single_agent, attempt ${attempt}` },
         [step(attempt)],

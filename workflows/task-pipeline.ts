@@ -91,8 +91,10 @@ export async function runTask(
   };
   type Step = ActivityFunctionWithOptions<(i: AgentStepInput) => Promise<AgentStepResult>>;
   /** An activity with a summary the Web UI shows on its timeline, e.g. "Debugger: task_coder_001, round 2". */
-  const run_ = (fn: Step, summary: string, input: AgentStepInput) =>
-    fn.executeWithOptions({ summary }, [input]);
+  const run_ = (fn: Step, summary: string, input: AgentStepInput) => {
+    board.stepScheduled(task.id);
+    return fn.executeWithOptions({ summary }, [input]);
+  };
   const model = async (
     fn: Step,
     agent: AgentRole,

@@ -22,6 +22,8 @@ type TaskEvents = Pick<RunState, 'emit'>;
 
 export class TaskBoard {
   private readonly byId: Map<string, TaskProgress>;
+  /** When each task's step in flight was scheduled (workflow time, ms): its record's `seconds`. */
+  private readonly stepStarted = new Map<string, number>();
 
   /** `tasks` is the run's own progress array: the board changes it in place, and tells `events`. */
   constructor(
@@ -86,9 +88,16 @@ export class TaskBoard {
     p.error = error;
   }
 
+  /** A task's next step is scheduled now: its record will say how long it took, retries included. */
+  stepScheduled(id: string): void {
+    this.stepStarted.set(id, Date.now());
+  }
+
   /** One agent step of a task: counted, its commit the task's newest, its round in the history. */
   record(id: string, agent: RoundRecord['agent'], r: AgentStepResult, round = 0): void {
     const p = this.get(id);
+    const scheduled = this.stepStarted.get(id);
+    this.stepStarted.delete(id);
     p.attempts++;
     p.ref = r.ref;
     if (r.finding_counts) {
@@ -114,6 +123,7 @@ export class TaskBoard {
       commit: r.ref.commit,
       ...(r.report_path ? { report_path: r.report_path } : {}),
       at: now(),
+      ...(scheduled !== undefined ? { seconds: (Date.now() - scheduled) / 1000 } : {}),
     });
     this.events?.emit(
       'step_finished',

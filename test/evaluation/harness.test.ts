@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EvalRun, type RunEvent, type RunView, type StartRunRequest } from '../../contracts';
-import { evaluate, summarize, type EvalDeps } from '../../evaluation/harness';
+import { evaluate, stepSpans, summarize, type EvalDeps } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import type { HumanEvalProblem } from '../../models/humaneval';
 import type { RunsService } from '../../server/runs-service';
@@ -159,4 +159,26 @@ test('the median and p90 are nearest-rank over the runs that ran', () => {
   const s = summarize('crew', rows);
   assert.deepEqual([s.median_seconds, s.p90_seconds, s.pass_at_1], [3, 5, 1]);
   assert.deepEqual([summarize('crew', []).median_seconds, summarize('crew', []).pass_at_1], [null, 0]);
+});
+
+test("a run's time split takes each step's own wall time: a retried model step counts whole, the Planner's model time too", () => {
+  const view = (seconds: (number | undefined)[]) =>
+    ({
+      usage_by_role: { planner: { model_seconds: 4 } },
+      tasks: [
+        {
+          history: ['coder', 'build-checker', 'tester', 'debugger', 'build-checker', 'tester'].map(
+            (agent, i) => ({
+              agent,
+              passed: true,
+              at: String(i),
+              ...(seconds[i] === undefined ? {} : { seconds: seconds[i] }),
+            }),
+          ),
+        },
+      ],
+    }) as unknown as RunView;
+  // The Coder's step took 250 s (a runaway attempt of 180 s, then the answer kept), the Debugger's 60 s.
+  assert.deepEqual(stepSpans(view([250, 2, 1, 60, 2, 1.5])), { model: 314, sandbox: 6.5 });
+  assert.equal(stepSpans(view([250, 2, 1, 60, undefined, 1.5])), undefined, 'a step without its time: none');
 });

@@ -26,6 +26,8 @@ export function fakeActivities(options: {
   costPerCall?: number;
   /** Latency of the agents' own steps only (model calls, sandbox jobs); store steps stay instant. */
   agentDelayMs?: number;
+  /** The first n attempts of these activities (e.g. `code`) fail retryably, as a runaway answer does. */
+  failFirst?: Record<string, number>;
 }): { agents: AgentActivities; sandbox: SandboxActivities; calls: Call[]; testRuns: Map<string, number> } {
   const calls: Call[] = [];
   const testRuns = new Map<string, number>();
@@ -46,6 +48,13 @@ export function fakeActivities(options: {
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
     const storeStep = activity === 'prepareTask' || activity === 'finishTask' || activity === 'integrate';
     if (options.agentDelayMs && !storeStep) await new Promise((r) => setTimeout(r, options.agentDelayMs));
+    const failing = options.failFirst?.[activity] ?? 0;
+    if (failing > 0) {
+      options.failFirst![activity] = failing - 1;
+      calls.push({ activity: `${activity}:failed`, task, start, end: Date.now() });
+      const { ApplicationFailure } = await import('@temporalio/common');
+      throw ApplicationFailure.create({ type: 'FAKE_RETRYABLE', message: `${activity} ran away` });
+    }
     const broken = task ? options.broken?.[task] : undefined;
     if (broken && activity !== 'prepareTask') {
       calls.push({ activity: `${activity}:failed`, task, start, end: Date.now() });

@@ -137,6 +137,30 @@ test('failing tests get debugger rounds until they pass, each round recorded', a
   }
 });
 
+test('a step Temporal retried counts whole in its record: every attempt and the wait between them', async () => {
+  // The Coder's first attempt fails (a runaway answer), Temporal tries again a second later.
+  const acts = fakeActivities({ agentDelayMs: 300, failFirst: { code: 1 } });
+  const run = await startRun(env, acts, { todo_list: todoList([{ id: 'b' }]) as unknown as TodoList });
+  try {
+    const result = await run.handle.result();
+    assert.equal(result.status, 'completed');
+    const history = result.tasks[0]!.history;
+    const coder = history.find((h) => h.agent === 'coder')!;
+    const attempts = acts.calls.filter((c) => c.task === 'b' && c.activity.startsWith('code'));
+    assert.deepEqual(
+      attempts.map((c) => c.activity),
+      ['code:failed', 'code'],
+    );
+    const both = (attempts[1]!.end - attempts[0]!.start) / 1000;
+    assert.ok(both >= 1.5, `two attempts of 0.3 s and a 1 s backoff: ${both} s`);
+    assert.ok(coder.seconds! >= both - 0.1, `the coder step took ${coder.seconds} s, its attempts ${both} s`);
+    const tester = history.find((h) => h.agent === 'tester')!;
+    assert.ok(tester.seconds! >= 0.3 && tester.seconds! < both, `the tester step took ${tester.seconds} s`);
+  } finally {
+    await run.stop();
+  }
+});
+
 test('tests that still fail after the last debugger round fail the task with TESTS_FAILED', async () => {
   const acts = fakeActivities({ failingTests: { b: 99 } });
   const run = await startRun(env, acts, {
