@@ -1,7 +1,7 @@
 import type { TodoList } from '../contracts';
 
 /** The plan rule's agent_version, recorded in the plan commit's provenance. */
-export const PLAN_RULE_VERSION = 'plan-rule@1';
+export const PLAN_RULE_VERSION = 'plan-rule@2';
 
 /**
  * The plan of a request that is one Python function given by its signature and docstring (a stub, as in
@@ -37,7 +37,11 @@ export function oneFunctionPlan(request: string): TodoList | undefined {
           `${tests}: pytest tests of ${name}, each expected value worked out by hand.`,
         agent_role: 'coder',
         dependencies: [],
-        acceptance_criteria: { tests: [{ cmd: `pytest -q ${tests}`, timeout_seconds: 120 }] },
+        // Every test under tests/: the request's examples (the crew's Tester writes them from the
+        // request alone) and the Coder's own. A Coder that gives the code alone, as the 1.5B model did
+        // on HumanEval/8, is judged by the examples rather than sent to a Debugger round (210 s there)
+        // only to add a test file; with no example and no test of its own, nothing runs and nothing passes.
+        acceptance_criteria: { tests: [{ cmd: 'pytest -q tests', timeout_seconds: 120 }] },
         timeout_seconds: 600,
         max_retries: 2,
         requires_approval: false,

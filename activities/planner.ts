@@ -32,7 +32,7 @@ export function createPlanner(deps: ActivityDeps) {
         const checkedRule = ruled && checkDocument('todo', ruled);
         if (checkedRule?.ok) {
           const ref = await deps.artifacts.commit({
-            subject: `Plan "${input.request.slice(0, 60)}": ${checkedRule.value.tasks.length} tasks (one function: by rule)`,
+            subject: `Plan "${headline(input.request)}": ${checkedRule.value.tasks.length} tasks (one function: by rule)`,
             metadata: provenance(
               input.run_id,
               PLAN_TASK_ID,
@@ -71,7 +71,7 @@ export function createPlanner(deps: ActivityDeps) {
           const checked = checkDocument('todo', { ...step.value, request: input.request });
           if (checked.ok) {
             const ref = await deps.artifacts.commit({
-              subject: `Plan "${input.request.slice(0, 60)}": ${checked.value.tasks.length} tasks`,
+              subject: `Plan "${headline(input.request)}": ${checked.value.tasks.length} tasks`,
               metadata: provenance(input.run_id, PLAN_TASK_ID, step.provenance),
               files: [{ path: PLAN_PATH, content: `${JSON.stringify(checked.value, null, 2)}\n` }],
             });
@@ -101,4 +101,12 @@ function planPrompt(input: PlanInput): string {
   ]
     .filter(Boolean)
     .join('\n\n');
+}
+
+/**
+ * A request's first 60 characters on one line, for a commit subject: a request whose first line is short
+ * and goes on with a stub ("Write this:\n\ndef f(...)") failed its plan commit on the newline.
+ */
+export function headline(request: string): string {
+  return request.replace(/\s+/g, ' ').trim().slice(0, 60);
 }

@@ -46,7 +46,7 @@ test('a request that is one function stub gets the coder + tester plan by rule, 
   assert.deepEqual(
     plan.tasks.map((t) => [t.id, t.agent_role, t.dependencies, t.acceptance_criteria.tests[0]!.cmd]),
     [
-      ['code_has_close_elements', 'coder', [], 'pytest -q tests/test_humaneval_0.py'],
+      ['code_has_close_elements', 'coder', [], 'pytest -q tests'],
       ['test_has_close_elements', 'tester', ['code_has_close_elements'], 'pytest -q tests'],
     ],
   );
@@ -94,7 +94,7 @@ test('the Planner activity commits the ruled plan without a model call; a plan s
   assert.deepEqual(plan.usage, NO_USAGE);
   assert.deepEqual(plan.model, model.info, 'the run names the model its agents will call');
   const meta = await store.metadataOf(plan.ref.commit);
-  assert.equal(meta.agent_version, 'plan-rule@1');
+  assert.equal(meta.agent_version, 'plan-rule@2');
   assert.match(meta.model_name, /^none \(plan rule/);
   assert.deepEqual(
     JSON.parse(await store.readFile(plan.ref.commit, 'plans/todo_list.json')),

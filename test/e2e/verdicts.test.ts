@@ -58,10 +58,12 @@ async function run(
   tests: { cmd: string; timeout_seconds?: number }[],
   options: Json = {},
 ): Promise<Json> {
-  const started = await http('POST', '/v1/runs', {
-    todo_list: plan(request, tests),
-    options: { mode: 'crew', ...options },
-  });
+  return runOf({ todo_list: plan(request, tests), options: { mode: 'crew', ...options } });
+}
+
+/** A run started over HTTP, to its end. */
+async function runOf(body: Json): Promise<Json> {
+  const started = await http('POST', '/v1/runs', body);
   assert.equal(started.status, 202, JSON.stringify(started.body));
   const deadline = Date.now() + 240_000;
   for (;;) {
@@ -362,5 +364,28 @@ test(
     ]);
     // Round 1: the copy, then the task anew; round 2: anew at once.
     assert.equal(done.usage_by_role.debugger.calls, 3);
+  },
+);
+
+test(
+  "a stub answered with its code alone is judged by the request's examples: no Debugger round to add a test file",
+  { timeout: 300_000 },
+  async () => {
+    // The request is one function's stub, so the plan is the rule's; the recorded Coder gives no test.
+    const done = await runOf({
+      request: (await import('../../models/doubles/recordings/verdicts-code-alone.json')).default.request,
+      options: { mode: 'crew', gates: { plan: false } },
+    });
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const coder = done.tasks.find((t: Json) => t.id === 'code_double');
+    assert.deepEqual(steps(coder), ['coder:ok', 'build-checker:ok', 'tester:ok']);
+    const report = await testReportOf(coder.history[2]);
+    assert.deepEqual(
+      report.cases.map((c) => [c.classname, c.status]),
+      [
+        ['tests.test_request_examples', 'passed'],
+        ['tests.test_request_examples', 'passed'],
+      ],
+    );
   },
 );
