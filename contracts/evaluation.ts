@@ -49,6 +49,12 @@ export const EvalRun = z.strictObject({
   contract_first_try: z.boolean().nullable().default(null),
   /** The hidden check of the last code the run wrote, also when the run failed (for the Tester's accuracy). */
   last_code_hidden: HiddenVerdict.or(z.literal('not_started')).nullable().default(null),
+  /**
+   * The module the hidden check imported (`codes/humaneval_<n>.py`) as it was scored, so the verdict
+   * can be checked again independently (`devcrew eval --verify`); null when there was none, or for a row
+   * scored before the code was kept.
+   */
+  code: z.string().nullable().default(null),
 });
 export type EvalRun = z.infer<typeof EvalRun>;
 

