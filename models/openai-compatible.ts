@@ -146,8 +146,16 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       }
     }
     const counted = openAiUsage(usage);
-    // A stream cut short reports no usage: the answer's length stands in for its tokens (about 4 characters each).
-    if (!usage) counted.output_tokens = Math.ceil(text.length / 4);
+    // A stream cut short reports no usage: the lengths of the answer and of the messages sent stand in
+    // for their tokens (about 4 characters each), so a cut answer's prompt is not counted as free.
+    if (!usage) {
+      counted.output_tokens = Math.ceil(text.length / 4);
+      const sent = body.messages.reduce(
+        (n, m) => n + (typeof m.content === 'string' ? m.content.length : 0),
+        0,
+      );
+      counted.input_tokens = Math.ceil(sent / 4);
+    }
     return { text, usage: counted, finish };
   }
 

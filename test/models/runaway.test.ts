@@ -224,4 +224,10 @@ test('a loop in the first test is cut and the complete code before it is used, w
     ['codes/roman.py'],
   );
   assert.equal(fake.requests.length - sent, 1, 'no repair request');
+  // The stream was cut, so the server sent no usage: both sides are estimated from their lengths.
+  assert.ok(answer.usage.output_tokens > 0);
+  assert.ok(
+    answer.usage.input_tokens >= Math.ceil('Write code.Roman numerals'.length / 4),
+    `${answer.usage.input_tokens} input tokens`,
+  );
 });
