@@ -8,6 +8,7 @@ import {
   type ModelRole,
   type TestCase,
 } from '../contracts';
+import { testedByItsExamples } from './plan-rule';
 import { EXAMPLES_TEST_PATH } from './spec-examples';
 import type { ActivityDeps } from './deps';
 import type { StepInput } from './types';
@@ -73,6 +74,10 @@ export async function writeCode(
         scriptKey: input.request,
         // A fix round samples: a small model asked at temperature 0 tends to give its files back as they were.
         ...(fixing ? { vary: true } : {}),
+        // A stub tested by its own examples: the Coder's answer ends where it starts a test file.
+        ...(role === 'coder' && !fixing && testedByItsExamples(input.request ?? '')
+          ? { endBeforeFilesUnder: 'tests/' }
+          : {}),
         files: {
           toValue: (answered: { path: string; content: string }[]) =>
             codeArtifactsOf(input.task.id, answered),

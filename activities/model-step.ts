@@ -40,6 +40,7 @@ export async function askModel<S extends z.ZodType>(
     scriptKey?: string;
     files?: JsonRequest<S>['files'];
     vary?: boolean;
+    endBeforeFilesUnder?: string;
   },
 ): Promise<ModelStep<z.output<S>>> {
   const system = promptFor(call.role);
@@ -52,6 +53,7 @@ export async function askModel<S extends z.ZodType>(
     scriptKey: call.scriptKey,
     ...(call.files ? { files: call.files } : {}),
     ...(call.vary ? { vary: true } : {}),
+    ...(call.endBeforeFilesUnder ? { endBeforeFilesUnder: call.endBeforeFilesUnder } : {}),
     ...(context ? { signal: context.cancellationSignal, attempt: context.info.attempt } : {}),
   };
   const started = Date.now();

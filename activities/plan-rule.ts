@@ -1,4 +1,5 @@
 import type { TodoList } from '../contracts';
+import { examplesOf } from './spec-examples';
 
 /** The plan rule's agent_version, recorded in the plan commit's provenance. */
 export const PLAN_RULE_VERSION = 'plan-rule@2';
@@ -59,4 +60,14 @@ export function oneFunctionPlan(request: string): TodoList | undefined {
       },
     ],
   };
+}
+
+/**
+ * Whether a request's tests are its own examples: a one-function stub whose docstring gives them. The
+ * crew's Tester writes them as tests from the request alone, so the Coder is asked for the code only:
+ * the local 1.5B Coder's own test files ran into loops and were cut in most answers (HumanEval/8, /12,
+ * /16), after about 250 tokens (some 40 s) spent on each.
+ */
+export function testedByItsExamples(request: string): boolean {
+  return oneFunctionPlan(request) !== undefined && examplesOf(request).length > 0;
 }

@@ -122,7 +122,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
    * The answer as it is generated (a local model on a CPU may take minutes, longer than an HTTP client
    * waits for a silent response): cut as soon as it starts repeating itself.
    */
-  async function streamed(body: Body, signal?: AbortSignal): Promise<Answered> {
+  async function streamed(body: Body, signal?: AbortSignal, endBefore?: string): Promise<Answered> {
     const stream = await client.chat.completions.create(
       { ...body, stream: true, stream_options: { include_usage: true } },
       signal ? { signal } : {},
@@ -136,6 +136,14 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       if (choice?.delta?.content) text += choice.delta.content;
       if (choice?.finish_reason) finish = choice.finish_reason;
       if (chunk.usage) usage = chunk.usage;
+      const end = endBefore ? endOfFilesBefore(text, endBefore) : undefined;
+      if (end !== undefined) {
+        // The files asked for are written; what follows is not wanted, so it is not generated.
+        stream.controller.abort();
+        text = text.slice(0, end);
+        finish = 'stop';
+        break;
+      }
       if (text.length - checkedAt >= 200) {
         checkedAt = text.length;
         if (repeats(text)) {
@@ -230,7 +238,10 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
     let answered: Answered;
     const sent = Date.now();
     try {
-      answered = options.stream ? await streamed(body, request.signal) : await whole(body, request.signal);
+      const endBefore = asFiles ? request.endBeforeFilesUnder : undefined;
+      answered = options.stream
+        ? await streamed(body, request.signal, endBefore)
+        : await whole(body, request.signal);
     } catch (err) {
       const waited = (Date.now() - sent) / 1000;
       if (err instanceof APIConnectionTimeoutError && waited < timeoutS - 5) {
@@ -260,6 +271,11 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
     }
     const { usage } = answered;
     let text = answered.text;
+    const endsAt =
+      asFiles && request.endBeforeFilesUnder
+        ? endOfFilesBefore(text, request.endBeforeFilesUnder)
+        : undefined;
+    if (endsAt !== undefined) text = text.slice(0, endsAt);
     const choice = { finish_reason: answered.finish };
     const cut = choice?.finish_reason === 'length' || choice?.finish_reason === LOOPING;
     // Files asked as blocks: what was complete when the answer was cut is kept (a test file up to its
@@ -316,6 +332,18 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       };
     }
   }
+}
+
+/**
+ * Where a file answer (FILE: blocks) has written a whole file and starts one under `prefix`: the index
+ * of that `FILE:` line, or undefined (no such line yet, or no whole file before it).
+ */
+export function endOfFilesBefore(text: string, prefix: string): number | undefined {
+  const at = text.search(
+    new RegExp(`^FILE:\\s*(\\./)?${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'),
+  );
+  if (at < 0) return undefined;
+  return parseFileBlocks(text.slice(0, at)).length > 0 ? at : undefined;
 }
 
 /** The finish of a streamed answer cut because it was looping (not a provider's own reason). */

@@ -17,6 +17,8 @@ export function promptHash(info: ModelInfo, request: JsonRequest<z.ZodType>): st
     schema: z.toJSONSchema(request.schema, { target: 'draft-2020-12', unrepresentable: 'any' }),
     script: info.provider === 'scripted' ? (request.scriptKey ?? null) : null,
     temperature: 0,
+    // An answer ended before its test files is another answer than the whole one.
+    ...(request.endBeforeFilesUnder ? { end_before: request.endBeforeFilesUnder } : {}),
   });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }

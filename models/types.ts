@@ -26,6 +26,11 @@ export interface JsonRequest<S extends z.ZodType> {
   files?: { toValue(files: { path: string; content: string }[]): unknown };
   /** A fix round: sample a little (a model that may copy its input back is asked not to be greedy). */
   vary?: boolean;
+  /**
+   * File answers only: where a file whose path starts so would begin, once a whole file came before it,
+   * the answer ends there (a client that streams stops generating; others keep the files before it).
+   */
+  endBeforeFilesUnder?: string;
 }
 
 /**

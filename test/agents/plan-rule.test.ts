@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAgentActivities } from '../../activities';
-import { oneFunctionPlan } from '../../activities/plan-rule';
+import { oneFunctionPlan, testedByItsExamples } from '../../activities/plan-rule';
 import { openArtifactStore, type GitArtifactStore } from '../../artifacts';
 import { checkDocument, NO_USAGE, type PlanResult } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
@@ -105,4 +105,10 @@ test('the Planner activity commits the ruled plan without a model call; a plan s
     .run(acts.plan, { run_id: 'wf-rule-2', request, feedback: 'one more test task please' })
     .catch(() => undefined); // the scripted double has no recording for it; what counts is that it was asked
   assert.equal(calls, 1);
+});
+
+test('a stub whose docstring gives examples is tested by them, so its Coder is asked for the code alone; others are not', () => {
+  assert.equal(testedByItsExamples(problemRequest(suite[0]!)), true);
+  assert.equal(testedByItsExamples('def add(a: int, b: int) -> int:\n    """Sum of a and b."""\n'), false);
+  assert.equal(testedByItsExamples('Create simple SMA crossover strategy'), false);
 });

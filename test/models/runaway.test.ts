@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
 import { keptOfCutAnswer, parseFileBlocks } from '../../models/file-blocks';
-import { loopOf, openAiCompatibleClient, repeats } from '../../models/openai-compatible';
+import { endOfFilesBefore, loopOf, openAiCompatibleClient, repeats } from '../../models/openai-compatible';
 import { ModelError } from '../../models/types';
 import { FakeOpenAi } from '../fakes/fake-openai';
 
@@ -230,4 +230,52 @@ test('a loop in the first test is cut and the complete code before it is used, w
     answer.usage.input_tokens >= Math.ceil('Write code.Roman numerals'.length / 4),
     `${answer.usage.input_tokens} input tokens`,
   );
+});
+
+test('a stub tested by its examples: the Coder answer ends where its first test file would begin, and no more is generated', async () => {
+  // What the 1.5B Coder did on HumanEval/8, /12 and /16: the code, then a test file that ran on.
+  let tests = 'FILE: tests/test_roman.py\n```python\nfrom codes.roman import roman_to_int\n\n\n';
+  for (const [numeral, value] of [
+    ['I', 1],
+    ['IV', 4],
+    ['IX', 9],
+    ['XL', 40],
+    ['MCMXCIV', 1994],
+  ])
+    tests += `def test_${String(numeral).toLowerCase()}() -> None:\n    assert roman_to_int("${numeral}") == ${value}\n\n\n`;
+  tests += '```\n';
+  const schema = z.strictObject({
+    files: z.array(z.strictObject({ path: z.string(), content: z.string() })),
+  });
+  const ask = (endBeforeFilesUnder?: string) =>
+    local(true).generateJson({
+      role: 'coder',
+      system: 'Write code.',
+      prompt: 'Roman numerals',
+      schema,
+      files: { toValue: (files) => ({ files }) },
+      ...(endBeforeFilesUnder ? { endBeforeFilesUnder } : {}),
+    });
+  fake.reply({ kind: 'stream', text: CODE + tests, chunk: 20 });
+  const ended = await ask('tests/');
+  assert.deepEqual(
+    ended.value.files.map((f) => f.path),
+    ['codes/roman.py'],
+  );
+  // The stream was left as soon as the test file began: the answer is the code's length, not the tests'.
+  assert.ok(ended.usage.output_tokens * 4 < CODE.length + 60, `${ended.usage.output_tokens} tokens`);
+  // Without the option the same answer keeps its test file.
+  fake.reply({ kind: 'stream', text: CODE + tests, chunk: 20 });
+  const whole = await ask();
+  assert.deepEqual(
+    whole.value.files.map((f) => f.path),
+    ['codes/roman.py', 'tests/test_roman.py'],
+  );
+});
+
+test('an answer that starts with its test file is not ended there: the code after it is needed', () => {
+  const testFirst = `${'FILE: tests/test_roman.py\n```python\ndef test_one() -> None:\n    assert True\n```\n'}${CODE}`;
+  assert.equal(endOfFilesBefore(testFirst, 'tests/'), undefined);
+  assert.equal(endOfFilesBefore(CODE, 'tests/'), undefined, 'no test file yet');
+  assert.equal(endOfFilesBefore(`${CODE}FILE: ./tests/test_roman.py\n`, 'tests/'), CODE.length);
 });
