@@ -9,7 +9,7 @@ import type {
   RunView,
 } from '../contracts';
 import { problemPaths, problemRequest, type HumanEvalProblem } from '../models/humaneval';
-import type { TokenUsage } from '../models/types';
+import { ModelError, type TokenUsage } from '../models/types';
 import type { RunsService } from '../server/runs-service';
 
 /** What scoring needs of the outside: the run's final files, and the hidden tests run in the sandbox. */
@@ -234,6 +234,15 @@ async function singleShotProblem(
   try {
     shot = await deps.singleShot!(p);
   } catch (err) {
+    // The model server not answering is not the model's answer: nothing is recorded, the evaluation
+    // stops, and the same command runs this problem again (a run recorded failed in 1.2 s as a stack
+    // went down would have counted against the model for good).
+    if (err instanceof ModelError && PROVIDER_DOWN.has(err.code)) {
+      throw new ModelError(
+        err.code,
+        `${p.task_id} single-shot: the model did not answer (${err.evidence}); the evaluation stops here, and the same command with the same -o folder goes on from this problem`,
+      );
+    }
     const seconds = round((Date.now() - t0) / 1000, 2);
     return {
       model: '',
@@ -361,6 +370,9 @@ async function runProblem(
     code: scoredModule(p, files),
   });
 }
+
+/** Model errors that say the provider is not there, as opposed to an answer that was wrong. */
+const PROVIDER_DOWN = new Set(['MODEL_UNAVAILABLE', 'MODEL_RATE_LIMITED']);
 
 /** Roles whose steps are model calls; the build checker's and the Tester's are sandbox jobs. */
 const MODEL_STEPS = new Set(['architect', 'coder', 'debugger', 'single-agent']);

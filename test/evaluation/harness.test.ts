@@ -4,6 +4,7 @@ import { EvalRun, type RunEvent, type RunView, type StartRunRequest } from '../.
 import { evaluate, stepSpans, summarize, type EvalDeps } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import type { HumanEvalProblem } from '../../models/humaneval';
+import { ModelError } from '../../models/types';
 import type { RunsService } from '../../server/runs-service';
 
 /**
@@ -181,4 +182,30 @@ test("a run's time split takes each step's own wall time: a retried model step c
   // The Coder's step took 250 s (a runaway attempt of 180 s, then the answer kept), the Debugger's 60 s.
   assert.deepEqual(stepSpans(view([250, 2, 1, 60, 2, 1.5])), { model: 314, sandbox: 6.5 });
   assert.equal(stepSpans(view([250, 2, 1, 60, undefined, 1.5])), undefined, 'a step without its time: none');
+});
+
+test('a model server that does not answer the single-shot call stops the evaluation and records nothing for it', async () => {
+  const { runs } = fakeRuns(() => ({ status: 'completed', cost: 0 }));
+  const recorded: string[] = [];
+  const deps: EvalDeps = {
+    runs,
+    readFiles: async () => [{ path: 'codes/x.py', content: '' }],
+    score: async () => ({ verdict: 'passed', detail: 'hidden tests passed', seconds: 0.1 }),
+    record: async (taskId, mode) => void recorded.push(`${taskId} ${mode}`),
+    singleShot: async () => {
+      throw new ModelError('MODEL_UNAVAILABLE', 'connection refused at http://127.0.0.1:8033/v1');
+    },
+  };
+  await assert.rejects(
+    evaluate(deps, {
+      problems: [problem(0)],
+      modes: ['crew'],
+      concurrency: 1,
+      runBudgetUsd: 1,
+      buildPolicy: 'warn',
+      suite: 'test',
+    }),
+    /HumanEval\/0 single-shot: the model did not answer \(connection refused.*the same command with the same -o folder goes on/,
+  );
+  assert.deepEqual(recorded, ['HumanEval/0 crew'], 'the crew run was recorded, the single-shot was not');
 });
