@@ -74,8 +74,12 @@ export async function writeCode(
         scriptKey: input.request,
         // A fix round samples: a small model asked at temperature 0 tends to give its files back as they were.
         ...(fixing ? { vary: true } : {}),
-        // A stub tested by its own examples: the Coder's answer ends where it starts a test file.
-        ...(role === 'coder' && !fixing && testedByItsExamples(input.request ?? '')
+        // A stub tested by its own examples: the Coder's and the Debugger's answers end where they start a
+        // test file. Its tests are the examples, rewritten from the request for every run; a test file
+        // of the model's own is unasked for (a Debugger round of HumanEval/20 added one and went from 2
+        // failing tests to 4).
+        // (The single agent writes its own tests: it has no Tester.)
+        ...(role !== 'single-agent' && testedByItsExamples(input.request ?? '')
           ? { endBeforeFilesUnder: 'tests/' }
           : {}),
         files: {

@@ -112,3 +112,38 @@ test('a stub whose docstring gives examples is tested by them, so its Coder is a
   assert.equal(testedByItsExamples('def add(a: int, b: int) -> int:\n    """Sum of a and b."""\n'), false);
   assert.equal(testedByItsExamples('Create simple SMA crossover strategy'), false);
 });
+
+test("the crew's Coder and Debugger on such a stub ask for answers ending before a test file; the single agent, which has no Tester, does not", async () => {
+  const seen: [string, string | undefined][] = [];
+  const model = scriptedClient(loadRecordings());
+  const capturing = {
+    ...model,
+    info: model.info,
+    generateJson: async (request: Parameters<typeof model.generateJson>[0]) => {
+      seen.push([request.role, request.endBeforeFilesUnder]);
+      const value = {
+        task_id: 't',
+        files: [{ path: 'codes/humaneval_0.py', content: 'x = 1\n' }],
+        tests: [],
+        notes: '',
+      };
+      return { value, usage: NO_USAGE, raw: JSON.stringify(value) } as never;
+    },
+  } as typeof model;
+  const acts = createAgentActivities({ model: capturing, prices: DEFAULT_PRICES, artifacts: store });
+  for (const request of [problemRequest(suite[0]!), 'Create simple SMA crossover strategy']) {
+    const plan = oneFunctionPlan(problemRequest(suite[0]!))!;
+    const step = { request, task: plan.tasks[0]!, prepare: { dependency_refs: [] } };
+    await mock.run(acts.code, { run_id: 'wf-end-1', ...step });
+    await mock.run(acts.debug, { run_id: 'wf-end-2', ...step, round: 1 });
+    await mock.run(acts.singleAgent, { run_id: 'wf-end-3', ...step, round: 1 });
+  }
+  assert.deepEqual(seen, [
+    ['coder', 'tests/'],
+    ['debugger', 'tests/'],
+    ['single-agent', undefined],
+    ['coder', undefined],
+    ['debugger', undefined],
+    ['single-agent', undefined],
+  ]);
+});
