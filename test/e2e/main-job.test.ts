@@ -169,7 +169,14 @@ test(
     const steps = coder.history.map(
       (h: { agent: string; passed: boolean }) => `${h.agent}:${h.passed ? 'ok' : 'fail'}`,
     );
-    assert.deepEqual(steps, ['coder:ok', 'build-checker:ok', 'tester:fail', 'debugger:ok', 'tester:ok']);
+    assert.deepEqual(steps, [
+      'coder:ok',
+      'build-checker:ok',
+      'tester:fail',
+      'debugger:ok',
+      'build-checker:ok',
+      'tester:ok',
+    ]);
     const store = await openArtifactStore({ repoDir: path.join(stateDir, 'artifacts') });
     const failing = coder.history[2];
     const report = TestReport.parse(JSON.parse(await store.readFile(failing.commit, failing.report_path)));
