@@ -22,11 +22,21 @@ export function registerWorker(program: Command): void {
       'run workers against a Temporal server (TEMPORAL_ADDRESS); Ctrl-C lets running activities finish',
     )
     .option('--kind <kinds>', `comma-separated: ${WORKER_KINDS.join(', ')}`, WORKER_KINDS.join(','))
-    .action(async (o: { kind: string }) => {
+    .option(
+      '--connect-wait <seconds>',
+      'how long to keep trying to reach the Temporal server before giving up',
+      '60',
+    )
+    .action(async (o: { kind: string; connectWait: string }) => {
       const kinds = o.kind.split(',').map((k) => k.trim()) as WorkerKind[];
       const unknown = kinds.filter((k) => !WORKER_KINDS.includes(k));
       if (unknown.length)
         throw new CliError(`unknown --kind ${unknown.join(', ')}; use ${WORKER_KINDS.join(', ')}`);
+      const connectWait = Number(o.connectWait);
+      if (!Number.isFinite(connectWait) || connectWait < 0)
+        throw new CliError(
+          `--connect-wait must be a number of seconds (0 or more), got "${o.connectWait}"`,
+        );
       const env = readEnv();
       const telemetry = installRuntime(env);
       if (telemetry.metricsAddress) stderrReport(`metrics at http://${telemetry.metricsAddress}/metrics`);
@@ -39,16 +49,7 @@ export function registerWorker(program: Command): void {
         docker: kinds.includes('sandbox'),
         sandboxImage: kinds.includes('sandbox'),
       });
-      const connection = await NativeConnection.connect({ address }).catch(() => {
-        throw new CliError(
-          `no Temporal server answers at ${address}; start one (devcrew server) or set TEMPORAL_ADDRESS`,
-          1,
-        );
-      });
-      const client = new Client({
-        connection: await Connection.connect({ address }),
-        namespace: env.TEMPORAL_NAMESPACE,
-      });
+      const { connection, client } = await connectTemporal(address, env.TEMPORAL_NAMESPACE, connectWait);
       const queues = taskQueues(env.DEVCREW_TASK_QUEUE_PREFIX);
       const acts = await productionActivities({
         client,
@@ -95,4 +96,42 @@ export function registerWorker(program: Command): void {
       await client.connection.close();
       process.stdout.write('workers stopped.\n');
     });
+}
+
+/**
+ * Both connections a worker host needs, tried until `waitSeconds` have passed: a worker started beside
+ * its server (or restarted while the server is busy) waits for it instead of exiting at once.
+ */
+async function connectTemporal(
+  address: string,
+  namespace: string,
+  waitSeconds: number,
+): Promise<{ connection: NativeConnection; client: Client }> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let reported = 0;
+  for (;;) {
+    let native: NativeConnection | undefined;
+    let connection: Connection | undefined;
+    try {
+      native = await NativeConnection.connect({ address });
+      connection = await Connection.connect({ address, connectTimeout: 5_000 });
+      await connection.workflowService.getSystemInfo({});
+      return { connection: native, client: new Client({ connection, namespace }) };
+    } catch (e) {
+      await native?.close().catch(() => undefined);
+      await connection?.close().catch(() => undefined);
+      const waited = Math.round((Date.now() - (deadline - waitSeconds * 1000)) / 1000);
+      if (Date.now() >= deadline)
+        throw new CliError(
+          `no Temporal server answers at ${address} (tried for ${waited} s: ${(e as Error).message}); ` +
+            'start one (devcrew server) or set TEMPORAL_ADDRESS, or wait longer with --connect-wait',
+          1,
+        );
+      if (Date.now() - reported >= 10_000) {
+        stderrReport(`waiting for the Temporal server at ${address} (${waited} of ${waitSeconds} s)`);
+        reported = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
 }

@@ -24,10 +24,10 @@ export class WorkerProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(env: NodeJS.ProcessEnv, kinds = 'runs,agents,sandbox') {
+  constructor(env: NodeJS.ProcessEnv, kinds = 'runs,agents,sandbox', args: string[] = []) {
     this.child = spawn(
       process.execPath,
-      [path.join(REPO_ROOT, 'bin/devcrew.js'), 'worker', '--kind', kinds],
+      [path.join(REPO_ROOT, 'bin/devcrew.js'), 'worker', '--kind', kinds, ...args],
       {
         cwd: REPO_ROOT,
         env,
