@@ -55,6 +55,11 @@ export const EvalRun = z.strictObject({
    * scored before the code was kept.
    */
   code: z.string().nullable().default(null),
+  /**
+   * The devcrew code the row ran on: its checkout's commit, with `+changes` when the work tree differed
+   * from it; null when unknown (not a Git checkout, or a row scored before this was recorded).
+   */
+  devcrew: z.string().nullable().optional(),
 });
 export type EvalRun = z.infer<typeof EvalRun>;
 

@@ -32,6 +32,8 @@ export interface EvalDeps {
   snapshot?(report: EvalReport): Promise<void>;
   /** What the same tokens would cost on the catalog's default Gemini model. */
   geminiCost?(usage: TokenUsage): number;
+  /** The devcrew code this evaluation runs (EvalRun.devcrew), e.g. from `codeVersion()`. */
+  codeVersion?: string | null;
 }
 
 export interface SingleShot {
@@ -93,7 +95,7 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
     } else {
       const r =
         mode === 'single-shot' ? await singleShotProblem(deps, p) : await runProblem(deps, p, mode, o);
-      result = r.result;
+      result = { ...r.result, devcrew: deps.codeVersion ?? null };
       model ||= r.model;
       spent += result.cost_usd;
       await deps.record?.(p.task_id, mode, result);

@@ -17,6 +17,7 @@ export function markdownReport(r: EvalReport): string {
       (r.progress && r.progress.done < r.progress.planned
         ? ` **Partial: ${r.progress.done} of ${r.progress.planned} runs scored so far** (the same command with the same -o folder goes on from here).`
         : ''),
+    ...codeLine(r),
     '',
     '| mode | pass@1 | passed | completed | median s | p90 s | mean cost | mean model calls | mean fix iterations | sandbox s |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -84,4 +85,20 @@ function criteriaTable(r: EvalReport): string[] {
 
 function modeRow(s: EvalModeSummary): string {
   return `| ${s.mode} | ${pct(s.pass_at_1)} | ${s.passed}/${s.problems} | ${s.completed} | ${num(s.median_seconds)} | ${num(s.p90_seconds)} | ${usd(s.mean_cost_usd)} | ${num(s.mean_model_calls)} | ${num(s.mean_fix_iterations, 2)} | ${num(s.sandbox_seconds)} |`;
+}
+
+/** Which devcrew code the scored rows ran on, so rows of different code are never mistaken for one run. */
+function codeLine(r: EvalReport): string[] {
+  const counts = new Map<string, number>();
+  for (const p of r.problems)
+    for (const run of Object.values(p.results)) {
+      if (run.status === 'not_started') continue;
+      const key = run.devcrew ?? 'not recorded';
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  if (counts.size === 0) return [];
+  const parts = [...counts].map(
+    ([v, n]) => `${v === 'not recorded' ? v : `\`${v}\``} (${n} run${n === 1 ? '' : 's'})`,
+  );
+  return ['', `devcrew code the runs ran on: ${parts.join(', ')}.`];
 }

@@ -12,6 +12,7 @@ import {
   RunMode,
 } from '../../contracts';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
+import { codeVersion } from '../../evaluation/code-version';
 import { evaluate, runKey, type SingleShot } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import { sandboxScorer } from '../../evaluation/score';
@@ -244,6 +245,7 @@ export function registerEval(program: Command): void {
               geminiCost: (usage) =>
                 costOf(DEFAULT_PRICES, { provider: 'gemini', name: DEFAULT_MODELS.gemini }, usage).cost_usd,
               ...(singleShot ? { singleShot: singleShotWith(model) } : {}),
+              codeVersion: await codeVersion(),
             },
             {
               problems,

@@ -34,9 +34,7 @@ export function registerWorker(program: Command): void {
         throw new CliError(`unknown --kind ${unknown.join(', ')}; use ${WORKER_KINDS.join(', ')}`);
       const connectWait = Number(o.connectWait);
       if (!Number.isFinite(connectWait) || connectWait < 0)
-        throw new CliError(
-          `--connect-wait must be a number of seconds (0 or more), got "${o.connectWait}"`,
-        );
+        throw new CliError(`--connect-wait must be a number of seconds (0 or more), got "${o.connectWait}"`);
       const env = readEnv();
       const telemetry = installRuntime(env);
       if (telemetry.metricsAddress) stderrReport(`metrics at http://${telemetry.metricsAddress}/metrics`);

@@ -9,6 +9,7 @@ import { openArtifactStore } from '../../artifacts';
 import { EvalReport, type RunView } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
 import { silentReport } from '../../core/report';
+import { codeVersion } from '../../evaluation/code-version';
 import { evaluate } from '../../evaluation/harness';
 import { sandboxScorer } from '../../evaluation/score';
 import { doubleBehaviour } from '../../models/doubles';
@@ -115,6 +116,17 @@ test(
     assert.match(markdown.split('\n')[0]!, /^> Scripted evaluation double .* not a score\.$/);
     assert.equal(report.double, true);
     assert.equal(report.model, 'scripted (test double)');
+    // Every row names the devcrew code it ran on: this checkout.
+    const version = await codeVersion();
+    assert.ok(version, 'the tests run from a Git checkout');
+    assert.deepEqual(
+      new Set(report.problems.flatMap((p) => Object.values(p.results).map((r) => r.devcrew))),
+      new Set([version]),
+    );
+    assert.ok(
+      markdown.includes(`devcrew code the runs ran on: \`${version}\` (10 runs).`),
+      markdown.slice(0, 600),
+    );
     assert.deepEqual(
       report.problems.map((p) => p.task_id),
       PROBLEMS,

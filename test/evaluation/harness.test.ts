@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { EvalRun, type RunEvent, type RunView, type StartRunRequest } from '../../contracts';
+import { codeVersion } from '../../evaluation/code-version';
 import { evaluate, stepSpans, summarize, type EvalDeps } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import type { HumanEvalProblem } from '../../models/humaneval';
@@ -208,4 +213,74 @@ test('a model server that does not answer the single-shot call stops the evaluat
     /HumanEval\/0 single-shot: the model did not answer \(connection refused.*the same command with the same -o folder goes on/,
   );
   assert.deepEqual(recorded, ['HumanEval/0 crew'], 'the crew run was recorded, the single-shot was not');
+});
+
+test('each new row names the devcrew code it ran on; rows resumed from an earlier evaluation keep theirs; the report counts both', async () => {
+  const { runs } = fakeRuns(() => ({ status: 'completed', cost: 0 }));
+  const deps: EvalDeps = {
+    runs,
+    readFiles: async () => [{ path: 'codes/x.py', content: '' }],
+    score: async () => ({ verdict: 'passed', detail: 'hidden tests passed', seconds: 0.1 }),
+    codeVersion: 'abc1234+changes',
+  };
+  const first = await evaluate(deps, {
+    problems: [problem(0)],
+    modes: ['crew'],
+    concurrency: 1,
+    runBudgetUsd: 1,
+    buildPolicy: 'warn',
+    suite: 'test',
+  });
+  const earlierRow = first.problems[0]!.results.crew!;
+  assert.equal(earlierRow.devcrew, 'abc1234+changes');
+  const oldRow = EvalRun.parse({ ...earlierRow, devcrew: undefined });
+  const second = await evaluate(
+    { ...deps, codeVersion: 'def5678' },
+    {
+      problems: [problem(0), problem(1), problem(2)],
+      modes: ['crew'],
+      concurrency: 1,
+      runBudgetUsd: 1,
+      buildPolicy: 'warn',
+      suite: 'test',
+      earlier: new Map([['HumanEval/0 crew', oldRow]]),
+    },
+  );
+  assert.deepEqual(
+    second.problems.map((p) => p.results.crew!.devcrew ?? null),
+    [null, 'def5678', 'def5678'],
+  );
+  assert.match(
+    markdownReport(second),
+    /devcrew code the runs ran on: not recorded \(1 run\), `def5678` \(2 runs\)\./,
+  );
+});
+
+test('codeVersion: the checkout commit, +changes for a changed tracked file but not for a report, null outside Git', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'devcrew-code-version-'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args])
+      .toString()
+      .trim();
+  try {
+    assert.equal(await codeVersion(dir), null);
+    git('init', '-q');
+    await fs.mkdir(path.join(dir, 'evaluation/reports/x'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'evaluation/reports/x/runs.jsonl'), '');
+    await fs.writeFile(path.join(dir, 'agent.ts'), 'export const a = 1;\n');
+    git('add', '-A');
+    git('commit', '-qm', 'first');
+    const head = git('rev-parse', '--short=7', 'HEAD');
+    await fs.writeFile(path.join(dir, 'evaluation/reports/x/runs.jsonl'), '{}\n');
+    await fs.writeFile(path.join(dir, 'notes.txt'), 'untracked\n');
+    assert.equal(
+      await codeVersion(dir),
+      head,
+      'a report being written and untracked files are not code changes',
+    );
+    await fs.writeFile(path.join(dir, 'agent.ts'), 'export const a = 2;\n');
+    assert.equal(await codeVersion(dir), `${head}+changes`);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });

@@ -65,7 +65,10 @@ test('a worker gives up after --connect-wait with an error that names the addres
     env: { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DEVCREW_METRICS_PORT: 'off', DEVCREW_LOG_LEVEL: 'ERROR' },
   });
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`no Temporal server answers at 127\\.0\\.0\\.1:${port} \\(tried for \\d+ s`));
+  assert.match(
+    r.stderr,
+    new RegExp(`no Temporal server answers at 127\\.0\\.0\\.1:${port} \\(tried for \\d+ s`),
+  );
   assert.match(r.stderr, /--connect-wait/);
   assert.ok(Date.now() - t0 < 60_000, 'it gave up, not hung');
 
