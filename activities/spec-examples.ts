@@ -11,24 +11,107 @@ export interface SpecExample {
 }
 
 /**
- * The request's own examples, read the way doctest reads them: a `>>> ` line whose expression calls a
- * function, and the line after it as the value it gives. Continuation lines (`... `) and examples without
- * a value are left out: the examples are a check written from the specification alone, independent of
- * the Coder's tests (the test designer of AgentCoder), and only what is unambiguous is kept.
+ * The request's own examples: the examples are a check written from the specification alone,
+ * independent of the Coder's tests (the test designer of AgentCoder), and only what is unambiguous is
+ * kept. Two shapes are read:
+ * - doctest's: a `>>> ` line whose expression calls a function, and the line after it as the value it
+ *   gives (continuation lines and examples without a value are left out);
+ * - written inline, as many specifications do: a call of a function the request defines, then `==`,
+ *   `==>`, `=>`, `->`, `➞`, `returns` or `should return`, then its value, e.g.
+ *   `search([4, 1, 2, 2, 3, 1]) == 2`. Only calls whose arguments and values look like Python literals
+ *   are kept (`is_happy(a) => False` names a variable the request never gives, `f(x) == 1 + 9 = 10`
+ *   is arithmetic in prose), and a parenthesised single value is left out as ambiguous (`("Venus")`
+ *   may mean the string or a one-element tuple).
  */
 export function examplesOf(request: string): SpecExample[] {
   const lines = request.split('\n');
+  const defined = new Set(
+    [...request.matchAll(/^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/gm)].map((m) => m[1]!),
+  );
   const found: SpecExample[] = [];
   for (let i = 0; i < lines.length; i++) {
     const m = /^\s*>>>\s?(.*)$/.exec(lines[i]!);
-    if (!m) continue;
-    const call = m[1]!.trim();
-    const next = lines[i + 1]?.trim() ?? '';
-    if (!/^[A-Za-z_]\w*\(.*\)$/.test(call)) continue;
-    if (!next || next.startsWith('>>>') || next.startsWith('...') || next.includes('"""')) continue;
-    found.push({ call, expected: next });
+    if (m) {
+      const call = m[1]!.trim();
+      const next = lines[i + 1]?.trim() ?? '';
+      if (/^[A-Za-z_]\w*\(.*\)$/.test(call)) {
+        if (!next || next.startsWith('>>>') || next.startsWith('...') || next.includes('"""')) continue;
+        found.push({ call, expected: next });
+        continue;
+      }
+    }
+    if (/^\s*(?:async\s+)?def\s/.test(lines[i]!)) continue;
+    const inline = inlineExample(lines[i]!, defined);
+    if (inline) found.push(inline);
   }
   return found;
+}
+
+/**
+ * Ways a specification writes "gives", longest first so `==>` is not read as `==`. A lone `=` is not
+ * one: it is how a recurrence is defined (`tri(1) = 3` on HumanEval/130, whose function returns a list).
+ */
+const GIVES = /^\s*(?:#\s*)?(==>|=>|==|->|\u279e|returns|should return|should be)\s*/;
+
+/** An example written on one line: `name(args) SEP value`, with `name` a function the request defines. */
+function inlineExample(line: string, defined: Set<string>): SpecExample | undefined {
+  for (const m of line.matchAll(/(?<![\w.])([A-Za-z_]\w*)\(/g)) {
+    if (!defined.has(m[1]!)) continue;
+    const end = closingParen(line, m.index + m[0].length - 1);
+    if (end === undefined) return undefined;
+    const call = line.slice(m.index, end + 1);
+    const sep = GIVES.exec(line.slice(end + 1));
+    if (!sep) return undefined;
+    const expected = line
+      .slice(end + 1 + sep[0].length)
+      .replace(/\s+#.*$/, '')
+      .trim()
+      .replace(/\.$/, '');
+    const args = call.slice(m[1]!.length + 1, -1);
+    if (!looksLiteral(expected) || !argumentsLookLiteral(args)) return undefined;
+    if (
+      /^\(/.test(expected) &&
+      closingParen(expected, 0) === expected.length - 1 &&
+      !/,/.test(withoutStrings(expected))
+    )
+      return undefined;
+    return { call, expected };
+  }
+  return undefined;
+}
+
+/** The index of the bracket that closes the one at `open`, skipping strings; undefined if the line ends first. */
+function closingParen(text: string, open: number): number | undefined {
+  let depth = 0;
+  let quote = '';
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c) && --depth === 0) return i;
+  }
+  return undefined;
+}
+
+const withoutStrings = (text: string) => text.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+
+/** Numbers, strings, True/False/None and brackets of them: what `ast.literal_eval` reads. */
+function argumentsLookLiteral(text: string): boolean {
+  const bare = withoutStrings(text);
+  return (
+    !/["']/.test(bare.replace(/""/g, '')) &&
+    [...bare.matchAll(/[A-Za-z_]\w*/g)].every((w) => /^(True|False|None|e\d*|j)$/.test(w[0]))
+  );
+}
+
+function looksLiteral(text: string): boolean {
+  if (!text) return false;
+  if (!/^(-?[\d.]|["'([{]|True\b|False\b|None\b)/.test(text)) return false;
+  if (/[([{]/.test(text[0]!) && closingParen(text, 0) !== text.length - 1) return false;
+  return argumentsLookLiteral(text) && !/[=<>]/.test(withoutStrings(text));
 }
 
 /**
