@@ -32,11 +32,12 @@ export function examplesOf(request: string): SpecExample[] {
   for (let i = 0; i < lines.length; i++) {
     const m = /^\s*>>>\s?(.*)$/.exec(lines[i]!);
     if (m) {
-      const call = m[1]!.trim();
+      const call = withoutComment(m[1]!).trim();
       const next = lines[i + 1]?.trim() ?? '';
       if (/^[A-Za-z_]\w*\(.*\)$/.test(call)) {
         if (!next || next.startsWith('>>>') || next.startsWith('...') || next.includes('"""')) continue;
-        found.push({ call, expected: next });
+        // Of a function the request defines, maybe inside a builtin: `round(find_zero([1, 2]), 2)`.
+        if (calledNames(call).some((n) => defined.has(n))) found.push({ call, expected: next });
         continue;
       }
     }
@@ -45,6 +46,25 @@ export function examplesOf(request: string): SpecExample[] {
     if (inline) found.push(inline);
   }
   return found;
+}
+
+/** A line of Python without its trailing `# comment` (a `#` inside a string stays). */
+function withoutComment(line: string): string {
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#') return line.slice(0, i);
+  }
+  return line;
+}
+
+/** The functions a call expression calls by name (not methods): `round(f(x), 2)` gives round and f. */
+export function calledNames(call: string): string[] {
+  return [...withoutStrings(call).matchAll(/(?<![\w.])([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]!);
 }
 
 /**
@@ -126,7 +146,11 @@ export function examplesTest(
 ): { path: string; content: string; count: number } | undefined {
   const examples = examplesOf(request ?? '');
   if (!examples.length) return undefined;
-  const names = [...new Set(examples.map((e) => /^(\w+)\(/.exec(e.call)![1]!))];
+  const defined = new Set(
+    [...(request ?? '').matchAll(/^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/gm)].map((m) => m[1]!),
+  );
+  // The request's own functions the examples call; builtins around them (round, sorted) need no import.
+  const names = [...new Set(examples.flatMap((e) => calledNames(e.call).filter((n) => defined.has(n))))];
   const modules = new Map<string, string>();
   for (const name of names) {
     const file = files.find(

@@ -33,10 +33,12 @@ after(async () => {
 
 test('a request that is one function stub gets the coder + tester plan by rule, with the files it names', () => {
   const ruled = suite.filter((p) => oneFunctionPlan(problemRequest(p)));
-  // The five whose prompt holds helper functions (HumanEval/10, 32, 38, 50, 115) are the Planner's.
-  assert.deepEqual(
-    suite.filter((p) => !ruled.includes(p)).map((p) => p.task_id),
-    ['HumanEval/10', 'HumanEval/32', 'HumanEval/38', 'HumanEval/50', 'HumanEval/115'],
+  // Every HumanEval problem, the five whose prompt gives helper functions before the stub included.
+  assert.equal(ruled.length, suite.length);
+  const helped = oneFunctionPlan(problemRequest(suite.find((p) => p.task_id === 'HumanEval/32')!))!;
+  assert.match(
+    helped.tasks[0]!.description,
+    /^codes\/humaneval_32\.py: def find_zero\(xs: list\), .*, beside the request's `poly` as the request gives it\. /,
   );
   for (const p of ruled) {
     const checked = checkDocument('todo', oneFunctionPlan(problemRequest(p)));
@@ -64,13 +66,15 @@ test('a request that is one function stub gets the coder + tester plan by rule, 
   );
 });
 
-test('prose, a class, two functions or a function with a body are left to the Planner', () => {
+test('prose, a class, two stubs, a stub before a whole function or a function with a body are left to the Planner', () => {
   for (const request of [
     'Create simple SMA crossover strategy',
     'Write a function that converts Roman numerals to integers',
     'class Sma:\n    """A moving average."""\n',
     'def a() -> int:\n    """One."""\n\ndef b() -> int:\n    """Two."""\n',
     'def a() -> int:\n    """One."""\n    return 1\n',
+    // A stub before a whole function: the stub is not the last thing asked for.
+    'def a() -> int:\n    """One."""\n\ndef b() -> int:\n    """Two."""\n    return 2\n',
   ]) {
     assert.equal(oneFunctionPlan(request), undefined, request);
   }
@@ -94,7 +98,7 @@ test('the Planner activity commits the ruled plan without a model call; a plan s
   assert.deepEqual(plan.usage, NO_USAGE);
   assert.deepEqual(plan.model, model.info, 'the run names the model its agents will call');
   const meta = await store.metadataOf(plan.ref.commit);
-  assert.equal(meta.agent_version, 'plan-rule@2');
+  assert.equal(meta.agent_version, 'plan-rule@3');
   assert.match(meta.model_name, /^none \(plan rule/);
   assert.deepEqual(
     JSON.parse(await store.readFile(plan.ref.commit, 'plans/todo_list.json')),
@@ -111,6 +115,19 @@ test('a stub whose docstring gives examples is tested by them, so its Coder is a
   assert.equal(testedByItsExamples(problemRequest(suite[0]!)), true);
   assert.equal(testedByItsExamples('def add(a: int, b: int) -> int:\n    """Sum of a and b."""\n'), false);
   assert.equal(testedByItsExamples('Create simple SMA crossover strategy'), false);
+  // Examples that call only a helper the request gives whole do not test the stub.
+  const helperOnly =
+    'def twice(x: int) -> int:\n    """Twice x.\n    >>> twice(2)\n    4\n    """\n    return 2 * x\n\n\n' +
+    'def quad(x: int) -> int:\n    """Four times x."""\n';
+  assert.ok(oneFunctionPlan(helperOnly));
+  assert.equal(testedByItsExamples(helperOnly), false);
+  // A doctest example with a comment, around a builtin, tests the stub it calls (HumanEval/32).
+  assert.equal(
+    testedByItsExamples(
+      helperOnly.replace('Four times x.', 'Four times x.\n    >>> round(quad(1.5), 1)  # six\n    6.0\n    '),
+    ),
+    true,
+  );
 });
 
 test("the crew's Coder and Debugger on such a stub ask for answers ending before a test file; the single agent, which has no Tester, does not", async () => {
