@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { silentReport } from '../../core/report';
 import { ensureDockerEngine } from '../../runtime/provision/docker-engine';
 import { dockerAnswers, dockerClient } from '../../sandbox/docker-client';
 import { Deployment } from '../reliability/support';
-import { testServer } from '../support/env';
+import { temporalForThisFile } from '../support/temporal-for-file';
 
 /**
  * The Docker engine restarted in the middle of a sandbox job (every container dies with it): the step
@@ -14,14 +14,7 @@ import { testServer } from '../support/env';
  * Disruptive for anything else using Docker, so `npm test` runs test/disruptive/ alone, after the rest.
  */
 const run = promisify(execFile);
-let server: Awaited<ReturnType<typeof testServer>> | undefined;
-let address: string;
-
-before(async () => {
-  server = await testServer();
-  address = server.address;
-});
-after(async () => server?.teardown());
+const temporal = temporalForThisFile();
 
 test(
   'dockerd restarted mid-job: the sandbox step runs again when the engine is back, and the run completes',
@@ -35,7 +28,11 @@ test(
       t.skip('needs a local dockerd this test may restart (root, no DOCKER_HOST)');
       return;
     }
-    const d = await Deployment.start({ address, prefix: 'dockerd-restart-', stepDelays: 'checkBuild=1500' });
+    const d = await Deployment.start({
+      address: temporal.address,
+      prefix: 'dockerd-restart-',
+      stepDelays: 'checkBuild=1500',
+    });
     try {
       await d.startWorker();
       const { run_id } = await d.runs.start({

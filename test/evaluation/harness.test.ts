@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { EvalRun, type RunEvent, type RunView, type StartRunRequest } from '../../contracts';
 import { codeVersion } from '../../evaluation/code-version';
-import { evaluate, stepSpans, summarize, type EvalDeps } from '../../evaluation/harness';
+import { evaluate, stepSpans, summarize, type EvalDeps, type EvalOptions } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import type { HumanEvalProblem } from '../../models/humaneval';
 import { ModelError } from '../../models/types';
@@ -23,6 +23,16 @@ const problem = (n: number): HumanEvalProblem => ({
   entry_point: `f${n}`,
   canonical_solution: '    return x\n',
   test: 'def check(candidate):\n    assert candidate(2) == 2\n',
+});
+
+/** The crew alone, one run at a time, on these problems. */
+const crewOnly = (problems: HumanEvalProblem[]): EvalOptions => ({
+  problems,
+  modes: ['crew'],
+  concurrency: 1,
+  runBudgetUsd: 1,
+  buildPolicy: 'warn',
+  suite: 'test',
 });
 
 function fakeRuns(outcome: (request: string) => { status: 'completed' | 'failed'; cost: number }) {
@@ -202,14 +212,7 @@ test('a model server that does not answer the single-shot call stops the evaluat
     },
   };
   await assert.rejects(
-    evaluate(deps, {
-      problems: [problem(0)],
-      modes: ['crew'],
-      concurrency: 1,
-      runBudgetUsd: 1,
-      buildPolicy: 'warn',
-      suite: 'test',
-    }),
+    evaluate(deps, crewOnly([problem(0)])),
     /HumanEval\/0 single-shot: the model did not answer \(connection refused.*the same command with the same -o folder goes on/,
   );
   assert.deepEqual(recorded, ['HumanEval/0 crew'], 'the crew run was recorded, the single-shot was not');
@@ -223,26 +226,14 @@ test('each new row names the devcrew code it ran on; rows resumed from an earlie
     score: async () => ({ verdict: 'passed', detail: 'hidden tests passed', seconds: 0.1 }),
     codeVersion: 'abc1234+changes',
   };
-  const first = await evaluate(deps, {
-    problems: [problem(0)],
-    modes: ['crew'],
-    concurrency: 1,
-    runBudgetUsd: 1,
-    buildPolicy: 'warn',
-    suite: 'test',
-  });
+  const first = await evaluate(deps, crewOnly([problem(0)]));
   const earlierRow = first.problems[0]!.results.crew!;
   assert.equal(earlierRow.devcrew, 'abc1234+changes');
   const oldRow = EvalRun.parse({ ...earlierRow, devcrew: undefined });
   const second = await evaluate(
     { ...deps, codeVersion: 'def5678' },
     {
-      problems: [problem(0), problem(1), problem(2)],
-      modes: ['crew'],
-      concurrency: 1,
-      runBudgetUsd: 1,
-      buildPolicy: 'warn',
-      suite: 'test',
+      ...crewOnly([problem(0), problem(1), problem(2)]),
       earlier: new Map([['HumanEval/0 crew', oldRow]]),
     },
   );

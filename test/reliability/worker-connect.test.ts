@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { devcrew } from '../support/cli';
-import { testServer } from '../support/env';
+import { temporalForThisFile } from '../support/temporal-for-file';
 import { freePort } from '../support/ports';
 import { Deployment, WorkerProcess } from './support';
 
@@ -10,14 +10,7 @@ import { Deployment, WorkerProcess } from './support';
  * A worker host started before its Temporal server answers (or restarted while the server is slow to
  * accept) waits for it, says so, and polls once it answers; it gives up only after --connect-wait.
  */
-let server: Awaited<ReturnType<typeof testServer>> | undefined;
-let address: string;
-
-before(async () => {
-  server = await testServer();
-  address = server.address;
-});
-after(async () => server?.teardown());
+const temporal = temporalForThisFile();
 
 /** From `port` on, forwards every connection to the real server: the server "comes up" there. */
 function forwardFrom(port: number, to: string): Promise<net.Server> {
@@ -35,7 +28,7 @@ test(
   'a worker started before its Temporal server waits for it, says so, and polls once it answers',
   { timeout: 180_000 },
   async () => {
-    const d = await Deployment.start({ address, prefix: 'worker-connect-' });
+    const d = await Deployment.start({ address: temporal.address, prefix: 'worker-connect-' });
     const port = await freePort();
     const worker = new WorkerProcess({ ...d.env(), TEMPORAL_ADDRESS: `127.0.0.1:${port}` }, 'runs');
     let proxy: net.Server | undefined;
@@ -47,7 +40,7 @@ test(
       }
       await new Promise((r) => setTimeout(r, 3_000));
       assert.equal(worker.child.exitCode, null, 'still waiting, not exited');
-      proxy = await forwardFrom(port, address);
+      proxy = await forwardFrom(port, temporal.address);
       await worker.ready(60);
       assert.match(worker.stdout, new RegExp(`workers polling .* at 127\\.0\\.0\\.1:${port}`));
     } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { testServer } from '../support/env';
+import { test } from 'node:test';
+import { temporalForThisFile } from '../support/temporal-for-file';
 import { Deployment } from './support';
 
 /**
@@ -10,15 +10,8 @@ import { Deployment } from './support';
  * so the kill lands between a step's effect and its completion, the hardest moment for idempotency.
  */
 const REQUEST = 'Create simple SMA crossover strategy';
-let server: Awaited<ReturnType<typeof testServer>> | undefined;
-let address: string;
+const temporal = temporalForThisFile();
 let baseline: { tree: string[]; calls: number };
-
-before(async () => {
-  server = await testServer();
-  address = server.address;
-});
-after(async () => server?.teardown());
 
 const options = { mode: 'crew' as const, gates: { plan: false } };
 
@@ -26,7 +19,7 @@ test(
   'an undisturbed run: the tree and model calls every crash case is held to',
   { timeout: 240_000 },
   async () => {
-    const d = await Deployment.start({ address, prefix: 'crash-baseline-' });
+    const d = await Deployment.start({ address: temporal.address, prefix: 'crash-baseline-' });
     try {
       await d.startWorker();
       const { run_id } = await d.runs.start({ request: REQUEST, options });
@@ -57,7 +50,7 @@ for (const [point, activity, settle] of [
     async () => {
       assert.ok(baseline, 'the undisturbed run came first');
       const d = await Deployment.start({
-        address,
+        address: temporal.address,
         prefix: `crash-${activity}-`,
         stepDelays: `${activity}=2500`,
       });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { devcrew } from '../support/cli';
-import { testServer } from '../support/env';
+import { temporalForThisFile } from '../support/temporal-for-file';
 import { Deployment } from './support';
 
 /**
@@ -9,20 +9,13 @@ import { Deployment } from './support';
  * its gate (recorded, applied when the workers return), over HTTP and with the CLI; nothing hangs.
  */
 const TOKEN = 'workers-down-token-91ab';
-let server: Awaited<ReturnType<typeof testServer>> | undefined;
-let address: string;
-
-before(async () => {
-  server = await testServer();
-  address = server.address;
-});
-after(async () => server?.teardown());
+const temporal = temporalForThisFile();
 
 test(
   'workers down: status answers from the last known state, approvals are recorded (202) and applied when workers return',
   { timeout: 300_000 },
   async () => {
-    const d = await Deployment.start({ address, prefix: 'workers-down-' });
+    const d = await Deployment.start({ address: temporal.address, prefix: 'workers-down-' });
     const api = await d.serveApi(TOKEN);
     try {
       const worker = await d.startWorker();
