@@ -132,3 +132,43 @@ export const EvalReport = z.strictObject({
   ),
 });
 export type EvalReport = z.infer<typeof EvalReport>;
+
+/**
+ * One design request of `devcrew eval --suite design`: a crew run whose ready plan is one Architect
+ * task, so the Architect's contract is measured on its own (HumanEval's one-function problems never
+ * plan one).
+ */
+export const DesignRun = z.strictObject({
+  id: z.string(),
+  run_id: z.string(),
+  web_ui: z.string().nullable(),
+  status: z.string(),
+  /** The run completed on the Architect's first answer: one model call, one step, its contract kept. */
+  contract_first_try: z.boolean(),
+  /** The Architect's model calls (a repair of an answer that did not fit the schema is a second). */
+  architect_calls: z.number().int().nonnegative(),
+  /** The contract's interface names, or the run's error when it failed. */
+  detail: z.string(),
+  seconds: z.number().nonnegative(),
+  model_seconds: z.number().nonnegative(),
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  devcrew: z.string().nullable().optional(),
+});
+export type DesignRun = z.infer<typeof DesignRun>;
+
+export const DesignReport = z.strictObject({
+  suite: z.literal('design'),
+  model: z.string(),
+  double: z.boolean(),
+  started_at: z.string(),
+  /** Contracts accepted first time over requests run: the plan's "Architect valid contracts > 90%". */
+  valid_contract_rate: z.number().nullable(),
+  valid_contract_interval: z.tuple([z.number(), z.number()]),
+  accepted: z.number().int().nonnegative(),
+  requests: z.number().int().nonnegative(),
+  median_seconds: z.number().nullable(),
+  progress: z.strictObject({ done: z.number().int(), planned: z.number().int() }),
+  runs: z.array(z.strictObject({ id: z.string(), request: z.string(), run: DesignRun.nullable() })),
+});
+export type DesignReport = z.infer<typeof DesignReport>;

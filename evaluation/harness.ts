@@ -490,7 +490,7 @@ export function summarize(mode: EvalMode, runs: (EvalRun | undefined)[]): EvalMo
 }
 
 /** The 95% Wilson score interval of k successes in n. */
-function wilson(k: number, n: number): [number, number] {
+export function wilson(k: number, n: number): [number, number] {
   if (n === 0) return [0, 0];
   const z = 1.96;
   const p = k / n;
@@ -500,7 +500,7 @@ function wilson(k: number, n: number): [number, number] {
 }
 
 /** Nearest-rank quantile of sorted values. */
-function quantile(sorted: number[], q: number): number | null {
+export function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!, 2);
 }

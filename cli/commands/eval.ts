@@ -6,6 +6,8 @@ import {
   BuildPolicy,
   CodeArtifacts,
   codeArtifactsOf,
+  DesignReport,
+  DesignRun,
   EvalRun,
   EvalReport,
   EvalMode,
@@ -13,6 +15,7 @@ import {
 } from '../../contracts';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
 import { codeVersion } from '../../evaluation/code-version';
+import { DESIGN_REQUESTS, designMarkdown, evaluateDesign } from '../../evaluation/design';
 import { evaluate, runKey, type SingleShot } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import { sandboxScorer } from '../../evaluation/score';
@@ -162,7 +165,11 @@ export function registerEval(program: Command): void {
     .description(
       'run a public benchmark (HumanEval) through the crew and the single agent on the running devcrew',
     )
-    .option('--suite <name>', 'the problem set (humaneval)', 'humaneval')
+    .option(
+      '--suite <name>',
+      "humaneval (the problem set, both ways of working), or design (the Architect alone on 10 design requests: the plan's valid-contract rate)",
+      'humaneval',
+    )
     .option('--limit <n>', 'the first N problems (default all 164)')
     .option('--problems <ids>', 'these problems only, e.g. 0,7,HumanEval/12')
     .option('--every <n>', 'every n-th problem: HumanEval/0, /n, /2n, ... (--every 4: the 41-problem subset)')
@@ -186,7 +193,9 @@ export function registerEval(program: Command): void {
       'where runs.jsonl, report.json and report.md go (default ./devcrew-eval/<time>/); an interrupted evaluation run again with the same folder resumes, skipping the runs scored in its runs.jsonl',
     )
     .action(async (o: EvalCliOptions) => {
-      if (o.suite !== 'humaneval') throw new CliError(`--suite ${o.suite}: the suites are: humaneval`);
+      if (o.suite === 'design') return designSuite(o);
+      if (o.suite !== 'humaneval')
+        throw new CliError(`--suite ${o.suite}: the suites are: humaneval, design`);
       const modes = o.mode.split(',').map((m) => m.trim());
       for (const m of modes)
         if (!RunMode.safeParse(m).success) throw new CliError(`--mode ${m}: use crew, single-agent or both`);
@@ -302,5 +311,66 @@ async function verifyFolder(output: string | undefined, cacheDir: string): Promi
       );
   } finally {
     await box.close();
+  }
+}
+
+/** `devcrew eval --suite design`: the Architect's contracts on the design requests, resumable from runs.jsonl. */
+async function designSuite(o: EvalCliOptions): Promise<void> {
+  const env = readEnv();
+  const out = path.resolve(
+    o.output ?? path.join('devcrew-eval', `design-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+  );
+  const journal = path.join(out, 'runs.jsonl');
+  const earlier = new Map<string, DesignRun>();
+  const text = await fs.readFile(journal, 'utf8').catch(() => '');
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    let parsed: { id?: unknown; run?: unknown };
+    try {
+      parsed = JSON.parse(line) as typeof parsed;
+    } catch {
+      continue; // a line cut by a killed process: that request runs again
+    }
+    const run = DesignRun.safeParse(parsed.run);
+    if (!run.success || typeof parsed.id !== 'string')
+      throw new CliError(`${journal}:${i + 1}: not a design run; remove the line to run it again`);
+    earlier.set(parsed.id, run.data);
+  }
+  await fs.mkdir(out, { recursive: true });
+  const { runs, close, webUi } = await connectRuns('start');
+  const store = await openArtifactStore({ repoDir: pathsFrom(env).artifactsDir, create: false }).catch(() => {
+    throw new CliError(
+      `no artifact repository at ${pathsFrom(env).artifactsDir}: run devcrew eval where \`devcrew up\` runs`,
+    );
+  });
+  try {
+    stderrReport(
+      `the Architect on ${DESIGN_REQUESTS.length} design request(s), one at a time` +
+        (earlier.size ? `; resuming: ${earlier.size} already run in ${journal}` : ''),
+    );
+    const report = DesignReport.parse(
+      await evaluateDesign(
+        {
+          runs,
+          readFiles: async (commit) => store.readFiles(commit, await store.listFiles(commit)),
+          webUi: (id) =>
+            webUi
+              ? `${webUi}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(id)}`
+              : null,
+          progress: (line) => process.stderr.write(`${line}\n`),
+          record: (id, run) => fs.appendFile(journal, `${JSON.stringify({ id, run })}\n`),
+          codeVersion: await codeVersion(),
+        },
+        { requests: DESIGN_REQUESTS, earlier },
+      ),
+    );
+    const markdown = designMarkdown(report);
+    await fs.writeFile(path.join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await fs.writeFile(path.join(out, 'report.md'), markdown);
+    process.stdout.write(
+      o.json ? `${JSON.stringify(report, null, 2)}\n` : `${markdown}\nwritten to ${out}\n`,
+    );
+  } finally {
+    await close();
   }
 }
