@@ -25,9 +25,7 @@ export interface SpecExample {
  */
 export function examplesOf(request: string): SpecExample[] {
   const lines = request.split('\n');
-  const defined = new Set(
-    [...request.matchAll(/^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/gm)].map((m) => m[1]!),
-  );
+  const defined = definedFunctions(request);
   const found: SpecExample[] = [];
   for (let i = 0; i < lines.length; i++) {
     const m = /^\s*>>>\s?(.*)$/.exec(lines[i]!);
@@ -36,8 +34,10 @@ export function examplesOf(request: string): SpecExample[] {
       const next = lines[i + 1]?.trim() ?? '';
       if (/^[A-Za-z_]\w*\(.*\)$/.test(call)) {
         if (!next || next.startsWith('>>>') || next.startsWith('...') || next.includes('"""')) continue;
-        // Of a function the request defines, maybe inside a builtin: `round(find_zero([1, 2]), 2)`.
-        if (calledNames(call).some((n) => defined.has(n))) found.push({ call, expected: next });
+        // Of a function the request defines, maybe inside a builtin: `round(find_zero([1, 2]), 2)`;
+        // a request in prose, defining none, keeps every example.
+        if (!defined.size || calledNames(call).some((n) => defined.has(n)))
+          found.push({ call, expected: next });
         continue;
       }
     }
@@ -46,6 +46,11 @@ export function examplesOf(request: string): SpecExample[] {
     if (inline) found.push(inline);
   }
   return found;
+}
+
+/** The functions a request defines (`def name(`), at any indentation. */
+function definedFunctions(request: string): Set<string> {
+  return new Set([...request.matchAll(/^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/gm)].map((m) => m[1]!));
 }
 
 /** A line of Python without its trailing `# comment` (a `#` inside a string stays). */
@@ -146,11 +151,16 @@ export function examplesTest(
 ): { path: string; content: string; count: number } | undefined {
   const examples = examplesOf(request ?? '');
   if (!examples.length) return undefined;
-  const defined = new Set(
-    [...(request ?? '').matchAll(/^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(/gm)].map((m) => m[1]!),
-  );
+  const defined = definedFunctions(request ?? '');
   // The request's own functions the examples call; builtins around them (round, sorted) need no import.
-  const names = [...new Set(examples.flatMap((e) => calledNames(e.call).filter((n) => defined.has(n))))];
+  // A request in prose, defining none: the function each example calls first.
+  const names = [
+    ...new Set(
+      examples.flatMap((e) =>
+        defined.size ? calledNames(e.call).filter((n) => defined.has(n)) : [/^(\w+)\(/.exec(e.call)![1]!],
+      ),
+    ),
+  ];
   const modules = new Map<string, string>();
   for (const name of names) {
     const file = files.find(

@@ -222,3 +222,10 @@ test("on HumanEval, the examples taken as tests agree with each problem's refere
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a request in prose, defining no function, keeps its doctest examples', () => {
+  const prose = 'Write add(a, b) in codes/add.py, the sum of two numbers.\n>>> add(1, 2)\n3\n';
+  assert.deepEqual(examplesOf(prose), [{ call: 'add(1, 2)', expected: '3' }]);
+  const file = examplesTest(prose, [{ path: 'codes/add.py', content: 'def add(a, b):\n    return a + b\n' }]);
+  assert.match(file!.content, /^from codes\.add import add$/m);
+});
