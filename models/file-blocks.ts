@@ -79,21 +79,6 @@ export function keptOfCutAnswer(text: string): string | undefined {
   return `${text.slice(0, start)}${kept}\n${'```'}\n`;
 }
 
-/**
- * An answer the model itself ended (not cut) inside its last file's fenced block, the closing fence never
- * written, with that fence added: the file is what the model chose to give. The 1.5B single agent's
- * answer on HumanEval/64 began `FILE: codes/humaneval_64.py` and a fence, and was refused as having no
- * file. The text as it was when every block is closed or none is open.
- */
-export function closedLastBlock(text: string): string {
-  const header = /^(?:FILE:|#{1,4}|\*\*)?\s*`?((?:[\w.-]+\/)*[\w.-]+\.py)`?\**:?\s*\n```[\w+-]*\n/gm;
-  const last = [...text.matchAll(header)].at(-1);
-  if (!last) return text;
-  const body = text.slice(last.index + last[0].length);
-  if (/^```/m.test(body) || !body.trim()) return text;
-  return `${text.replace(/\s+$/, '')}\n${'```'}\n`;
-}
-
 function placed(path: string): string {
   const clean = path.replace(/^\.\//, '');
   if (clean.includes('/')) return clean;

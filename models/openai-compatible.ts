@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { z } from 'zod';
-import { closedLastBlock, keptOfCutAnswer, parseFileBlocks, withFileBlocksFormat } from './file-blocks';
+import { keptOfCutAnswer, parseFileBlocks, withFileBlocksFormat } from './file-blocks';
 import { checkAnswer, errorForStatus } from './json-answer';
 import { notServedError } from './not-served';
 import {
@@ -306,7 +306,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
       };
     }
     if (asFiles) {
-      const files = parseFileBlocks(closedLastBlock(text));
+      const files = parseFileBlocks(text);
       if (files.length === 0) {
         return {
           ok: false,
