@@ -97,3 +97,34 @@ test('a local model is asked for file blocks, without a JSON response format, an
   await hosted.generateJson({ role: 'coder', system: 's', prompt: 'p', schema: CodeArtifacts, files });
   assert.equal((fake.requests.at(-1)!.body.response_format as { type: string }).type, 'json_schema');
 });
+
+test('an answer whose last file block never closes is asked again: the fence is the only sign of where the file ends', async () => {
+  const client = openAiCompatibleClient({
+    provider: 'local',
+    apiKey: 'none',
+    model: 'qwen',
+    baseUrl: fake.url,
+    stream: true,
+    plainFiles: true,
+  });
+  // As the 1.5B single agent answered HumanEval/64: its code, then the test report of its prompt echoed
+  // back inside the same unclosed block. Kept as a file, that was a syntax error in 5 attempts.
+  const code = 'def vowels(s: str) -> int:\n    return sum(c in "aeiou" for c in s)\n';
+  fake.reply({
+    kind: 'stream',
+    text: `FILE: codes/vowels.py\n\`\`\`python\n${code}\nTests: 0 passed, 0 failed, 1 errors\n---\n`,
+  });
+  fake.reply({ kind: 'stream', text: `FILE: codes/vowels.py\n\`\`\`python\n${code}\`\`\`\n` });
+  const before = fake.requests.length;
+  const answer = await client.generateJson({
+    role: 'coder',
+    system: 's',
+    prompt: 'p',
+    schema: CodeArtifacts,
+    files,
+  });
+  assert.deepEqual(answer.value.files, [{ path: 'codes/vowels.py', content: code }]);
+  assert.equal(fake.requests.length - before, 2, 'asked again once');
+  const repair = (fake.requests.at(-1)!.body.messages as { content: string }[]).at(-1)!.content;
+  assert.match(repair, /no file in the asked form/);
+});
