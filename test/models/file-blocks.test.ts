@@ -55,22 +55,24 @@ const files = {
   }),
 };
 
-test('a local model is asked for file blocks, without a JSON response format, and its files are checked by the schema', async () => {
-  const client = openAiCompatibleClient({
+/** A local model's client asking for file blocks, streamed or not. */
+const localFiles = (stream: boolean) =>
+  openAiCompatibleClient({
     provider: 'local',
     apiKey: 'none',
     model: 'qwen',
     baseUrl: fake.url,
+    stream,
     plainFiles: true,
   });
+
+const askCoder = (client: ReturnType<typeof localFiles>) =>
+  client.generateJson({ role: 'coder', system: 's', prompt: 'p', schema: CodeArtifacts, files });
+
+test('a local model is asked for file blocks, without a JSON response format, and its files are checked by the schema', async () => {
+  const client = localFiles(false);
   fake.reply({ kind: 'text', text: ANSWER });
-  const answer = await client.generateJson({
-    role: 'coder',
-    system: 's',
-    prompt: 'p',
-    schema: CodeArtifacts,
-    files,
-  });
+  const answer = await askCoder(client);
   assert.deepEqual(
     [...answer.value.files, ...answer.value.tests].map((f) => f.path),
     ['codes/roman.py', 'tests/roman_test.py'],
@@ -99,14 +101,7 @@ test('a local model is asked for file blocks, without a JSON response format, an
 });
 
 test('an answer whose last file block never closes is asked again: the fence is the only sign of where the file ends', async () => {
-  const client = openAiCompatibleClient({
-    provider: 'local',
-    apiKey: 'none',
-    model: 'qwen',
-    baseUrl: fake.url,
-    stream: true,
-    plainFiles: true,
-  });
+  const client = localFiles(true);
   // As the 1.5B single agent answered HumanEval/64: its code, then the test report of its prompt echoed
   // back inside the same unclosed block. Kept as a file, that was a syntax error in 5 attempts.
   const code = 'def vowels(s: str) -> int:\n    return sum(c in "aeiou" for c in s)\n';
@@ -116,13 +111,7 @@ test('an answer whose last file block never closes is asked again: the fence is 
   });
   fake.reply({ kind: 'stream', text: `FILE: codes/vowels.py\n\`\`\`python\n${code}\`\`\`\n` });
   const before = fake.requests.length;
-  const answer = await client.generateJson({
-    role: 'coder',
-    system: 's',
-    prompt: 'p',
-    schema: CodeArtifacts,
-    files,
-  });
+  const answer = await askCoder(client);
   assert.deepEqual(answer.value.files, [{ path: 'codes/vowels.py', content: code }]);
   assert.equal(fake.requests.length - before, 2, 'asked again once');
   const repair = (fake.requests.at(-1)!.body.messages as { content: string }[]).at(-1)!.content;
