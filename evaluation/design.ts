@@ -1,6 +1,6 @@
 import { Contract, type DesignReport, type DesignRun, type TodoList } from '../contracts';
 import type { RunsService } from '../server/runs-service';
-import { quantile, wilson } from './harness';
+import { describeModel, quantile, round, wilson } from './harness';
 
 /**
  * Design requests for the Architect alone. A HumanEval problem is one function, so the crew never
@@ -126,7 +126,7 @@ export function designReport(
     model,
     double: model.startsWith('scripted'),
     started_at: startedAt,
-    valid_contract_rate: ran.length ? Math.round((accepted / ran.length) * 10_000) / 10_000 : null,
+    valid_contract_rate: ran.length ? round(accepted / ran.length, 4) : null,
     valid_contract_interval: wilson(accepted, ran.length),
     accepted,
     requests: ran.length,
@@ -153,12 +153,7 @@ async function designRun(
   }
   const seconds = (Date.now() - t0) / 1000;
   const view = await deps.runs.get(run_id);
-  const model =
-    'model' in view && view.model
-      ? view.model.provider === 'scripted'
-        ? 'scripted (test double)'
-        : `${view.model.provider}/${view.model.name}`
-      : '';
+  const model = 'model' in view && view.model ? describeModel(view.model) : '';
   const tasks = 'tasks' in view ? view.tasks : [];
   const architect = 'usage_by_role' in view ? view.usage_by_role.architect : undefined;
   const calls = (architect?.calls ?? 0) + (architect?.cache_hits ?? 0);
@@ -177,7 +172,6 @@ async function designRun(
       )
       .join(', ');
   }
-  const usage = architect;
   return {
     model,
     run: {
@@ -188,10 +182,10 @@ async function designRun(
       contract_first_try: completed && steps.length === 1 && calls === 1,
       architect_calls: calls,
       detail,
-      seconds: Math.round(seconds * 100) / 100,
-      model_seconds: Math.round((usage?.model_seconds ?? 0) * 100) / 100,
-      input_tokens: usage?.input_tokens ?? 0,
-      output_tokens: usage?.output_tokens ?? 0,
+      seconds: round(seconds, 2),
+      model_seconds: round(architect?.model_seconds ?? 0, 2),
+      input_tokens: architect?.input_tokens ?? 0,
+      output_tokens: architect?.output_tokens ?? 0,
       devcrew: deps.codeVersion ?? null,
     },
   };

@@ -404,7 +404,7 @@ function lastCodeCommit(view: RunView): string | undefined {
   return writes.at(-1)?.commit;
 }
 
-function describeModel(m: { provider: string; name: string }): string {
+export function describeModel(m: { provider: string; name: string }): string {
   return m.provider === 'scripted' ? 'scripted (test double)' : `${m.provider}/${m.name}`;
 }
 
@@ -505,7 +505,7 @@ export function quantile(sorted: number[], q: number): number | null {
   return round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!, 2);
 }
 
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 function clock(seconds: number): string {
   const s = Math.round(seconds);

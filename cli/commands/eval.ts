@@ -221,11 +221,7 @@ export function registerEval(program: Command): void {
         image: await ensureSandboxImage(p.docker!, p.sandboxBaseImage!, () => undefined),
       });
       const { runs, close, webUi } = await connectRuns('start');
-      const store = await openArtifactStore({ repoDir: artifactsDir, create: false }).catch(() => {
-        throw new CliError(
-          `no artifact repository at ${artifactsDir}: run devcrew eval where \`devcrew up\` runs`,
-        );
-      });
+      const readFiles = await storeOfTheStack(artifactsDir);
       try {
         const model = createModel(
           { ...readModelSettings(), DEVCREW_MODEL_CACHE: 'off' },
@@ -241,7 +237,7 @@ export function registerEval(program: Command): void {
           await evaluate(
             {
               runs,
-              readFiles: async (commit) => store.readFiles(commit, await store.listFiles(commit)),
+              readFiles,
               score: sandboxScorer(box),
               webUi: (id) =>
                 webUi
@@ -338,11 +334,7 @@ async function designSuite(o: EvalCliOptions): Promise<void> {
   }
   await fs.mkdir(out, { recursive: true });
   const { runs, close, webUi } = await connectRuns('start');
-  const store = await openArtifactStore({ repoDir: pathsFrom(env).artifactsDir, create: false }).catch(() => {
-    throw new CliError(
-      `no artifact repository at ${pathsFrom(env).artifactsDir}: run devcrew eval where \`devcrew up\` runs`,
-    );
-  });
+  const readFiles = await storeOfTheStack(pathsFrom(env).artifactsDir);
   try {
     stderrReport(
       `the Architect on ${DESIGN_REQUESTS.length} design request(s), one at a time` +
@@ -352,7 +344,7 @@ async function designSuite(o: EvalCliOptions): Promise<void> {
       await evaluateDesign(
         {
           runs,
-          readFiles: async (commit) => store.readFiles(commit, await store.listFiles(commit)),
+          readFiles,
           webUi: (id) =>
             webUi
               ? `${webUi}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(id)}`
@@ -373,4 +365,16 @@ async function designSuite(o: EvalCliOptions): Promise<void> {
   } finally {
     await close();
   }
+}
+
+/** How `devcrew eval` reads a commit's files: from the artifact store of the running `devcrew up`. */
+async function storeOfTheStack(
+  artifactsDir: string,
+): Promise<(commit: string) => Promise<{ path: string; content: string }[]>> {
+  const store = await openArtifactStore({ repoDir: artifactsDir, create: false }).catch(() => {
+    throw new CliError(
+      `no artifact repository at ${artifactsDir}: run devcrew eval where \`devcrew up\` runs`,
+    );
+  });
+  return async (commit) => store.readFiles(commit, await store.listFiles(commit));
 }

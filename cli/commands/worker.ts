@@ -105,7 +105,8 @@ async function connectTemporal(
   namespace: string,
   waitSeconds: number,
 ): Promise<{ connection: NativeConnection; client: Client }> {
-  const deadline = Date.now() + waitSeconds * 1000;
+  const started = Date.now();
+  const deadline = started + waitSeconds * 1000;
   let reported = 0;
   for (;;) {
     let native: NativeConnection | undefined;
@@ -118,7 +119,7 @@ async function connectTemporal(
     } catch (e) {
       await native?.close().catch(() => undefined);
       await connection?.close().catch(() => undefined);
-      const waited = Math.round((Date.now() - (deadline - waitSeconds * 1000)) / 1000);
+      const waited = Math.round((Date.now() - started) / 1000);
       if (Date.now() >= deadline)
         throw new CliError(
           `no Temporal server answers at ${address} (tried for ${waited} s: ${(e as Error).message}); ` +
