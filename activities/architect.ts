@@ -1,10 +1,12 @@
-import { Contract, type AgentStepResult } from '../contracts';
+import { ARCHITECT_REFUSED_FIRST, Contract, type AgentStepResult } from '../contracts';
 import type { ActivityDeps } from './deps';
 import type { StepInput } from './types';
 import { convertingTask } from './failures';
 import { askModel } from './model-step';
 import { provenance } from './provenance';
 import { fileBlock, isContract, readFiles, taskHeader, withoutDuplicates } from './workspace';
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').slice(0, 300);
 
 /** Architect: a task to its Contract (interfaces, data models, test skeletons), committed. */
 export function createArchitect(deps: ActivityDeps) {
@@ -40,7 +42,7 @@ export function createArchitect(deps: ActivityDeps) {
           model: step.model,
           usage: step.usage,
           passed: true,
-          summary: `contract: ${contract.interfaces.length} interface(s), ${contract.test_skeletons.length} test skeleton(s)`,
+          summary: `contract: ${contract.interfaces.length} interface(s), ${contract.test_skeletons.length} test skeleton(s)${step.refused ? `; ${ARCHITECT_REFUSED_FIRST}${oneLine(step.refused)}` : ''}`,
           report_path: contractPath,
         };
       });

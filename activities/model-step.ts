@@ -19,6 +19,8 @@ export interface ModelStep<T> {
   model: ModelInfo;
   /** Provenance for the commit that stores this answer (the run and task are added by `provenance`). */
   provenance: StepProvenance;
+  /** Why the model's first answer was refused, when this one came on a repair request. */
+  refused?: string;
 }
 
 /** Heartbeats during a model call this often, so a dead worker's call is retried after the heartbeat timeout. */
@@ -81,6 +83,7 @@ export async function askModel<S extends z.ZodType>(
   return {
     value: answer.value,
     model,
+    ...(answer.refused ? { refused: answer.refused } : {}),
     usage: {
       calls: billed ? (answer.requests ?? 1) : 0,
       cache_hits: billed ? 0 : 1,

@@ -18,7 +18,7 @@ export interface SpecExample {
  *   gives (continuation lines and examples without a value are left out);
  * - written inline, as many specifications do: a call of a function the request defines, then `==`,
  *   `==>`, `=>`, `->`, `➞`, `returns` or `should return`, then its value, e.g.
- *   `search([4, 1, 2, 2, 3, 1]) == 2`. Only calls whose arguments and values look like Python literals
+ *   `search([4, 1, 2, 2, 3, 1]) == 2`; a value of lowercase `true` or `false` is read as Python's. Only calls whose arguments and values look like Python literals
  *   are kept (`is_happy(a) => False` names a variable the request never gives, `f(x) == 1 + 9 = 10`
  *   is arithmetic in prose), and a parenthesised single value is left out as ambiguous (`("Venus")`
  *   may mean the string or a one-element tuple).
@@ -91,7 +91,9 @@ function inlineExample(line: string, defined: Set<string>): SpecExample | undefi
       .slice(end + 1 + sep[0].length)
       .replace(/\s+#.*$/, '')
       .trim()
-      .replace(/\.$/, '');
+      .replace(/\.$/, '')
+      // Written the way other languages spell them (`is_simple_power(1, 4) => true` on HumanEval/76).
+      .replace(/^(true|false)$/, (word) => (word === 'true' ? 'True' : 'False'));
     const args = call.slice(m[1]!.length + 1, -1);
     if (!looksLiteral(expected) || !argumentsLookLiteral(args)) return undefined;
     if (

@@ -149,6 +149,8 @@ export const DesignRun = z.strictObject({
   architect_calls: z.number().int().nonnegative(),
   /** The contract's interface names, or the run's error when it failed. */
   detail: z.string(),
+  /** Why the Architect's first answer was refused, when a repair request was needed (rows before it: absent). */
+  refused: z.string().nullable().optional(),
   seconds: z.number().nonnegative(),
   model_seconds: z.number().nonnegative(),
   input_tokens: z.number().int().nonnegative(),

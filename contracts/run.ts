@@ -56,6 +56,12 @@ export const RoundRecord = z.strictObject({
 });
 export type RoundRecord = z.infer<typeof RoundRecord>;
 
+/**
+ * How an Architect step's summary says its contract came on a repair request, and why the first answer
+ * was refused (the design evaluation reads the reason from it).
+ */
+export const ARCHITECT_REFUSED_FIRST = 'accepted on a repair request, the first answer refused: ';
+
 export const TaskProgress = z.strictObject({
   id: z.string(),
   title: z.string(),

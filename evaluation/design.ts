@@ -1,4 +1,10 @@
-import { Contract, type DesignReport, type DesignRun, type TodoList } from '../contracts';
+import {
+  ARCHITECT_REFUSED_FIRST,
+  Contract,
+  type DesignReport,
+  type DesignRun,
+  type TodoList,
+} from '../contracts';
 import type { RunsService } from '../server/runs-service';
 import { describeModel, quantile, round, wilson } from './harness';
 
@@ -158,6 +164,9 @@ async function designRun(
   const architect = 'usage_by_role' in view ? view.usage_by_role.architect : undefined;
   const calls = (architect?.calls ?? 0) + (architect?.cache_hits ?? 0);
   const steps = tasks.flatMap((t) => t.history).filter((h) => h.agent === 'architect');
+  const refused = steps
+    .map((h) => h.summary.split(ARCHITECT_REFUSED_FIRST)[1])
+    .find((reason) => reason !== undefined);
   const completed = view.status === 'completed' && tasks.every((t) => t.status === 'completed');
   const artifacts = 'result' in view ? view.result?.artifacts : undefined;
   let detail = 'error' in view && view.error ? String(view.error).slice(0, 300) : `run ${view.status}`;
@@ -182,6 +191,7 @@ async function designRun(
       contract_first_try: completed && steps.length === 1 && calls === 1,
       architect_calls: calls,
       detail,
+      refused: refused ?? null,
       seconds: round(seconds, 2),
       model_seconds: round(architect?.model_seconds ?? 0, 2),
       input_tokens: architect?.input_tokens ?? 0,
@@ -190,6 +200,8 @@ async function designRun(
     },
   };
 }
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** The design evaluation as Markdown: the figure first, then a row per request. */
 export function designMarkdown(r: DesignReport): string {
@@ -212,7 +224,7 @@ export function designMarkdown(r: DesignReport): string {
     '| --- | --- | ---: | ---: | --- |',
     ...r.runs.map((row) =>
       row.run
-        ? `| ${row.id} | ${row.run.contract_first_try ? 'yes' : `no (${row.run.status})`} | ${row.run.architect_calls} | ${row.run.seconds.toFixed(0)} | ${row.run.detail.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`
+        ? `| ${row.id} | ${row.run.contract_first_try ? 'yes' : `no (${row.run.status})`} | ${row.run.architect_calls} | ${row.run.seconds.toFixed(0)} | ${cell(row.run.detail)}${row.run.refused ? `; first answer refused: ${cell(row.run.refused)}` : ''} |`
         : `| ${row.id} | not run | - | - | - |`,
     ),
     '',

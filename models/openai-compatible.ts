@@ -182,7 +182,7 @@ export function openAiCompatibleClient(options: OpenAiOptions): ModelClient {
         first.repair,
       );
       const usage = addUsage(first.usage, second.ok ? second.answer.usage : second.usage);
-      if (second.ok) return { ...second.answer, usage, requests: 2 };
+      if (second.ok) return { ...second.answer, usage, requests: 2, refused: first.problem };
       // A loop is the sampling's, not the request's: Temporal's next attempt samples with another seed.
       throw new ModelError(
         second.ranAway ? 'MODEL_ANSWER_RAN_AWAY' : 'INVALID_AGENT_OUTPUT',

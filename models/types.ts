@@ -76,6 +76,8 @@ export interface JsonAnswer<T> {
   prompt_hash?: string;
   /** Requests the answer took: 2 when it needed a repair request; 1 when absent. */
   requests?: number;
+  /** Why the first answer was refused, when the answer came on a repair request. */
+  refused?: string;
 }
 
 /**

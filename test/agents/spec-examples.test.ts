@@ -117,12 +117,13 @@ def will_it_fly(q, w) -> None:
     will_it_fly([1], 0) = False
     will_it_fly([2, 2], 1) -> 2 + 2 = 4, too heavy
     will_it_fly([9], 1) ==> ("no")
-    will_it_fly([1, 2], 5) => true
+    will_it_fly([2, 2], 5) => true
+    will_it_fly([1, 2], 9) => false
     print([1, 2]) == [1, 2]
     '''
 `;
 
-test('inline examples: a call of the function the request defines, then ==, ==>, =>, ->, \u279e, returns or should return, then a literal', () => {
+test('inline examples: a call of the function the request defines, then ==, ==>, =>, ->, \u279e, returns or should return, then a literal (lowercase true and false too)', () => {
   assert.deepEqual(examplesOf(INLINE), [
     { call: 'will_it_fly([1, 2], 5)', expected: 'False' },
     { call: 'will_it_fly([3, 2, 3], 1)', expected: 'False' },
@@ -130,9 +131,12 @@ test('inline examples: a call of the function the request defines, then ==, ==>,
     { call: 'will_it_fly([3], 5)', expected: 'True' },
     { call: 'will_it_fly([3], 5.5)', expected: 'True' },
     { call: 'will_it_fly([1, 2, 1], 4)', expected: 'True' },
+    // Lowercase, as HumanEval/76 writes them: read as Python's True and False.
+    { call: 'will_it_fly([2, 2], 5)', expected: 'True' },
+    { call: 'will_it_fly([1, 2], 9)', expected: 'False' },
   ]);
   // Left out: a variable argument, a recurrence's "=", arithmetic in prose, a parenthesised single value
-  // (a string or a one-element tuple?), a lowercase true, a call of a function the request does not
+  // (a string or a one-element tuple?), a call of a function the request does not
   // define, and the signature's own return annotation.
   assert.deepEqual(examplesOf("def f(x):\n    '''\n    f(1) == (1,)\n    '''\n"), [
     { call: 'f(1)', expected: '(1,)' },
@@ -143,7 +147,7 @@ test('inline examples: a call of the function the request defines, then ==, ==>,
   assert.equal(testedByItsExamples(INLINE), true);
 });
 
-test('inline examples run in the sandbox: the right code passes all six, a wrong one fails naming the call', () => {
+test('inline examples run in the sandbox: the right code passes all eight, a wrong one fails naming the call', () => {
   const right = [
     {
       path: 'codes/will_it_fly.py',
@@ -151,11 +155,11 @@ test('inline examples run in the sandbox: the right code passes all six, a wrong
     },
   ];
   const file = examplesTest(INLINE, right)!;
-  assert.equal(file.count, 6);
+  assert.equal(file.count, 8);
   const passing = pytest([...right, file]);
   assert.match(passing.out, /flake8 exit 0/, passing.out);
   assert.equal(passing.code, 0, passing.out);
-  assert.match(passing.out, /6 passed in/);
+  assert.match(passing.out, /8 passed in/);
   const wrong = [
     { path: 'codes/will_it_fly.py', content: 'def will_it_fly(q, w):\n    return sum(q) <= w\n' },
   ];

@@ -79,6 +79,9 @@ test(
     assert.equal(report.double, false);
     assert.equal(report.runs[1]!.run!.detail, 'Momentum', "the contract's interfaces, read from its commit");
     assert.equal(report.runs[0]!.run!.devcrew, 'abc1234');
+    // Why the first answer was refused is kept on the row and shown in the table.
+    assert.equal(report.runs[0]!.run!.refused, null);
+    assert.match(report.runs[1]!.run!.refused ?? '', /interfaces/);
     // The plan was given, so no Planner: only Architect calls reached the model.
     assert.equal(
       [...calls.values()].reduce((a, b) => a + b, 0),
@@ -86,7 +89,10 @@ test(
     );
     const markdown = designMarkdown(report);
     assert.match(markdown, /\*\*2 of 3, 66\.7%\*\* \(95% interval/);
-    assert.match(markdown, /\| momentum \| no \(completed\) \| 2 \|/);
+    assert.match(
+      markdown,
+      /\| momentum \| no \(completed\) \| 2 \| \d+ \| Momentum; first answer refused: .*interfaces/,
+    );
 
     // Run again with what was recorded: nothing runs twice.
     const again = await evaluateDesign(deps, { requests: REQUESTS, earlier: new Map(recorded) });
