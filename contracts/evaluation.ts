@@ -105,7 +105,8 @@ export const EvalReport = z.strictObject({
   /**
    * The migration plan's success criteria, each from the runs' own records (null when no run gave it):
    * the Architect's contract accepted first time, the Coder's tests passing before any Debugger round,
-   * the Tester's verdict agreeing with the hidden check (both ways), crew/single-agent time per problem,
+   * the crew's Tester's verdict agreeing with the hidden check (both ways; beside it, the same for the
+   * single agent's own tests, which no Tester wrote), crew/single-agent time per problem,
    * the crew's cost per run, and what its tokens would cost on the catalog's default Gemini model.
    */
   criteria: z
@@ -113,6 +114,7 @@ export const EvalReport = z.strictObject({
       valid_contract_rate: z.number().nullable(),
       coder_first_try_pass_rate: z.number().nullable(),
       tester_accuracy: z.number().nullable(),
+      single_agent_tests_accuracy: z.number().nullable().optional(),
       time_ratio_median: z.number().nullable(),
       time_ratio_p90: z.number().nullable(),
       cost_per_run_usd: z.number().nullable(),

@@ -178,15 +178,24 @@ export function criteria(
   const runs = (mode: string) =>
     problems.map((p) => p.results[mode]).filter((r): r is EvalRun => !!r && r.run_id !== null);
   const crew = runs('crew');
-  const both = [...crew, ...runs('single-agent')];
   const rate = (xs: (boolean | null)[]) => {
     const known = xs.filter((x): x is boolean => x !== null);
     return known.length ? round(known.filter(Boolean).length / known.length, 4) : null;
   };
-  const judged = both.filter(
-    (r) =>
-      r.own_tests_passed !== null && (r.last_code_hidden === 'passed' || r.last_code_hidden === 'failed'),
-  );
+  // The Tester is the crew's: the single agent's verdict on its own code is its own tests', shown beside.
+  const agreement = (xs: EvalRun[]) => {
+    const judged = xs.filter(
+      (r) =>
+        r.own_tests_passed !== null && (r.last_code_hidden === 'passed' || r.last_code_hidden === 'failed'),
+    );
+    return judged.length
+      ? round(
+          judged.filter((r) => r.own_tests_passed === (r.last_code_hidden === 'passed')).length /
+            judged.length,
+          4,
+        )
+      : null;
+  };
   const ratios = problems
     .map((p) => [p.results.crew, p.results['single-agent']] as const)
     .filter(([c, s]) => c?.run_id && s?.run_id && s.seconds > 0)
@@ -196,13 +205,8 @@ export function criteria(
   return {
     valid_contract_rate: rate(crew.map((r) => r.contract_first_try)),
     coder_first_try_pass_rate: rate(crew.map((r) => r.first_try_passed)),
-    tester_accuracy: judged.length
-      ? round(
-          judged.filter((r) => r.own_tests_passed === (r.last_code_hidden === 'passed')).length /
-            judged.length,
-          4,
-        )
-      : null,
+    tester_accuracy: agreement(crew),
+    single_agent_tests_accuracy: agreement(runs('single-agent')),
     time_ratio_median: quantile(ratios, 0.5),
     time_ratio_p90: quantile(ratios, 0.9),
     cost_per_run_usd: mean(crew.map((r) => r.cost_usd)),

@@ -64,7 +64,7 @@ function criteriaTable(r: EvalReport): string[] {
     '| --- | --- | --- | --- |',
     `| Architect: valid contracts (accepted first time) | > 90% | ${rate(c.valid_contract_rate)} | ${verdict(c.valid_contract_rate === null ? null : c.valid_contract_rate > 0.9)} |`,
     `| Coder: tests pass first try (before any Debugger round) | > 80% | ${rate(c.coder_first_try_pass_rate)} | ${verdict(c.coder_first_try_pass_rate === null ? null : c.coder_first_try_pass_rate > 0.8)} |`,
-    `| Tester: verdict agrees with the hidden check | > 95% | ${rate(c.tester_accuracy)} | ${verdict(c.tester_accuracy === null ? null : c.tester_accuracy > 0.95)} |`,
+    `| Tester (crew): verdict agrees with the hidden check | > 95% | ${rate(c.tester_accuracy)}${c.single_agent_tests_accuracy != null ? ` (the single agent's own tests: ${rate(c.single_agent_tests_accuracy)})` : ''} | ${verdict(c.tester_accuracy === null ? null : c.tester_accuracy > 0.95)} |`,
     `| success rate, crew vs single agent | crew >= single | ${crew ? pct(crew.pass_at_1) : '-'}${interval(crew)} vs ${single ? pct(single.pass_at_1) : '-'}${interval(single)} | ${verdict(crew && single ? crew.pass_at_1 >= single.pass_at_1 : null)} |`,
     `| time to completion, crew/single per problem | <= 1.5x | median ${ratio(c.time_ratio_median)}, p90 ${ratio(c.time_ratio_p90)} | ${verdict(c.time_ratio_median === null ? null : c.time_ratio_median <= 1.5)} |`,
     `| cost per workflow (crew) | <= $1.00 | ${usd(c.cost_per_run_usd)}${c.cost_per_run_usd_on_gemini !== null ? ` (the same tokens on Gemini: ${usd(c.cost_per_run_usd_on_gemini)})` : ''} | ${verdict(c.cost_per_run_usd === null ? null : c.cost_per_run_usd <= 1)} |`,

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { EvalRun, type RunEvent, type RunView, type StartRunRequest } from '../../contracts';
 import { codeVersion } from '../../evaluation/code-version';
-import { evaluate, stepSpans, summarize, type EvalDeps, type EvalOptions } from '../../evaluation/harness';
+import {
+  criteria,
+  evaluate,
+  stepSpans,
+  summarize,
+  type EvalDeps,
+  type EvalOptions,
+} from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
 import type { HumanEvalProblem } from '../../models/humaneval';
 import { ModelError } from '../../models/types';
@@ -125,6 +132,33 @@ test('pass@1 counts only hidden passes; failed runs and wrong code are fails; fi
   assert.equal(row('HumanEval/2').last_code_hidden, 'passed', "the failed run's last code was checked");
   assert.equal(row('HumanEval/2').passed, false, 'and still counts as a fail');
   assert.match(markdownReport(report).split('\n')[0]!, /^> Answers by gemini\/gemini-3\.8-flash/);
+});
+
+test("the Tester's accuracy is the crew's Tester against the hidden check; the single agent's own tests are a figure beside it", () => {
+  const run = (own: boolean, lastCode: 'passed' | 'failed') =>
+    EvalRun.parse({
+      run_id: 'r',
+      web_ui: null,
+      status: own ? 'completed' : 'failed',
+      hidden: own ? lastCode : 'run_failed',
+      passed: own && lastCode === 'passed',
+      detail: '',
+      seconds: 10,
+      cost_usd: 0,
+      model_calls: 1,
+      fix_iterations: 0,
+      sandbox_seconds: 1,
+      own_tests_passed: own,
+      last_code_hidden: lastCode,
+    });
+  // The crew's Tester: right on both problems (passed good code, failed wrong code). The single agent's
+  // own tests: passed wrong code on one, failed good code on the other, right on none.
+  const c = criteria([
+    { results: { crew: run(true, 'passed'), 'single-agent': run(true, 'failed') } },
+    { results: { crew: run(false, 'failed'), 'single-agent': run(false, 'passed') } },
+  ]);
+  assert.equal(c.tester_accuracy, 1);
+  assert.equal(c.single_agent_tests_accuracy, 0);
 });
 
 test('--budget caps the whole evaluation: no run starts once the runs so far cost that much, and the report says so', async () => {
