@@ -18,10 +18,11 @@ export interface SpecExample {
  *   gives (continuation lines and examples without a value are left out);
  * - written inline, as many specifications do: a call of a function the request defines, then `==`,
  *   `==>`, `=>`, `->`, `➞`, `returns` or `should return`, then its value, e.g.
- *   `search([4, 1, 2, 2, 3, 1]) == 2`; a value of lowercase `true` or `false` is read as Python's. Only calls whose arguments and values look like Python literals
- *   are kept (`is_happy(a) => False` names a variable the request never gives, `f(x) == 1 + 9 = 10`
- *   is arithmetic in prose), and a parenthesised single value is left out as ambiguous (`("Venus")`
- *   may mean the string or a one-element tuple).
+ *   `search([4, 1, 2, 2, 3, 1]) == 2`; a value of lowercase `true` or `false` is read as Python's.
+ *   Only calls whose arguments and values look like Python literals are kept (`is_happy(a) => False`
+ *   names a variable the request never gives, `f(x) == 1 + 9 = 10` is arithmetic in prose), and a
+ *   parenthesised single value is left out as ambiguous (`("Venus")` may mean the string or a
+ *   one-element tuple).
  */
 export function examplesOf(request: string): SpecExample[] {
   const lines = request.split('\n');
