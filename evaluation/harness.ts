@@ -183,19 +183,14 @@ export function criteria(
     return known.length ? round(known.filter(Boolean).length / known.length, 4) : null;
   };
   // The Tester is the crew's: the single agent's verdict on its own code is its own tests', shown beside.
-  const agreement = (xs: EvalRun[]) => {
-    const judged = xs.filter(
-      (r) =>
-        r.own_tests_passed !== null && (r.last_code_hidden === 'passed' || r.last_code_hidden === 'failed'),
+  const agreement = (xs: EvalRun[]) =>
+    rate(
+      xs
+        .filter((r) => r.last_code_hidden === 'passed' || r.last_code_hidden === 'failed')
+        .map((r) =>
+          r.own_tests_passed === null ? null : r.own_tests_passed === (r.last_code_hidden === 'passed'),
+        ),
     );
-    return judged.length
-      ? round(
-          judged.filter((r) => r.own_tests_passed === (r.last_code_hidden === 'passed')).length /
-            judged.length,
-          4,
-        )
-      : null;
-  };
   const ratios = problems
     .map((p) => [p.results.crew, p.results['single-agent']] as const)
     .filter(([c, s]) => c?.run_id && s?.run_id && s.seconds > 0)
