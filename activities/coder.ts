@@ -58,14 +58,22 @@ export async function writeCode(
       ? `Contracts:\n${fileBlock(contracts)}`
       : 'No contract: design the interface yourself.';
     const shown = report ? reportForModel(input.failing_report_path!, report, current) : '';
-    const prompt = [
-      taskHeader(input),
-      contractPart,
-      current.length ? `Current files:\n${fileBlock(current)}` : '',
-      shown,
-    ]
-      .filter(Boolean)
-      .join('\n\n');
+    const examplesTestIt = testedByItsExamples(input.request ?? '');
+    // The Coder's first answer to one function stub its examples test: one job (the function), asked
+    // with the request and little else, the way a small model answers such a request best.
+    const oneFunction = role === 'coder' && !fixing && examplesTestIt;
+    const prompt = oneFunction
+      ? [`Request: ${input.request}\nTask id: ${input.task.id}`, contracts.length ? contractPart : '']
+          .filter(Boolean)
+          .join('\n\n')
+      : [
+          taskHeader(input),
+          contractPart,
+          current.length ? `Current files:\n${fileBlock(current)}` : '',
+          shown,
+        ]
+          .filter(Boolean)
+          .join('\n\n');
     const ask = (text: string) =>
       askModel(deps, {
         role,
@@ -79,9 +87,8 @@ export async function writeCode(
         // of the model's own is unasked for (a Debugger round of HumanEval/20 added one and went from 2
         // failing tests to 4).
         // (The single agent writes its own tests: it has no Tester.)
-        ...(role !== 'single-agent' && testedByItsExamples(input.request ?? '')
-          ? { endBeforeFilesUnder: 'tests/' }
-          : {}),
+        ...(role !== 'single-agent' && examplesTestIt ? { endBeforeFilesUnder: 'tests/' } : {}),
+        ...(oneFunction ? { variant: 'function' as const } : {}),
         files: {
           toValue: (answered: { path: string; content: string }[]) =>
             codeArtifactsOf(input.task.id, answered),

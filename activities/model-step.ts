@@ -8,7 +8,7 @@ import { costOf } from '../models/prices';
 import { promptHash } from '../models/prompt-hash';
 import { decideRetry, PROVIDER_WAIT_TYPES } from '../models/retry-window';
 import { ModelError, type JsonRequest, type ModelRole } from '../models/types';
-import { promptFor } from '../prompts';
+import { promptFor, type PromptVariant } from '../prompts';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './failures';
 import { stableTimestamp, type StepProvenance } from './provenance';
@@ -43,9 +43,11 @@ export async function askModel<S extends z.ZodType>(
     files?: JsonRequest<S>['files'];
     vary?: boolean;
     endBeforeFilesUnder?: string;
+    /** Which of the role's prompts (see promptFor); the role's own by default. */
+    variant?: PromptVariant;
   },
 ): Promise<ModelStep<z.output<S>>> {
-  const system = promptFor(call.role);
+  const system = promptFor(call.role, call.variant);
   const context = activityContext();
   const request = {
     role: call.role,

@@ -10,28 +10,37 @@ export interface Prompt {
 }
 
 /** Read once per process: a worker answers with the prompt versions it started with. */
-const loaded = new Map<ModelRole, Prompt>();
+const loaded = new Map<string, Prompt>();
+
+/**
+ * Which of a role's prompts: its own, or (`function`) the one for its first answer to a request that is
+ * one function stub tested by its examples (`functionPrompt` in contracts/roles.ts).
+ */
+export type PromptVariant = 'role' | 'function';
 
 /**
  * The versioned system prompt of an agent role (its file in contracts/roles.ts, `version: N` on its
- * first line).
+ * first line). A variant's version names it: `coder-function@1`.
  */
-export function promptFor(role: ModelRole): Prompt {
-  const cached = loaded.get(role);
+export function promptFor(role: ModelRole, variant: PromptVariant = 'role'): Prompt {
+  const key = `${role}/${variant}`;
+  const cached = loaded.get(key);
   if (cached) return cached;
-  const file = ROLES[role].prompt;
+  const spec: RoleSpec = ROLES[role];
+  const file = variant === 'function' ? spec.functionPrompt : spec.prompt;
+  if (!file) throw new Error(`the ${role} role has no ${variant} prompt (contracts/roles.ts)`);
   const raw = fs.readFileSync(path.join(__dirname, file), 'utf8');
   const match = /^version: (\d+)\n---\n([\s\S]*)$/.exec(raw);
   if (!match) throw new Error(`prompts/${file} must start with "version: N" and a "---" line`);
   const prompt = {
     role,
-    version: `${role}@${match[1]}`,
+    version: `${variant === 'function' ? `${role}-function` : role}@${match[1]}`,
     text: match[2]!
       .trim()
       .replace('{{roles}}', rolesForPlanner())
       .replace('{{terms}}', () => termsOfTheTrade()),
   };
-  loaded.set(role, prompt);
+  loaded.set(key, prompt);
   return prompt;
 }
 

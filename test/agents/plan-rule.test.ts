@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAgentActivities } from '../../activities';
 import { oneFunctionPlan, testedByItsExamples } from '../../activities/plan-rule';
 import { openArtifactStore, type GitArtifactStore } from '../../artifacts';
-import { checkDocument, NO_USAGE, type PlanResult } from '../../contracts';
+import { checkDocument, NO_USAGE, type AgentStepResult, type PlanResult } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
 import { problemRequest, readHumanEval, type HumanEvalProblem } from '../../models/humaneval';
 import { loadRecordings, scriptedClient } from '../../models/doubles';
@@ -163,4 +163,45 @@ test("the crew's Coder and Debugger on such a stub ask for answers ending before
     ['debugger', undefined],
     ['single-agent', undefined],
   ]);
+});
+
+test("the crew's Coder writes such a stub's function with the function prompt and the request alone; other requests and the Debugger keep their prompts", async () => {
+  const seen: { role: string; system: string; prompt: string }[] = [];
+  const model = scriptedClient(loadRecordings());
+  const capturing = {
+    ...model,
+    info: model.info,
+    generateJson: async (request: Parameters<typeof model.generateJson>[0]) => {
+      seen.push({ role: request.role, system: request.system, prompt: request.prompt });
+      const value = {
+        task_id: 't',
+        files: [{ path: 'codes/humaneval_0.py', content: 'x = 1\n' }],
+        tests: [],
+        notes: '',
+      };
+      return { value, usage: NO_USAGE, raw: JSON.stringify(value) } as never;
+    },
+  } as typeof model;
+  const acts = createAgentActivities({ model: capturing, prices: DEFAULT_PRICES, artifacts: store });
+  const stub = problemRequest(suite[0]!);
+  const plan = oneFunctionPlan(stub)!;
+  const versions: string[] = [];
+  for (const request of [stub, 'Create simple SMA crossover strategy']) {
+    const step = { request, task: plan.tasks[0]!, prepare: { dependency_refs: [] } };
+    const coded = (await mock.run(acts.code, { run_id: 'wf-fn-1', ...step })) as AgentStepResult;
+    versions.push((await store.metadataOf(coded.ref!.commit)).agent_version);
+    await mock.run(acts.debug, { run_id: 'wf-fn-2', ...step, round: 1 });
+  }
+  assert.deepEqual(versions, ['coder-function@1', 'coder@7']);
+  const [fnCoder, stubDebugger, smaCoder] = seen;
+  assert.match(fnCoder!.system, /^You are the Coder of devcrew\. The request gives one Python function/);
+  assert.match(fnCoder!.system, /the Tester writes the tests/);
+  assert.equal(fnCoder!.prompt, `Request: ${stub}\nTask id: ${plan.tasks[0]!.id}`);
+  assert.match(stubDebugger!.system, /^You are the Debugger of devcrew/);
+  assert.match(stubDebugger!.prompt, /Role: coder\n/);
+  assert.match(smaCoder!.system, /write\nunit tests with pytest/);
+  assert.match(
+    smaCoder!.prompt,
+    /^Request: Create simple SMA crossover strategy\nTask id: .*\nRole: coder\n/,
+  );
 });
