@@ -47,6 +47,13 @@ export const EvalRun = z.strictObject({
   first_try_passed: z.boolean().nullable().default(null),
   /** Crew: the Architect's contract accepted first time; null without an Architect task. */
   contract_first_try: z.boolean().nullable().default(null),
+  /**
+   * The hidden check of the code the run's first test ran against (the crew's Coder's first code after
+   * its build checks' autofix, the single agent's first attempt): where the fix rounds started from,
+   * beside the model alone. Null when no test ran, and for a row scored before it was kept. A
+   * single-shot row's one code is its first (`hidden`).
+   */
+  first_code_hidden: HiddenVerdict.nullable().default(null),
   /** The hidden check of the last code the run wrote, also when the run failed (for the Tester's accuracy). */
   last_code_hidden: HiddenVerdict.or(z.literal('not_started')).nullable().default(null),
   /**
@@ -86,6 +93,13 @@ export const EvalModeSummary = z.strictObject({
   mean_model_seconds: z.number().nullable().optional(),
   mean_input_tokens: z.number().nullable().optional(),
   mean_output_tokens: z.number().nullable().optional(),
+  /**
+   * The first tested code passing the hidden check, over the runs that kept its verdict (see
+   * EvalRun.first_code_hidden): what a mode's first answer is worth before any fix round.
+   */
+  first_code_pass_rate: z.number().nullable().optional(),
+  /** How many runs the first-code rate is over. */
+  first_code_runs: z.number().int().nonnegative().optional(),
 });
 export type EvalModeSummary = z.infer<typeof EvalModeSummary>;
 

@@ -86,9 +86,20 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
   const runOne = async ({ p, mode }: (typeof jobs)[number]): Promise<void> => {
     let result: EvalRun;
     const earlier = o.earlier?.get(runKey(p.task_id, mode));
+    let backfilled = false;
     if (earlier) {
       result = earlier;
       reused++;
+      // A row scored before its first tested code was judged gets that verdict from its run's history,
+      // while the stack still has the run; the row is recorded again with it (the last line wins).
+      if (mode !== 'single-shot' && earlier.run_id && earlier.first_code_hidden === null) {
+        const first = await backfillFirstCode(deps, p, earlier);
+        if (first) {
+          result = { ...earlier, first_code_hidden: first };
+          backfilled = true;
+          await deps.record?.(p.task_id, mode, result);
+        }
+      }
     } else if (o.budgetUsd !== undefined && spent >= o.budgetUsd) {
       stopped ??= `the evaluation's budget of $${o.budgetUsd} was spent ($${spent.toFixed(4)})`;
       result = notStarted(stopped);
@@ -110,7 +121,7 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
     const fresh = done - reused;
     const eta = fresh > 0 ? (elapsed / fresh) * (jobs.length - done) : 0;
     deps.progress?.(
-      `[${done}/${jobs.length}] ${p.task_id} ${mode}: ${result.passed ? 'pass' : `FAIL (${result.hidden})`} in ${result.seconds.toFixed(1)} s${earlier ? ' (scored earlier)' : ''}` +
+      `[${done}/${jobs.length}] ${p.task_id} ${mode}: ${result.passed ? 'pass' : `FAIL (${result.hidden})`} in ${result.seconds.toFixed(1)} s${earlier ? ' (scored earlier)' : ''}${backfilled ? `, first tested code: ${result.first_code_hidden}` : ''}` +
         ` | passing so far ${modes.map((m) => `${m} ${passing[m]!.passed}/${passing[m]!.done}`).join(', ')}` +
         ` | elapsed ${clock(elapsed)}, ETA ${clock(eta)}`,
     );
@@ -260,6 +271,7 @@ async function singleShotProblem(
         input_tokens: 0,
         output_tokens: 0,
         last_code_hidden: null,
+        first_code_hidden: null,
         code: null,
       },
     };
@@ -281,6 +293,7 @@ async function singleShotProblem(
       input_tokens: shot.input_tokens,
       output_tokens: shot.output_tokens,
       last_code_hidden: scored.verdict,
+      first_code_hidden: scored.verdict,
       code: scoredModule(p, shot.files),
     },
   };
@@ -350,17 +363,20 @@ async function runProblem(
     const last = lastCodeCommit(view);
     const lastFiles = last ? await deps.readFiles(last) : undefined;
     const lastScored = lastFiles ? await deps.score(p, lastFiles) : undefined;
+    const module = lastFiles ? scoredModule(p, lastFiles) : null;
     return finished({
       ...base,
       hidden: 'run_failed',
       passed: false,
       detail: error.slice(0, 300),
       last_code_hidden: lastScored?.verdict ?? null,
-      code: lastFiles ? scoredModule(p, lastFiles) : null,
+      first_code_hidden: await firstCodeHidden(deps, p, view, { module, verdict: lastScored?.verdict }),
+      code: module,
     });
   }
   const files = await deps.readFiles(artifacts.commit);
   const scored = await deps.score(p, files);
+  const module = scoredModule(p, files);
   return finished({
     ...base,
     hidden: scored.verdict,
@@ -368,8 +384,45 @@ async function runProblem(
     detail: scored.detail.slice(0, 300),
     sandbox_seconds: round(base.sandbox_seconds + scored.seconds, 2),
     last_code_hidden: scored.verdict,
-    code: scoredModule(p, files),
+    first_code_hidden: await firstCodeHidden(deps, p, view, { module, verdict: scored.verdict }),
+    code: module,
   });
+}
+
+/** The first tested code's verdict of an earlier row, from its run on the stack; null when it is gone. */
+async function backfillFirstCode(
+  deps: EvalDeps,
+  p: HumanEvalProblem,
+  row: EvalRun,
+): Promise<HiddenVerdict | null> {
+  try {
+    const view = await deps.runs.get(row.run_id!);
+    const verdict = row.last_code_hidden === 'not_started' ? undefined : (row.last_code_hidden ?? undefined);
+    return await firstCodeHidden(deps, p, view, { module: row.code, verdict });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The hidden check of the code the run's first test ran against (its first Tester step's commit holds
+ * it), reusing the final verdict when that code is the final code; null when no test ran.
+ */
+export async function firstCodeHidden(
+  deps: Pick<EvalDeps, 'readFiles' | 'score'>,
+  p: HumanEvalProblem,
+  view: RunView,
+  final: { module: string | null; verdict: HiddenVerdict | undefined },
+): Promise<HiddenVerdict | null> {
+  const firstTest = ('tasks' in view ? view.tasks : [])
+    .flatMap((t) => t.history)
+    .filter((h) => h.agent === 'tester' && h.commit)
+    .sort((a, b) => a.at.localeCompare(b.at))[0];
+  if (!firstTest) return null;
+  const files = await deps.readFiles(firstTest.commit!);
+  const module = scoredModule(p, files);
+  if (final.verdict && module !== null && module === final.module) return final.verdict;
+  return (await deps.score(p, files)).verdict;
 }
 
 /** Model errors that say the provider is not there, as opposed to an answer that was wrong. */
@@ -445,6 +498,7 @@ function notStarted(why: string): EvalRun {
     first_try_passed: null,
     contract_first_try: null,
     last_code_hidden: null,
+    first_code_hidden: null,
     run_id: null,
     web_ui: null,
     status: 'not_started',
@@ -466,6 +520,9 @@ export function summarize(mode: EvalMode, runs: (EvalRun | undefined)[]): EvalMo
     ran.length ? round(ran.reduce((s, r) => s + f(r), 0) / ran.length, 4) : null;
   const seconds = ran.map((r) => r.seconds).sort((a, b) => a - b);
   const passed = all.filter((r) => r.passed).length;
+  const firsts = ran
+    .map((r) => r.first_code_hidden ?? (mode === 'single-shot' ? (r.hidden as HiddenVerdict) : null))
+    .filter((v): v is HiddenVerdict => v !== null);
   return {
     mode,
     problems: all.length,
@@ -485,6 +542,10 @@ export function summarize(mode: EvalMode, runs: (EvalRun | undefined)[]): EvalMo
     mean_model_seconds: mean((r) => r.model_seconds),
     mean_input_tokens: mean((r) => r.input_tokens),
     mean_output_tokens: mean((r) => r.output_tokens),
+    first_code_pass_rate: firsts.length
+      ? round(firsts.filter((v) => v === 'passed').length / firsts.length, 4)
+      : null,
+    first_code_runs: firsts.length,
   };
 }
 

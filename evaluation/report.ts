@@ -29,6 +29,7 @@ export function markdownReport(r: EvalReport): string {
           '',
         ]
       : []),
+    ...firstCodeLine(r),
     ...(r.criteria ? criteriaTable(r) : []),
     `| problem | ${modes.map((m) => `${m} | ${m} s | ${m} run`).join(' | ')} |`,
     `| --- | ${modes.map(() => '--- | ---: | ---').join(' | ')} |`,
@@ -101,4 +102,19 @@ function codeLine(r: EvalReport): string[] {
     ([v, n]) => `${v === 'not recorded' ? v : `\`${v}\``} (${n} run${n === 1 ? '' : 's'})`,
   );
   return ['', `devcrew code the runs ran on: ${parts.join(', ')}.`];
+}
+
+/**
+ * Each mode's first tested code against the hidden check, beside the model alone: what the fix rounds
+ * start from, and so what they add.
+ */
+function firstCodeLine(r: EvalReport): string[] {
+  const parts = Object.values(r.modes)
+    .filter((s) => s.first_code_pass_rate != null && s.first_code_runs)
+    .map((s) => `${s.mode} ${pct(s.first_code_pass_rate!)} of ${s.first_code_runs} run(s)`);
+  if (!parts.length) return [];
+  return [
+    `The first tested code (before any fix round) passing the hidden check: ${parts.join(', ')}${r.single_shot ? `; the model alone ${pct(r.single_shot.pass_at_1)}` : ''}.`,
+    '',
+  ];
 }

@@ -309,3 +309,91 @@ test('codeVersion: the checkout commit, +changes for a changed tracked file but 
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test("the first tested code is judged by the hidden check too, and an earlier row gets that verdict from its run's history", async () => {
+  // The Coder's first code (tested at t1) is wrong; the Debugger's (tested at t2, the final code) is right.
+  const history = [
+    { agent: 'coder', passed: true, commit: 'w1', at: '1' },
+    { agent: 'tester', passed: false, commit: 't1', at: '2' },
+    { agent: 'debugger', passed: true, commit: 'w2', at: '3' },
+    { agent: 'tester', passed: true, commit: 't2', at: '4' },
+  ];
+  const view = (run_id: string) =>
+    ({
+      run_id,
+      mode: 'crew',
+      status: 'completed',
+      usage: { calls: 2, cache_hits: 0, cost_usd: 0 },
+      tasks: [{ rounds: 1, agent_role: 'coder', status: 'completed', history }],
+      model: { provider: 'local', name: 'qwen' },
+      result: { artifacts: { commit: 't2', branch: 'b' }, test_summary: { duration_s: 1 } },
+    }) as unknown as RunView;
+  const code = (commit: string) =>
+    commit === 't1' ? 'def f0(x):\n    return 0\n' : 'def f0(x):\n    return x\n';
+  const scored: string[] = [];
+  const recorded: EvalRun[] = [];
+  const deps = (gone: boolean): EvalDeps => ({
+    runs: {
+      start: async () => ({ run_id: 'run-1', mode: 'crew' }),
+      get: async (id: string) => {
+        if (gone) throw new Error(`no run ${id}`);
+        return view(id);
+      },
+      async *events(): AsyncIterable<RunEvent> {
+        yield { seq: 1, at: '', type: 'run_finished', message: 'done' } as RunEvent;
+      },
+    } as unknown as RunsService,
+    readFiles: async (commit) => [{ path: 'codes/humaneval_0.py', content: code(commit) }],
+    score: async (_p, files) => {
+      const right = files[0]!.content.includes('return x');
+      scored.push(right ? 'right' : 'wrong');
+      return { verdict: right ? 'passed' : 'failed', detail: '', seconds: 0.1 };
+    },
+    record: async (_id, _mode, run) => void recorded.push(run),
+  });
+  const fresh = await evaluate(deps(false), crewOnly([problem(0)]));
+  const row = fresh.problems[0]!.results.crew!;
+  assert.deepEqual([row.hidden, row.first_code_hidden], ['passed', 'failed']);
+  assert.deepEqual(scored, ['right', 'wrong'], 'the final code, then the first tested code');
+  assert.deepEqual([fresh.modes.crew!.first_code_pass_rate, fresh.modes.crew!.first_code_runs], [0, 1]);
+  assert.match(
+    markdownReport(fresh),
+    /first tested code \(before any fix round\) passing the hidden check: crew 0\.0% of 1 run/,
+  );
+
+  // The same row as an earlier evaluation kept it, before the first tested code was judged.
+  const earlier = new Map([['HumanEval/0 crew', { ...row, first_code_hidden: null }]]);
+  recorded.length = 0;
+  const resumed = await evaluate(deps(false), { ...crewOnly([problem(0)]), earlier });
+  assert.equal(resumed.problems[0]!.results.crew!.first_code_hidden, 'failed');
+  assert.deepEqual(
+    recorded.map((r) => [r.run_id, r.first_code_hidden, r.hidden]),
+    [['run-1', 'failed', 'passed']],
+    'recorded again with it, the rest as it was',
+  );
+  // A run the stack no longer has leaves the row as it was, recorded nowhere.
+  recorded.length = 0;
+  const gone = await evaluate(deps(true), { ...crewOnly([problem(0)]), earlier });
+  assert.equal(gone.problems[0]!.results.crew!.first_code_hidden, null);
+  assert.equal(gone.modes.crew!.first_code_pass_rate, null);
+  assert.deepEqual(recorded, []);
+});
+
+test("a single-shot row's one code is its first: its first-code rate is its pass@1", () => {
+  const shot = (hidden: 'passed' | 'failed') =>
+    EvalRun.parse({
+      run_id: 'single-shot x',
+      web_ui: null,
+      status: 'completed',
+      hidden,
+      passed: hidden === 'passed',
+      detail: '',
+      seconds: 1,
+      cost_usd: 0,
+      model_calls: 1,
+      fix_iterations: 0,
+      sandbox_seconds: 0,
+    });
+  const s = summarize('single-shot', [shot('passed'), shot('failed'), shot('passed'), shot('passed')]);
+  assert.deepEqual([s.pass_at_1, s.first_code_pass_rate, s.first_code_runs], [0.75, 0.75, 4]);
+});
