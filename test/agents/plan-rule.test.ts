@@ -12,6 +12,8 @@ import { pathsFrom, readEnv } from '../../core/config';
 import { problemRequest, readHumanEval, type HumanEvalProblem } from '../../models/humaneval';
 import { loadRecordings, scriptedClient } from '../../models/doubles';
 import { DEFAULT_PRICES } from '../../models/prices';
+import type { JsonRequest } from '../../models/types';
+import type { z } from 'zod';
 import { ensureHumanEval } from '../../runtime/provision/humaneval';
 
 let dir: string;
@@ -130,14 +132,14 @@ test('a stub whose docstring gives examples is tested by them, so its Coder is a
   );
 });
 
-test("the crew's Coder and Debugger on such a stub ask for answers ending before a test file; the single agent, which has no Tester, does not", async () => {
-  const seen: [string, string | undefined][] = [];
+/** The agents' activities on a model that shows each request to `see` and answers one code file. */
+function activitiesSeeing(see: (request: JsonRequest<z.ZodType>) => void) {
   const model = scriptedClient(loadRecordings());
   const capturing = {
     ...model,
     info: model.info,
-    generateJson: async (request: Parameters<typeof model.generateJson>[0]) => {
-      seen.push([request.role, request.endBeforeFilesUnder]);
+    generateJson: async (request: JsonRequest<z.ZodType>) => {
+      see(request);
       const value = {
         task_id: 't',
         files: [{ path: 'codes/humaneval_0.py', content: 'x = 1\n' }],
@@ -147,7 +149,12 @@ test("the crew's Coder and Debugger on such a stub ask for answers ending before
       return { value, usage: NO_USAGE, raw: JSON.stringify(value) } as never;
     },
   } as typeof model;
-  const acts = createAgentActivities({ model: capturing, prices: DEFAULT_PRICES, artifacts: store });
+  return createAgentActivities({ model: capturing, prices: DEFAULT_PRICES, artifacts: store });
+}
+
+test("the crew's Coder and Debugger on such a stub ask for answers ending before a test file; the single agent, which has no Tester, does not", async () => {
+  const seen: [string, string | undefined][] = [];
+  const acts = activitiesSeeing((request) => seen.push([request.role, request.endBeforeFilesUnder]));
   for (const request of [problemRequest(suite[0]!), 'Create simple SMA crossover strategy']) {
     const plan = oneFunctionPlan(problemRequest(suite[0]!))!;
     const step = { request, task: plan.tasks[0]!, prepare: { dependency_refs: [] } };
@@ -167,22 +174,9 @@ test("the crew's Coder and Debugger on such a stub ask for answers ending before
 
 test("the crew's Coder writes such a stub's function with the function prompt and the request alone; other requests and the Debugger keep their prompts", async () => {
   const seen: { role: string; system: string; prompt: string }[] = [];
-  const model = scriptedClient(loadRecordings());
-  const capturing = {
-    ...model,
-    info: model.info,
-    generateJson: async (request: Parameters<typeof model.generateJson>[0]) => {
-      seen.push({ role: request.role, system: request.system, prompt: request.prompt });
-      const value = {
-        task_id: 't',
-        files: [{ path: 'codes/humaneval_0.py', content: 'x = 1\n' }],
-        tests: [],
-        notes: '',
-      };
-      return { value, usage: NO_USAGE, raw: JSON.stringify(value) } as never;
-    },
-  } as typeof model;
-  const acts = createAgentActivities({ model: capturing, prices: DEFAULT_PRICES, artifacts: store });
+  const acts = activitiesSeeing((request) =>
+    seen.push({ role: request.role, system: request.system, prompt: request.prompt }),
+  );
   const stub = problemRequest(suite[0]!);
   const plan = oneFunctionPlan(stub)!;
   const versions: string[] = [];

@@ -15,6 +15,7 @@ import {
   type EvalOptions,
 } from '../../evaluation/harness';
 import { markdownReport } from '../../evaluation/report';
+import { evalRun } from '../support/eval-runs';
 import type { HumanEvalProblem } from '../../models/humaneval';
 import { ModelError } from '../../models/types';
 import type { RunsService } from '../../server/runs-service';
@@ -136,17 +137,11 @@ test('pass@1 counts only hidden passes; failed runs and wrong code are fails; fi
 
 test("the Tester's accuracy is the crew's Tester against the hidden check; the single agent's own tests are a figure beside it", () => {
   const run = (own: boolean, lastCode: 'passed' | 'failed') =>
-    EvalRun.parse({
-      run_id: 'r',
-      web_ui: null,
+    evalRun({
       status: own ? 'completed' : 'failed',
       hidden: own ? lastCode : 'run_failed',
       passed: own && lastCode === 'passed',
-      detail: '',
       seconds: 10,
-      cost_usd: 0,
-      model_calls: 1,
-      fix_iterations: 0,
       sandbox_seconds: 1,
       own_tests_passed: own,
       last_code_hidden: lastCode,
@@ -191,21 +186,7 @@ test('--budget caps the whole evaluation: no run starts once the runs so far cos
 });
 
 test('the median and p90 are nearest-rank over the runs that ran', () => {
-  const rows = [5, 1, 3, 2, 4].map((seconds, i) =>
-    EvalRun.parse({
-      run_id: `r${i}`,
-      web_ui: null,
-      status: 'completed',
-      hidden: 'passed' as const,
-      passed: true,
-      detail: '',
-      seconds,
-      cost_usd: 0,
-      model_calls: 1,
-      fix_iterations: 0,
-      sandbox_seconds: 1,
-    }),
-  );
+  const rows = [5, 1, 3, 2, 4].map((seconds, i) => evalRun({ run_id: `r${i}`, seconds, sandbox_seconds: 1 }));
   const s = summarize('crew', rows);
   assert.deepEqual([s.median_seconds, s.p90_seconds, s.pass_at_1], [3, 5, 1]);
   assert.deepEqual([summarize('crew', []).median_seconds, summarize('crew', []).pass_at_1], [null, 0]);
@@ -381,19 +362,7 @@ test("the first tested code is judged by the hidden check too, and an earlier ro
 
 test("a single-shot row's one code is its first: its first-code rate is its pass@1", () => {
   const shot = (hidden: 'passed' | 'failed') =>
-    EvalRun.parse({
-      run_id: 'single-shot x',
-      web_ui: null,
-      status: 'completed',
-      hidden,
-      passed: hidden === 'passed',
-      detail: '',
-      seconds: 1,
-      cost_usd: 0,
-      model_calls: 1,
-      fix_iterations: 0,
-      sandbox_seconds: 0,
-    });
+    evalRun({ run_id: 'single-shot x', hidden, passed: hidden === 'passed' });
   const s = summarize('single-shot', [shot('passed'), shot('failed'), shot('passed'), shot('passed')]);
   assert.deepEqual([s.pass_at_1, s.first_code_pass_rate, s.first_code_runs], [0.75, 0.75, 4]);
 });

