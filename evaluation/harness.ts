@@ -414,10 +414,7 @@ export async function firstCodeHidden(
   view: RunView,
   final: { module: string | null; verdict: HiddenVerdict | undefined },
 ): Promise<HiddenVerdict | null> {
-  const firstTest = ('tasks' in view ? view.tasks : [])
-    .flatMap((t) => t.history)
-    .filter((h) => h.agent === 'tester' && h.commit)
-    .sort((a, b) => a.at.localeCompare(b.at))[0];
+  const firstTest = committedSteps(view, ['tester'])[0];
   if (!firstTest) return null;
   const files = await deps.readFiles(firstTest.commit!);
   const module = scoredModule(p, files);
@@ -448,12 +445,15 @@ export function stepSpans(view: RunView): { model: number; sandbox: number } | u
 
 /** The newest commit a code-writing step made (Coder, Debugger, single agent), from the run's tasks. */
 function lastCodeCommit(view: RunView): string | undefined {
-  const tasks = 'tasks' in view ? view.tasks : [];
-  const writes = tasks
+  return committedSteps(view, ['coder', 'debugger', 'single-agent']).at(-1)?.commit;
+}
+
+/** The run's steps of these kinds that committed, oldest first. */
+function committedSteps(view: RunView, agents: string[]) {
+  return ('tasks' in view ? view.tasks : [])
     .flatMap((t) => t.history)
-    .filter((h) => ['coder', 'debugger', 'single-agent'].includes(h.agent) && h.commit)
+    .filter((h) => agents.includes(h.agent) && h.commit)
     .sort((a, b) => a.at.localeCompare(b.at));
-  return writes.at(-1)?.commit;
 }
 
 export function describeModel(m: { provider: string; name: string }): string {
