@@ -4,7 +4,8 @@ import type { ModelRole } from '../../models/types';
 /** Which agent is asking, read from its system prompt ("You are the Coder..."), as a provider would see it. */
 export function roleOf(system: unknown): ModelRole {
   const text = JSON.stringify(system ?? '');
-  const role = (['Planner', 'Architect', 'Coder', 'Debugger'] as const).find((r) =>
+  if (text.includes('You are a single AI developer agent')) return 'single-agent';
+  const role = (['Planner', 'Architect', 'Coder', 'Debugger', 'Tester'] as const).find((r) =>
     text.includes(`You are the ${r}`),
   );
   if (!role) throw new Error(`no agent role in the system prompt: ${text.slice(0, 200)}`);

@@ -1,21 +1,10 @@
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import { z } from 'zod';
-import type { ModelRole } from '../../contracts';
 import { scriptedClient } from '../../models/doubles';
 import { FakeGemini, type RecordedRequest } from './fake-gemini';
+import { roleOf } from './recorded-answers';
 import { ScriptedServer } from './scripted-server';
-
-/** The agent asking, read from its system prompt, as a provider would see it. */
-function roleOf(system: unknown): ModelRole {
-  const text = JSON.stringify(system ?? '');
-  if (text.includes('You are a single AI developer agent')) return 'single-agent';
-  const role = (['Planner', 'Architect', 'Coder', 'Debugger'] as const).find((r) =>
-    text.includes(`You are the ${r}`),
-  );
-  if (!role) throw new Error(`no agent role in the system prompt: ${text.slice(0, 200)}`);
-  return role.toLowerCase() as ModelRole;
-}
 
 /**
  * A fake Gemini that answers like a good model would, from the scripted recordings (models/doubles/recordings),
