@@ -7,7 +7,6 @@ import { createSingleAgent } from './single-agent';
 import { createStoreSteps } from './store-steps';
 import { createBuildCheck } from './build-check';
 import { createTester } from './tester';
-import { createTestDesigner } from './test-designer';
 import type { AgentStepInput, AgentStepResult } from '../contracts';
 import { converting } from './failures';
 import type { AgentActivities, SandboxActivities, StepInput } from './types';
@@ -25,7 +24,6 @@ export function createAgentActivities(deps: ActivityDeps): AgentActivities {
     code: bounded(coder.code),
     debug: bounded(coder.debug),
     singleAgent: bounded(createSingleAgent(deps).singleAgent),
-    designTests: bounded(createTestDesigner(deps).designTests),
     ...createStoreSteps(deps),
   });
 }

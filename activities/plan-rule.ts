@@ -69,13 +69,10 @@ export function oneFunctionPlan(request: string): TodoList | undefined {
  * (HumanEval/8, /12, /16), after about 250 tokens (some 40 s) spent on each.
  */
 export function testedByItsExamples(request: string): boolean {
-  const name = stubFunction(request);
-  return name !== undefined && examplesOf(request).some((e) => calledNames(e.call).includes(name));
-}
-
-/** The name of the request's one function stub (see stubOf), or undefined. */
-export function stubFunction(request: string): string | undefined {
-  return stubOf(request)?.def[1];
+  const stub = stubOf(request);
+  if (!stub) return false;
+  const name = stub.def[1]!;
+  return examplesOf(request).some((e) => calledNames(e.call).includes(name));
 }
 
 /**

@@ -12,7 +12,7 @@ import { ModelError } from '../models/types';
 import type { ActivityDeps } from './deps';
 import { converting } from './failures';
 import { askModel, type ModelStep } from './model-step';
-import { oneFunctionPlan, PLAN_RULE_VERSION, testedByItsExamples } from './plan-rule';
+import { oneFunctionPlan, PLAN_RULE_VERSION } from './plan-rule';
 import { provenance, toolStep } from './provenance';
 
 /** Where a run's plan is committed: branch `ai/generated/{workflow_id}/plan`. */
@@ -46,13 +46,7 @@ export function createPlanner(deps: ActivityDeps) {
             files: [{ path: PLAN_PATH, content: `${JSON.stringify(checkedRule.value, null, 2)}\n` }],
           });
           // The run's model is the one its agents will call.
-          return {
-            todo_list: checkedRule.value,
-            ref,
-            model: deps.model.info,
-            usage: NO_USAGE,
-            ...(testedByItsExamples(input.request) ? { design_tests: true } : {}),
-          };
+          return { todo_list: checkedRule.value, ref, model: deps.model.info, usage: NO_USAGE };
         }
         const rounds = 1 + (deps.plannerRepairRounds ?? 1);
         let usage = NO_USAGE;

@@ -154,105 +154,7 @@ export function examplesTest(
 ): { path: string; content: string; count: number } | undefined {
   const examples = examplesOf(request ?? '');
   if (!examples.length) return undefined;
-  return casesTest(request ?? '', files, examples, {
-    path: EXAMPLES_TEST_PATH,
-    docstring: [
-      "The request's own examples, run as tests.",
-      '',
-      "Written by devcrew's Tester from the request, not by a model.",
-    ],
-    test: 'test_example_from_the_request',
-    says: 'the request says',
-  });
-}
-
-/** Where the Tester keeps the cases its model designed from the request (activities/test-designer.ts). */
-export const DESIGNED_CASES_PATH = 'tests/designed_cases.json';
-/** The pytest file written from them for every test run (a change a Debugger made to it does not survive). */
-export const DESIGNED_TEST_PATH = 'tests/test_designed_cases.py';
-/** The test function of a designed case; its pytest id is `d<index>`. */
-export const DESIGNED_TEST_NAME = 'test_designed_case';
-
-/**
- * The designed cases kept in `files` (DESIGNED_CASES_PATH) as a pytest file, each case's id `d<i>`, or
- * undefined when there are none, they cannot be read, or no file under codes/ defines their function.
- */
-export function designedTest(
-  request: string | undefined,
-  files: { path: string; content: string }[],
-): { path: string; content: string; count: number; cases: SpecExample[] } | undefined {
-  const cases = readDesignedCases(files);
-  if (!cases.length) return undefined;
-  const test = casesTest(request ?? '', files, cases, {
-    path: DESIGNED_TEST_PATH,
-    docstring: [
-      "Cases devcrew's Tester designed from the request alone, before and without the code.",
-      '',
-      `Written from ${DESIGNED_CASES_PATH} for every test run.`,
-    ],
-    test: DESIGNED_TEST_NAME,
-    says: "the Tester's designed case (worked out from the request alone) expects",
-    ids: true,
-  });
-  return test && { ...test, cases };
-}
-
-/** The designed cases a commit's files keep, or none. */
-export function readDesignedCases(files: { path: string; content: string }[]): SpecExample[] {
-  const file = files.find((f) => projectPath(f.path) === DESIGNED_CASES_PATH);
-  if (!file) return [];
-  try {
-    const parsed = JSON.parse(file.content) as unknown;
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (c): c is SpecExample =>
-        typeof c === 'object' &&
-        c !== null &&
-        typeof (c as SpecExample).call === 'string' &&
-        typeof (c as SpecExample).expected === 'string',
-    );
-  } catch {
-    return [];
-  }
-}
-
-/**
- * The cases a model designed for `name` that can run as written: a call of `name` with literal
- * arguments and a literal value (`true`/`false` read as Python's), not one of the request's own
- * examples, not given twice. The rest with why, for the step's summary.
- */
-export function usableCases(
-  request: string,
-  name: string,
-  answered: SpecExample[],
-): { kept: SpecExample[]; left: string[] } {
-  const given = new Set(examplesOf(request).map((e) => e.call.replace(/\s+/g, '')));
-  const kept: SpecExample[] = [];
-  const left: string[] = [];
-  for (const c of answered) {
-    const call = c.call.trim();
-    const expected = c.expected.trim().replace(/^(true|false)$/, (w) => (w === 'true' ? 'True' : 'False'));
-    const m = /^([A-Za-z_]\w*)\(/.exec(call);
-    const end = m ? closingParen(call, m[0].length - 1) : undefined;
-    if (!m || m[1] !== name || end !== call.length - 1) left.push(`${call}: not one call of ${name}`);
-    else if (!argumentsLookLiteral(call.slice(m[0].length, -1))) left.push(`${call}: arguments not literal`);
-    else if (!looksLiteral(expected)) left.push(`${call}: ${expected} is not a Python literal`);
-    else if (given.has(call.replace(/\s+/g, ''))) left.push(`${call}: one of the request's examples`);
-    else if (kept.some((k) => k.call.replace(/\s+/g, '') === call.replace(/\s+/g, '')))
-      left.push(`${call}: given twice`);
-    else kept.push({ call, expected });
-  }
-  return { kept, left };
-}
-
-/** Cases (a call, the value it must give) as a pytest file over the code under codes/ they call. */
-function casesTest(
-  request: string,
-  files: { path: string; content: string }[],
-  examples: SpecExample[],
-  how: { path: string; docstring: string[]; test: string; says: string; ids?: boolean },
-): { path: string; content: string; count: number } | undefined {
-  const defined = definedFunctions(request);
+  const defined = definedFunctions(request ?? '');
   // The request's own functions the examples call; builtins around them (round, sorted) need no import.
   // A request in prose, defining none: the function each example calls first.
   const names = [
@@ -275,8 +177,9 @@ function casesTest(
   }
   const py = (s: string) => JSON.stringify(s);
   const content = [
-    `"""${how.docstring[0]!}`,
-    ...how.docstring.slice(1),
+    '"""The request\'s own examples, run as tests.',
+    '',
+    "Written by devcrew's Tester from the request, not by a model.",
     '"""',
     'import ast',
     '',
@@ -293,10 +196,8 @@ function casesTest(
     ']',
     '',
     '',
-    how.ids
-      ? '@pytest.mark.parametrize("call, expected", EXAMPLES,\n                         ids=[f"d{i}" for i in range(len(EXAMPLES))])'
-      : '@pytest.mark.parametrize("call, expected", EXAMPLES)',
-    `def ${how.test}(call: str, expected: str) -> None:`,
+    '@pytest.mark.parametrize("call, expected", EXAMPLES)',
+    'def test_example_from_the_request(call: str, expected: str) -> None:',
     '    try:',
     '        want = ast.literal_eval(expected)',
     '    except (ValueError, SyntaxError):',
@@ -304,11 +205,11 @@ function casesTest(
     '    got = eval(call, {"__builtins__": __builtins__, **NAMES})  # nosec B307',
     '    if isinstance(want, float):',
     '        assert got == pytest.approx(want), (',
-    `            f"{call} returned {got!r}; ${how.says} {expected}")`,
+    '            f"{call} returned {got!r}; the request says {expected}")',
     '    else:',
     '        assert got == want, (',
-    `            f"{call} returned {got!r}; ${how.says} {expected}")`,
+    '            f"{call} returned {got!r}; the request says {expected}")',
     '',
   ].join('\n');
-  return { path: how.path, content, count: examples.length };
+  return { path: EXAMPLES_TEST_PATH, content, count: examples.length };
 }

@@ -8,22 +8,12 @@ import { converting } from './failures';
 import { provenance, toolStep } from './provenance';
 import { parseJunit, testReport } from './reports/junit';
 import { runSandboxJob } from './sandbox-job';
-import {
-  DESIGNED_CASES_PATH,
-  DESIGNED_TEST_NAME,
-  DESIGNED_TEST_PATH,
-  designedTest,
-  examplesTest,
-  readDesignedCases,
-} from './spec-examples';
+import { examplesTest } from './spec-examples';
 import { CONTRADICTIONS_FILE, CONTRADICTIONS_SOURCE, contradictionNotes } from './test-contradictions';
 import { TRAIL_PLUGIN, TRAIL_SOURCE, withTrails } from './test-trail';
 import { isPython, readFiles } from './workspace';
 
 const RESULTS = '.devcrew-results';
-
-/** How the summary of a Tester run that settled on an earlier round's code begins (see `settle`). */
-export const SETTLED_SUMMARY = 'settled: ';
 
 /** The Tester's agent_version, recorded in provenance. */
 const TESTER_VERSION = 'tester@3';
@@ -38,19 +28,14 @@ export function createTester(deps: ActivityDeps) {
       return converting(async () => {
         let files = await readFiles(deps.artifacts, input.base.commit, () => true, 5_000_000);
         const given = input.task.acceptance_criteria.tests;
-        const settled = input.settle ? await settledFiles(deps, files, input.settle) : undefined;
-        if (settled) files = settled.files;
         // The crew's test designer without a model: the request's own examples, rewritten every time
         // from the request (a change the Coder or Debugger made to the file does not survive).
         const examples = input.spec_examples ? examplesTest(input.request, files) : undefined;
-        // And the cases its model designed from the request alone (activities/test-designer.ts), written
-        // out the same way from the file that keeps them.
-        const designed = input.spec_examples ? designedTest(input.request, files) : undefined;
-        const written = [examples, designed].filter((w) => w !== undefined);
-        files = [
-          ...files.filter((f) => !written.some((w) => w.path === f.path)),
-          ...written.map((w) => ({ path: w.path, content: w.content })),
-        ];
+        if (examples)
+          files = [
+            ...files.filter((f) => f.path !== examples.path),
+            { path: examples.path, content: examples.content },
+          ];
         const covered = (cmd: string) =>
           /^(python3? -m )?pytest(\s+-\S+)*(\s+(\.\/)?tests\/?)?\s*$/.test(cmd.trim());
         const planned =
@@ -59,15 +44,13 @@ export function createTester(deps: ActivityDeps) {
             : files.some((f) => isPython(f.path) && f.path.startsWith('tests/'))
               ? [{ cmd: 'pytest -q', timeout_seconds: DEFAULT_LIMITS.timeoutSeconds }]
               : [];
-        const tests = planned.some((t) => covered(t.cmd))
-          ? planned
-          : [
-              ...planned,
-              ...written.map((w) => ({
-                cmd: `pytest -q ${w.path}`,
-                timeout_seconds: DEFAULT_LIMITS.timeoutSeconds,
-              })),
-            ];
+        const tests =
+          examples && !planned.some((t) => covered(t.cmd))
+            ? [
+                ...planned,
+                { cmd: `pytest -q ${examples.path}`, timeout_seconds: DEFAULT_LIMITS.timeoutSeconds },
+              ]
+            : planned;
         if (tests.length === 0) {
           throw new DevcrewError(
             'NO_TESTS',
@@ -108,7 +91,6 @@ export function createTester(deps: ActivityDeps) {
         const runs = result.commands.slice(1, 1 + tests.length);
         // The sandbox caps a command's time limit whatever the plan asks; the report says so.
         const notes = [
-          ...(settled ? [settled.note] : []),
           ...contradictionNotes(collected.get(`${RESULTS}/${CONTRADICTIONS_FILE}`)),
           ...runs.flatMap((r, i) =>
             r.capped
@@ -129,19 +111,12 @@ export function createTester(deps: ActivityDeps) {
         const coverage = tests.map((_, i) => collected.get(`${RESULTS}/coverage-${i}.xml`)).find(Boolean);
         const report = testReport(cases, runs.reduce((s, r) => s + r.durationMs, 0) / 1000, coverage);
         if (report.coverage_percent !== null) deps.metrics?.coverage(report.coverage_percent / 100);
-        report.notes = [
-          ...notes,
-          ...(examples
-            ? [
-                `${examples.count} example(s) from the request run as ${examples.path} (written from the request, not by a model)`,
-              ]
-            : []),
-          ...(designed
-            ? [
-                `${designed.count} case(s) the Tester designed from the request alone run as ${designed.path} (from ${DESIGNED_CASES_PATH}; a designed expected value can be wrong)`,
-              ]
-            : []),
-        ];
+        report.notes = examples
+          ? [
+              ...notes,
+              `${examples.count} example(s) from the request run as ${examples.path} (written from the request, not by a model)`,
+            ]
+          : notes;
         const ran = report.summary.passed + report.summary.failed + report.summary.errors;
         const passed =
           runs.length === tests.length &&
@@ -160,8 +135,7 @@ export function createTester(deps: ActivityDeps) {
           ),
           files: [
             { path: reportPath, content: `${JSON.stringify(report, null, 2)}\n` },
-            ...written.map((w) => ({ path: w.path, content: w.content })),
-            ...(settled?.changed ?? []),
+            ...(examples ? [{ path: examples.path, content: examples.content }] : []),
           ],
         });
         return {
@@ -171,67 +145,10 @@ export function createTester(deps: ActivityDeps) {
           report_path: reportPath,
           test_summary: report.summary,
           test_outcomes: outcomesOf(report.cases),
-          ...(designed ? { designed: designedOutcome(report.cases, designed.cases) } : {}),
-          summary: `${settled ? SETTLED_SUMMARY : ''}${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.coverage_percent !== null ? `, coverage ${report.coverage_percent}%` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+          summary: `${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.coverage_percent !== null ? `, coverage ${report.coverage_percent}%` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`,
         };
       });
     },
-  };
-}
-
-/**
- * The designed cases' part of a test run: the calls of those that failed or erred, and whether every
- * other case (the request's examples, the Coder's tests, a command's own verdict) ran and passed.
- */
-function designedOutcome(
-  cases: TestCase[],
-  designed: { call: string }[],
-): NonNullable<AgentStepResult['designed']> {
-  const module = DESIGNED_TEST_PATH.replace(/\.py$/, '').replace(/\//g, '.');
-  const index = (c: TestCase) =>
-    c.classname === module ? new RegExp(`^${DESIGNED_TEST_NAME}\\[d(\\d+)\\]$`).exec(c.name)?.[1] : undefined;
-  const bad = (c: TestCase) => c.status === 'failed' || c.status === 'error';
-  const others = cases.filter((c) => index(c) === undefined);
-  return {
-    count: designed.length,
-    failed: cases
-      .filter((c) => bad(c) && index(c) !== undefined)
-      .map((c) => designed[Number(index(c))]?.call)
-      .filter((call): call is string => call !== undefined),
-    others_passed: others.some((c) => c.status === 'passed') && !others.some(bad),
-  };
-}
-
-/**
- * The files a settled test run starts from: the code (Python outside tests/) of the commit the rounds
- * did best at, over the task's head, and the designed cases without those taken as wrong.
- */
-async function settledFiles(
-  deps: ActivityDeps,
-  head: { path: string; content: string }[],
-  settle: NonNullable<StepInput['settle']>,
-): Promise<{
-  files: { path: string; content: string }[];
-  changed: { path: string; content: string }[];
-  note: string;
-}> {
-  const code = await readFiles(
-    deps.artifacts,
-    settle.code_from,
-    (p) => isPython(p) && !p.startsWith('tests/'),
-    5_000_000,
-  );
-  const drop = new Set(settle.drop);
-  const kept = readDesignedCases(head).filter((c) => !drop.has(c.call));
-  const changed = [
-    ...code.filter((f) => head.find((h) => h.path === f.path)?.content !== f.content),
-    { path: DESIGNED_CASES_PATH, content: `${JSON.stringify(kept, null, 2)}\n` },
-  ];
-  const files = [...head.filter((f) => !changed.some((c) => c.path === f.path)), ...changed];
-  return {
-    files,
-    changed,
-    note: `the Debugger rounds left designed cases failing while the other tests held, so the code is the one of ${settle.code_from.slice(0, 12)} (the other tests held there with the fewest designed cases failing) and ${settle.drop.length} designed case(s) it fails are taken as the designer's mistakes and dropped: ${settle.drop.join('; ') || 'none'}`,
   };
 }
 

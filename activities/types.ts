@@ -36,8 +36,6 @@ export interface AgentActivities extends RoleStepActivities {
   code(input: AgentStepInput): Promise<AgentStepResult>;
   /** A failing test report and the code to a fix, committed. */
   debug(input: AgentStepInput): Promise<AgentStepResult>;
-  /** The Tester's test designer: cases from the request alone, committed (none for most requests). */
-  designTests(input: AgentStepInput): Promise<AgentStepResult>;
   /** The single agent: the whole request to code and tests (with the failing report from attempt 2 on). */
   singleAgent(input: AgentStepInput): Promise<AgentStepResult>;
   /** Tags the task's final commit. */

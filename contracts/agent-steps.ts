@@ -75,11 +75,6 @@ export const PlanResult = z.strictObject({
   ref: ArtifactRef,
   model: ModelInfo,
   usage: ModelUsage,
-  /**
-   * The plan rule's: the request is one function stub tested by its examples, so the crew's Tester
-   * also designs cases from the request alone (activities/test-designer.ts).
-   */
-  design_tests: z.boolean().optional(),
 });
 export type PlanResult = z.infer<typeof PlanResult>;
 
@@ -120,12 +115,6 @@ export const AgentStepInput = StepContext.extend({
   evidence: z.boolean().optional(),
   /** Build checks: what only mypy --strict's completeness flags find is an error too (build_policy strict). */
   strict_types: z.boolean().optional(),
-  /**
-   * The Tester, after Debugger rounds that left designed cases failing while every other test held:
-   * run with the code of the commit `code_from` (the one that held the others with the fewest designed
-   * cases failing) and without the designed cases `drop` (their calls), taken as the designer's mistakes.
-   */
-  settle: z.strictObject({ code_from: z.string().min(1), drop: z.array(z.string()) }).optional(),
 });
 export type AgentStepInput = z.infer<typeof AgentStepInput>;
 
@@ -156,17 +145,6 @@ export const AgentStepResult = z.strictObject({
       skipped: z.number().int().nonnegative(),
       errors: z.number().int().nonnegative(),
       duration_s: z.number().nonnegative(),
-    })
-    .optional(),
-  /**
-   * Tester only, when the task has designed cases: how many ran, the calls of those that failed, and
-   * whether every other test (the request's examples, the Coder's) ran and passed.
-   */
-  designed: z
-    .strictObject({
-      count: z.number().int().nonnegative(),
-      failed: z.array(z.string()),
-      others_passed: z.boolean(),
     })
     .optional(),
   /** Tester only: each test's outcome by its id (`classname::name`), so a run counts every test once. */

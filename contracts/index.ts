@@ -10,7 +10,6 @@ export * from './artifact-metadata';
 export * from './build-report';
 export * from './code-artifacts';
 export * from './contract';
-export * from './designed-cases';
 export * from './documents';
 export * from './error-codes';
 export * from './evaluation';

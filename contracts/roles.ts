@@ -11,11 +11,9 @@
  * What a task of a role does, in order (workflows/task-pipeline.ts runs them):
  * - `write`: the role's model activity once (the task's last step if nothing follows);
  * - `build-checks`: flake8, mypy, bandit over the task's files, with build-fix rounds by the same activity;
- * - `design-tests`: for a request that is one function stub tested by its examples, the role's model
- *   writes further test cases from the request alone (none for anything else);
  * - `test-and-debug`: the acceptance tests, then Debugger rounds until they pass.
  */
-export type TaskStep = 'write' | 'build-checks' | 'design-tests' | 'test-and-debug';
+export type TaskStep = 'write' | 'build-checks' | 'test-and-debug';
 
 export interface RoleSpec {
   /** For people: activity summaries on the Web UI's timeline, e.g. "Coder: task_coder_001". */
@@ -83,19 +81,13 @@ export const ROLES = {
   },
   tester: {
     title: 'Tester',
-    // Its model designs test cases from a one-function request alone (AgentCoder's test designer): the
-    // request's examples passed wrong code on 5 of 40 subset problems (HumanEval/20, /68, /76, /120,
-    // /140), each wrong on a case the docstring names in words but gives no example of.
-    functionPrompt: 'tester-function.md',
-    activity: 'designTests',
-    callsModel: true,
+    callsModel: false,
     inTodoList: true,
     forPlanner: 'runs acceptance tests on the code of the tasks it depends on',
     ownsTask: true,
-    steps: ['design-tests', 'test-and-debug'],
-    records: ['tester', 'test-designer'],
+    steps: ['test-and-debug'],
+    records: ['tester'],
     metricsLabel: 'tester',
-    localOutputTokens: 600,
   },
   architect: {
     title: 'Architect',

@@ -8,7 +8,6 @@ import type {
   RunMode,
   RunView,
 } from '../contracts';
-import { SETTLED_SUMMARY } from '../activities/tester';
 import { problemPaths, problemRequest, type HumanEvalProblem } from '../models/humaneval';
 import { ModelError, type TokenUsage } from '../models/types';
 import type { RunsService } from '../server/runs-service';
@@ -427,7 +426,7 @@ export async function firstCodeHidden(
 const PROVIDER_DOWN = new Set(['MODEL_UNAVAILABLE', 'MODEL_RATE_LIMITED']);
 
 /** Roles whose steps are model calls; the build checker's and the Tester's are sandbox jobs. */
-const MODEL_STEPS = new Set(['architect', 'coder', 'debugger', 'single-agent', 'test-designer']);
+const MODEL_STEPS = new Set(['architect', 'coder', 'debugger', 'single-agent']);
 const SANDBOX_STEPS = new Set(['build-checker', 'tester']);
 
 /**
@@ -444,14 +443,9 @@ export function stepSpans(view: RunView): { model: number; sandbox: number } | u
   return { model: sum(MODEL_STEPS) + planner, sandbox: sum(SANDBOX_STEPS) };
 }
 
-/**
- * The newest commit a code-writing step made (Coder, Debugger, single agent, or a Tester run that settled
- * on an earlier round's code), from the run's tasks.
- */
+/** The newest commit a code-writing step made (Coder, Debugger, single agent), from the run's tasks. */
 function lastCodeCommit(view: RunView): string | undefined {
-  return committedSteps(view, ['coder', 'debugger', 'single-agent', 'tester'])
-    .filter((h) => h.agent !== 'tester' || h.summary.startsWith(SETTLED_SUMMARY))
-    .at(-1)?.commit;
+  return committedSteps(view, ['coder', 'debugger', 'single-agent']).at(-1)?.commit;
 }
 
 /** The run's steps of these kinds that committed, oldest first. */

@@ -44,7 +44,6 @@ export async function planRun(
     );
     run.addUsage(plan.usage, 'planner');
     run.setModel(plan.model);
-    run.designTests = plan.design_tests === true;
     upsertSearchAttributes([{ key: MODEL_PROVIDER, value: plan.model.provider }]);
     const todo = checkedTodoList(plan.todo_list, "the Planner's TodoList");
     showPlan(run, todo);

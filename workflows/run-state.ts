@@ -42,8 +42,6 @@ export class RunState {
       { status: p.status },
     );
   }
-  /** The plan rule said the request is one function stub tested by its examples: the Tester designs cases too. */
-  designTests = false;
   /** The tests that decided the run, with their report. */
   finalTests: { summary: TestSummary; path: string | null } | null = null;
   /**

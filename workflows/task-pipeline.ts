@@ -82,7 +82,7 @@ export async function runTask(
     ...(anew ? { anew: true } : {}),
   });
   const record = (agent: RoundRecord['agent'], r: AgentStepResult, round = 0) => {
-    run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent === 'test-designer' ? 'tester' : agent);
+    run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
     base = r.ref;
     if (r.finished) finished = r.ref;
     board.record(task.id, agent, r, round);
@@ -114,41 +114,23 @@ export async function runTask(
     record(agent, r, round);
     return r;
   };
-  const tester = (round?: number, settle?: AgentStepInput['settle']) =>
-    run_(
-      sandbox.runTests,
-      `Tester: ${task.id}${round ? `, round ${round}` : ''}${settle ? ', settled' : ''}`,
-      {
-        ...step(round, undefined, true),
-        ...(settle ? { settle } : {}),
-        // The crew's Tester also runs the request's own examples (runs started before it do not).
-        ...(patched(SPEC_EXAMPLES) ? { spec_examples: true } : {}),
-        ...(patched(TESTER_EVIDENCE) ? { evidence: true } : {}),
-      },
-    );
+  const tester = (round?: number) =>
+    run_(sandbox.runTests, `Tester: ${task.id}${round ? `, round ${round}` : ''}`, {
+      ...step(round, undefined, true),
+      // The crew's Tester also runs the request's own examples (runs started before it do not).
+      ...(patched(SPEC_EXAMPLES) ? { spec_examples: true } : {}),
+      ...(patched(TESTER_EVIDENCE) ? { evidence: true } : {}),
+    });
   const policy = options.build_policy ?? 'standard';
   const buildCheck = () =>
     run_(sandbox.checkBuild, `Build checks: ${task.id} (flake8, mypy, bandit)`, {
       ...step(),
       ...(policy === 'strict' ? { strict_types: true } : {}),
     });
-  const designTests = async (): Promise<void> => {
-    if (!run.designTests || !patched(DESIGNED_TESTS)) return;
-    await ctx.budget.ensure(task.id);
-    const r = await run_(agents.designTests, `Tester: ${task.id}, test design`, step());
-    record('test-designer', r);
-  };
   const testAndDebug = async (): Promise<void> => {
+    const maxRounds = options.max_debug_rounds ?? 5;
     let tests = await tester();
     record('tester', tests);
-    // Designed cases are the Tester's hypotheses from the request alone: a Debugger round or two is
-    // worth them, not five; after those, the settle step below decides.
-    const maxRounds = Math.min(
-      options.max_debug_rounds ?? 5,
-      tests.designed?.count ? DESIGNED_ROUNDS : Infinity,
-    );
-    const held: AgentStepResult[] = [];
-    if (tests.designed) held.push(tests);
     let rounds = 0;
     // Rounds in a row that left as many failing tests as before them: after two, the next round writes
     // the task anew (code and tests, told what failed) instead of patching files that keep failing. So
@@ -177,13 +159,7 @@ export async function runTask(
       if (patched(DEBUG_BUILD_CHECK)) record('build-checker', await buildCheck(), round);
       tests = await tester(round);
       record('tester', tests, round);
-      if (tests.designed) held.push(tests);
       stalled = !anew && failing(tests) >= before ? stalled + 1 : 0;
-    }
-    const settled = tests.passed ? undefined : settleOn(held);
-    if (settled) {
-      tests = await tester(rounds, { code_from: settled.ref.commit, drop: settled.designed!.failed });
-      record('tester', tests, rounds);
     }
     if (!tests.passed) {
       throw workflowFailure(
@@ -238,7 +214,6 @@ export async function runTask(
     const last = i === role.steps.length - 1;
     if (kind === 'write') await model(writer(), task.agent_role, role.writeRound, undefined, '', last);
     else if (kind === 'build-checks') await checkBuild(writer());
-    else if (kind === 'design-tests') await designTests();
     else await testAndDebug();
   }
   const tagged =
@@ -249,23 +224,6 @@ export async function runTask(
   board.complete(task.id, tagged);
   return tagged;
 }
-
-/**
- * Of a task's test runs with designed cases, the one to settle on when the rounds ended with some
- * failing: every other test held there and the fewest designed cases failed (the earliest of equals,
- * so the Coder's own code before any round wins a tie). None when the other tests never held together.
- */
-export function settleOn(runs: AgentStepResult[]): AgentStepResult | undefined {
-  let best: AgentStepResult | undefined;
-  for (const r of runs) {
-    if (!r.designed?.others_passed) continue;
-    if (!best || r.designed.failed.length < best.designed!.failed.length) best = r;
-  }
-  return best;
-}
-
-/** Debugger rounds a task with designed cases gets at most (the Coder's task already passed its examples). */
-const DESIGNED_ROUNDS = 2;
 
 /** A test run's failing and erroring tests (a run with no totals counts as all failing). */
 const failing = (r: AgentStepResult) =>
@@ -288,12 +246,6 @@ export const DEBUG_ANEW = 'debug-anew';
  * before the tests run them.
  */
 export const DEBUG_BUILD_CHECK = 'debug-build-check';
-
-/**
- * The patch after which the crew's Tester designs cases from a one-function request alone and runs them
- * beside the examples (activities/test-designer.ts).
- */
-export const DESIGNED_TESTS = 'designed-tests';
 
 /** The patch that has the crew's Tester run the request's own examples as tests. */
 export const SPEC_EXAMPLES = 'spec-examples';

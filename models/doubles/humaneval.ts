@@ -243,8 +243,6 @@ export function doubleRecording(p: HumanEvalProblem): Recording {
       },
       { role: 'coder', value: files(behaviour, 'task_coder_001') },
       { role: 'debugger', value: files('correct', 'task_coder_001') },
-      // The Tester's test designer: no cases of its own (the double's tests are the benchmark's).
-      { role: 'tester', value: { cases: [] } },
       { role: 'single-agent', match: 'Round: 1\n', value: files(behaviour, 'single_agent') },
       { role: 'single-agent', value: files('correct', 'single_agent') },
     ],

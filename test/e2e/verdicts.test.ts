@@ -387,18 +387,5 @@ test(
         ['tests.test_request_examples', 'passed'],
       ],
     );
-    // The tester task: the Tester's cases designed from the request alone, run beside the examples.
-    const tester = done.tasks.find((t: Json) => t.id === 'test_double');
-    assert.deepEqual(steps(tester), ['test-designer:ok', 'tester:ok']);
-    const both = await testReportOf(tester.history[1]);
-    assert.deepEqual(
-      both.cases.map((c) => [c.classname, c.name, c.status]),
-      [
-        ['tests.test_designed_cases', 'test_designed_case[d0]', 'passed'],
-        ['tests.test_designed_cases', 'test_designed_case[d1]', 'passed'],
-        ['tests.test_request_examples', 'test_example_from_the_request[double(2)-4]', 'passed'],
-        ['tests.test_request_examples', 'test_example_from_the_request[double(-3)--6]', 'passed'],
-      ],
-    );
   },
 );

@@ -5,7 +5,7 @@ import type { ModelRole } from '../../models/types';
 export function roleOf(system: unknown): ModelRole {
   const text = JSON.stringify(system ?? '');
   if (text.includes('You are a single AI developer agent')) return 'single-agent';
-  const role = (['Planner', 'Architect', 'Coder', 'Debugger', 'Tester'] as const).find((r) =>
+  const role = (['Planner', 'Architect', 'Coder', 'Debugger'] as const).find((r) =>
     text.includes(`You are the ${r}`),
   );
   if (!role) throw new Error(`no agent role in the system prompt: ${text.slice(0, 200)}`);

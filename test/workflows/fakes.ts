@@ -108,7 +108,6 @@ export function fakeActivities(options: {
       architect: step('architect'),
       code: step('code'),
       debug: step('debug'),
-      designTests: step('designTests'),
       singleAgent: step('singleAgent'),
       finishTask: (input) => timed('finishTask', input.task_id, () => input.ref),
       integrate: (input) =>
