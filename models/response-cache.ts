@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
+import { writeFileAtomic } from '../core/files';
 import { checkAnswer } from './json-answer';
 import { promptHash } from './prompt-hash';
 import type { JsonAnswer, JsonRequest, ModelClient } from './types';
@@ -46,13 +46,11 @@ export function cachedModel(inner: ModelClient, dir: string): ModelClient & { st
       stats.misses++;
       const answer = await inner.generateJson(request);
       await fs.mkdir(path.dirname(file), { recursive: true });
-      // Unique per call: two runs asking the same thing at once must not share a temporary file.
-      const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-      await fs.writeFile(
-        tmp,
+      // Two runs asking the same thing at once each write whole; the last one stays.
+      await writeFileAtomic(
+        file,
         JSON.stringify({ prompt_hash: hash, model: inner.info, raw: answer.raw, usage: answer.usage }),
       );
-      await fs.rename(tmp, file);
       return { ...answer, cached: false, prompt_hash: hash };
     },
   };

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../core/files';
 
 /** What a running `devcrew up` tells the commands that talk to it: where its parts listen. */
 export interface StackFile {
@@ -17,9 +18,7 @@ export async function writeStackFile(
   stack: Omit<StackFile, 'pid'>,
 ): Promise<() => Promise<void>> {
   const file = path.join(stateDir, NAME);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, `${JSON.stringify({ ...stack, pid: process.pid }, null, 2)}\n`);
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, `${JSON.stringify({ ...stack, pid: process.pid }, null, 2)}\n`);
   return async () => {
     const current = await readStackFile(stateDir);
     if (current?.pid === process.pid) await fs.rm(file, { force: true });

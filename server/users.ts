@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../core/files';
 import {
   zodErrorText,
   UsersFile,
@@ -70,9 +71,7 @@ export function usersStore(stateDir: string): UsersStore {
 
   async function write(data: UsersFile): Promise<void> {
     await fs.mkdir(stateDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, `${JSON.stringify(UsersFile.parse(data), null, 2)}\n`, { mode: 0o600 });
-    await fs.rename(tmp, file);
+    await writeFileAtomic(file, `${JSON.stringify(UsersFile.parse(data), null, 2)}\n`, { mode: 0o600 });
   }
 
   return {

@@ -14,6 +14,7 @@ import {
   RunMode,
 } from '../../contracts';
 import { pathsFrom, readEnv, readModelSettings } from '../../core/config';
+import { writeFileAtomic } from '../../core/files';
 import { codeVersion } from '../../evaluation/code-version';
 import { DESIGN_REQUESTS, designMarkdown, evaluateDesign } from '../../evaluation/design';
 import { evaluate, runKey, type SingleShot } from '../../evaluation/harness';
@@ -87,10 +88,22 @@ async function writeReport(out: string, report: EvalReport): Promise<string> {
     ['report.json', `${JSON.stringify(report, null, 2)}\n`],
     ['report.md', markdown],
   ] as const) {
-    await fs.writeFile(path.join(out, `${name}.tmp`), text);
-    await fs.rename(path.join(out, `${name}.tmp`), path.join(out, name));
+    await writeFileAtomic(path.join(out, name), text);
   }
   return markdown;
+}
+
+/**
+ * Snapshots written one after another in the order they were taken: with runs finishing at once, a
+ * slower write never lands over a newer report. A failed write still fails its caller.
+ */
+function inOrder(write: (report: EvalReport) => Promise<unknown>): (report: EvalReport) => Promise<void> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (report) => {
+    const next = last.catch(() => undefined).then(() => write(report));
+    last = next;
+    return next.then(() => undefined);
+  };
 }
 
 /** The model alone on one problem: one call with the single agent's prompt, no tests run, no fix round. */
@@ -244,7 +257,7 @@ export function registerEval(program: Command): void {
                   ? `${webUi}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(id)}`
                   : null,
               progress: (line) => process.stderr.write(`${line}\n`),
-              snapshot: async (partial) => void (await writeReport(out, partial)),
+              snapshot: inOrder((partial) => writeReport(out, partial)),
               record: (taskId: string, mode: EvalMode, run: EvalRun) =>
                 fs.appendFile(journal, `${JSON.stringify({ task_id: taskId, mode, run })}\n`),
               geminiCost: (usage) =>
