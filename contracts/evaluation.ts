@@ -137,6 +137,25 @@ export const EvalReport = z.strictObject({
     .optional(),
   /** The model alone on the same problems: the floor both modes must beat. */
   single_shot: z.strictObject({ pass_at_1: z.number(), passed: z.number(), problems: z.number() }).optional(),
+  /**
+   * Two modes on the same problems, paired: how many problems only one of them passed, and the exact
+   * two-sided McNemar p-value of that split (the chance of a split at least this uneven if neither mode
+   * were better). One mode above the other by a few problems is noise when p is large.
+   */
+  paired: z
+    .array(
+      z.strictObject({
+        a: z.string(),
+        b: z.string(),
+        problems: z.number().int().nonnegative(),
+        both: z.number().int().nonnegative(),
+        only_a: z.number().int().nonnegative(),
+        only_b: z.number().int().nonnegative(),
+        neither: z.number().int().nonnegative(),
+        p_value: z.number().min(0).max(1),
+      }),
+    )
+    .optional(),
   /** Runs scored so far of those planned: a report written while the evaluation runs is partial. */
   progress: z.strictObject({ done: z.number().int(), planned: z.number().int() }).optional(),
   problems: z.array(

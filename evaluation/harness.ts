@@ -167,6 +167,7 @@ export async function evaluate(deps: EvalDeps, o: EvalOptions): Promise<EvalRepo
             },
           }
         : {}),
+      paired: pairsOf([...modes]).map(([a, b]) => paired(problems, a, b)),
       progress: { done, planned: jobs.length },
       problems,
     };
@@ -549,6 +550,45 @@ export function summarize(mode: EvalMode, runs: (EvalRun | undefined)[]): EvalMo
   };
 }
 
+/**
+ * Mode a against mode b on the problems both have a result for: the exact McNemar test, a two-sided
+ * binomial test on the problems only one of them passed (under "neither is better" each such problem
+ * is a fair coin).
+ */
+export function paired(
+  problems: { results: Partial<Record<string, EvalRun>> }[],
+  a: string,
+  b: string,
+): NonNullable<EvalReport['paired']>[number] {
+  let both = 0,
+    onlyA = 0,
+    onlyB = 0,
+    neither = 0;
+  for (const p of problems) {
+    const x = p.results[a];
+    const y = p.results[b];
+    if (!x || !y) continue;
+    if (x.passed && y.passed) both++;
+    else if (x.passed) onlyA++;
+    else if (y.passed) onlyB++;
+    else neither++;
+  }
+  const n = onlyA + onlyB;
+  let tail = 0;
+  for (let i = 0, c = 1; i <= Math.min(onlyA, onlyB); i++, c = (c * (n - i + 1)) / i) tail += c;
+  const p_value = n === 0 ? 1 : Math.min(1, (2 * tail) / 2 ** n);
+  return {
+    a,
+    b,
+    problems: both + onlyA + onlyB + neither,
+    both,
+    only_a: onlyA,
+    only_b: onlyB,
+    neither,
+    p_value: round(p_value, 4),
+  };
+}
+
 /** The 95% Wilson score interval of k successes in n. */
 export function wilson(k: number, n: number): [number, number] {
   if (n === 0) return [0, 0];
@@ -563,6 +603,11 @@ export function wilson(k: number, n: number): [number, number] {
 export function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!, 2);
+}
+
+/** Every two of the modes, in the order given (crew before single-agent before single-shot). */
+function pairsOf(modes: string[]): [string, string][] {
+  return modes.flatMap((a, i) => modes.slice(i + 1).map((b): [string, string] => [a, b]));
 }
 
 export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

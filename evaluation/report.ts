@@ -30,6 +30,7 @@ export function markdownReport(r: EvalReport): string {
         ]
       : []),
     ...firstCodeLine(r),
+    ...pairedLines(r),
     ...(r.criteria ? criteriaTable(r) : []),
     `| problem | ${modes.map((m) => `${m} | ${m} s | ${m} run`).join(' | ')} |`,
     `| --- | ${modes.map(() => '--- | ---: | ---').join(' | ')} |`,
@@ -102,6 +103,30 @@ function codeLine(r: EvalReport): string[] {
     ([v, n]) => `${v === 'not recorded' ? v : `\`${v}\``} (${n} run${n === 1 ? '' : 's'})`,
   );
   return ['', `devcrew code the runs ran on: ${parts.join(', ')}.`];
+}
+
+/**
+ * The modes two by two on the same problems: which passed only under one of them, and whether that
+ * split says one is better (exact McNemar, two-sided, at 5%) or is within what chance gives.
+ */
+function pairedLines(r: EvalReport): string[] {
+  const pairs = (r.paired ?? []).filter((x) => x.problems > 0);
+  if (!pairs.length) return [];
+  return [
+    'Paired on the same problems (exact McNemar test on the problems only one mode passed):',
+    '',
+    ...pairs.map((x) => {
+      const ahead = x.only_a > x.only_b ? x.a : x.only_b > x.only_a ? x.b : null;
+      const reading =
+        ahead === null
+          ? 'neither ahead'
+          : x.p_value < 0.05
+            ? `${ahead} better (p < 0.05)`
+            : `${ahead} ahead by ${Math.abs(x.only_a - x.only_b)}, within chance (p >= 0.05)`;
+      return `- ${x.a} vs ${x.b} on ${x.problems} problem(s): only ${x.a} passed ${x.only_a}, only ${x.b} passed ${x.only_b}, both ${x.both}, neither ${x.neither}; p = ${x.p_value.toFixed(3)}: ${reading}.`;
+    }),
+    '',
+  ];
 }
 
 /**

@@ -9,6 +9,7 @@ import { codeVersion } from '../../evaluation/code-version';
 import {
   criteria,
   evaluate,
+  paired,
   stepSpans,
   summarize,
   type EvalDeps,
@@ -133,6 +134,11 @@ test('pass@1 counts only hidden passes; failed runs and wrong code are fails; fi
   assert.equal(row('HumanEval/2').last_code_hidden, 'passed', "the failed run's last code was checked");
   assert.equal(row('HumanEval/2').passed, false, 'and still counts as a fail');
   assert.match(markdownReport(report).split('\n')[0]!, /^> Answers by gemini\/gemini-3\.8-flash/);
+  assert.deepEqual(
+    report.paired,
+    [{ a: 'crew', b: 'single-agent', problems: 3, both: 1, only_a: 0, only_b: 0, neither: 2, p_value: 1 }],
+    'the same verdicts in both modes: no problem split them',
+  );
 });
 
 test("the Tester's accuracy is the crew's Tester against the hidden check; the single agent's own tests are a figure beside it", () => {
@@ -365,4 +371,53 @@ test("a single-shot row's one code is its first: its first-code rate is its pass
     evalRun({ run_id: 'single-shot x', hidden, passed: hidden === 'passed' });
   const s = summarize('single-shot', [shot('passed'), shot('failed'), shot('passed'), shot('passed')]);
   assert.deepEqual([s.pass_at_1, s.first_code_pass_rate, s.first_code_runs], [0.75, 0.75, 4]);
+});
+
+test('two modes paired on the same problems: a one-problem lead is within chance, ten to one is not, and a problem one mode lacks is left out', () => {
+  const rows = (spec: string) =>
+    [...spec].map((c) => ({
+      results: {
+        crew: evalRun({
+          passed: c === 'c' || c === 'B',
+          hidden: c === 'c' || c === 'B' ? 'passed' : 'failed',
+        }),
+        ...(c === '-'
+          ? {}
+          : {
+              'single-shot': evalRun({
+                passed: c === 's' || c === 'B',
+                hidden: c === 's' || c === 'B' ? 'passed' : 'failed',
+              }),
+            }),
+      },
+    }));
+  // c: only the crew passed, s: only single-shot, B: both, n: neither, -: single-shot did not run.
+  const close = paired(rows('cccssBBBBnn-'), 'crew', 'single-shot');
+  assert.deepEqual(
+    [close.problems, close.only_a, close.only_b, close.both, close.neither, close.p_value],
+    [11, 3, 2, 4, 2, 1],
+  );
+  // Ten problems only the crew passed against one: 2 * (1 + 11) / 2^11.
+  const clear = paired(rows('ccccccccccsBn'), 'crew', 'single-shot');
+  assert.deepEqual([clear.only_a, clear.only_b, clear.p_value], [10, 1, 0.0117]);
+
+  const text = (x: typeof close) =>
+    markdownReport({
+      suite: 't',
+      model: 'm',
+      double: false,
+      note: 'n',
+      started_at: '2026-12-05T00:00:00Z',
+      wall_seconds: 1,
+      build_policy: 'warn',
+      stopped: null,
+      modes: {},
+      paired: [x],
+      problems: [],
+    });
+  assert.match(
+    text(close),
+    /crew vs single-shot on 11 problem\(s\): only crew passed 3, only single-shot passed 2, both 4, neither 2; p = 1\.000: crew ahead by 1, within chance/,
+  );
+  assert.match(text(clear), /p = 0\.012: crew better \(p < 0\.05\)/);
 });
