@@ -573,10 +573,7 @@ export function paired(
     else if (y.passed) onlyB++;
     else neither++;
   }
-  const n = onlyA + onlyB;
-  let tail = 0;
-  for (let i = 0, c = 1; i <= Math.min(onlyA, onlyB); i++, c = (c * (n - i + 1)) / i) tail += c;
-  const p_value = n === 0 ? 1 : Math.min(1, (2 * tail) / 2 ** n);
+  const p_value = Math.min(1, 2 * fairCoinTail(Math.min(onlyA, onlyB), onlyA + onlyB));
   return {
     a,
     b,
@@ -603,6 +600,17 @@ export function wilson(k: number, n: number): [number, number] {
 export function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;
   return round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!, 2);
+}
+
+/** The chance of at most k heads in n tosses of a fair coin. */
+function fairCoinTail(k: number, n: number): number {
+  let ways = 1; // n choose 0
+  let sum = 0;
+  for (let i = 0; i <= k; i++) {
+    sum += ways;
+    ways = (ways * (n - i)) / (i + 1); // n choose i+1
+  }
+  return sum / 2 ** n;
 }
 
 /** Every two of the modes, in the order given (crew before single-agent before single-shot). */
