@@ -74,14 +74,19 @@ export async function writeCode(
         ]
           .filter(Boolean)
           .join('\n\n');
-    const ask = (text: string) =>
+    // A second answer (asked by the workflow once a task's rounds stall): the Coder's general prompt and
+    // the request alone, at temperature 0. On a request for one function its examples test, this is not
+    // the prompt the first answer came from, so it is an independent answer, not a copy of the first one
+    // or a patch of its approach (MapCoder and Reflexion start over the same way).
+    const second = input.fresh === true && input.anew === true && examplesTestIt && current.length > 0;
+    const ask = (text: string, asked: { role: ModelRole; fixing: boolean } = { role, fixing }) =>
       askModel(deps, {
-        role,
+        role: asked.role,
         prompt: text,
         schema: CodeArtifacts,
         scriptKey: input.request,
         // A fix round samples: a small model asked at temperature 0 tends to give its files back as they were.
-        ...(fixing ? { vary: true } : {}),
+        ...(asked.fixing ? { vary: true } : {}),
         // A stub tested by its own examples: the Coder's and the Debugger's answers end where they start a
         // test file. Its tests are the examples, rewritten from the request for every run; a test file
         // of the model's own is unasked for (a Debugger round of HumanEval/20 added one and went from 2
@@ -103,7 +108,9 @@ export async function writeCode(
     // the files are written anew.
     let fresh = input.anew === true && current.length > 0;
     let copied = false;
-    let step = await ask(fresh ? anewPrompt : prompt);
+    let step = second
+      ? await ask(SECOND_ANSWER_PROMPT(input, contractPart), { role: 'coder', fixing: false })
+      : await ask(fresh ? anewPrompt : prompt);
     if (
       !fresh &&
       fixing &&
@@ -124,7 +131,7 @@ export async function writeCode(
     const ref = await deps.artifacts.commit({
       parent: input.base.commit,
       ...(remove.length ? { remove } : {}),
-      subject: `${subjectVerb(role, fixing)} ${input.task.id}${fresh ? ' anew' : ''}${input.round ? ` (${role === 'single-agent' ? 'attempt' : 'round'} ${input.round})` : ''}: ${files.length} file(s)`,
+      subject: `${subjectVerb(role, fixing)} ${input.task.id}${second ? ', a second answer' : fresh ? ' anew' : ''}${input.round ? ` (${role === 'single-agent' ? 'attempt' : 'round'} ${input.round})` : ''}: ${files.length} file(s)`,
       metadata: provenance(input.run_id, input.task.id, step.provenance),
       files,
     });
@@ -134,10 +141,14 @@ export async function writeCode(
       usage: step.usage,
       passed: true,
       ...(copied ? { copied: true } : {}),
-      summary: `${files.length} file(s): ${files.map((f) => f.path).join(', ')}`,
+      summary: `${second ? "a second answer (the Coder's prompt, the request alone): " : ''}${files.length} file(s): ${files.map((f) => f.path).join(', ')}`,
     };
   });
 }
+
+/** A second, independent answer's question: the request (and any contract), nothing of the attempt that failed. */
+const SECOND_ANSWER_PROMPT = (input: StepInput, contractPart: string) =>
+  [`Request: ${input.request}\nTask id: ${input.task.id}`, contractPart].join('\n\n');
 
 function subjectVerb(role: ModelRole, fixing: boolean): string {
   if (role === 'debugger') return 'Fix';

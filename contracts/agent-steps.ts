@@ -106,6 +106,12 @@ export const AgentStepInput = StepContext.extend({
    * the last two rounds left as many failing tests as before them.
    */
   anew: z.boolean().optional(),
+  /**
+   * With `anew`, on a request for one function its examples test: a second, independent answer instead
+   * of a repair. The Coder's general prompt, given the request alone (neither the failing files nor
+   * their report), so it does not start from the approach that failed.
+   */
+  fresh: z.boolean().optional(),
   /** The crew's Tester also runs the request's own examples (`>>> call` and its value) as tests. */
   spec_examples: z.boolean().optional(),
   /**

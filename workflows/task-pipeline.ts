@@ -71,7 +71,13 @@ export async function runTask(
   let finished: ArtifactRef | undefined;
 
   /** The next step's input: the first one starts the task branch, a last one (if it passes) tags it. */
-  const step = (round?: number, failing?: string, last = false, anew = false): AgentStepInput => ({
+  const step = (
+    round?: number,
+    failing?: string,
+    last = false,
+    anew = false,
+    fresh = false,
+  ): AgentStepInput => ({
     run_id: runId,
     request: run.progress.request,
     task,
@@ -80,6 +86,7 @@ export async function runTask(
     ...(round ? { round } : {}),
     ...(failing ? { failing_report_path: failing } : {}),
     ...(anew ? { anew: true } : {}),
+    ...(fresh ? { fresh: true } : {}),
   });
   const record = (agent: RoundRecord['agent'], r: AgentStepResult, round = 0) => {
     run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
@@ -103,13 +110,14 @@ export async function runTask(
     what = '',
     last = false,
     anew = false,
+    fresh = false,
   ) => {
     await ctx.budget.ensure(task.id);
     const name = ROLES[agent].title;
     const r = await run_(
       fn,
       `${name}: ${task.id}${round ? `, round ${round}` : ''}${what}`,
-      step(round, failing, last, anew),
+      step(round, failing, last, anew, fresh),
     );
     record(agent, r, round);
     return r;
@@ -136,21 +144,28 @@ export async function runTask(
     // the task anew (code and tests, told what failed) instead of patching files that keep failing. So
     // does every round after one whose Debugger gave the files back unchanged: on the local 1.5B model
     // that happened in 21 of 21 SMA rounds, each a model call spent before the task was written anew.
+    // The first round written anew asks for a second, independent answer (the Coder's prompt, the
+    // request alone) where the request is one function its examples test: on the local 1.5B model the
+    // crew lost HumanEval/5 and /148 by patching, five rounds long, a first answer whose approach was wrong.
     let stalled = 0;
     let copied = false;
+    let answeredAgain = false;
     for (let round = 1; !tests.passed && round <= maxRounds; round++) {
       rounds = round;
       board.setRounds(task.id, round);
       const anew = (stalled >= 2 || copied) && patched(DEBUG_ANEW);
+      const fresh: boolean = anew && !answeredAgain && patched(SECOND_ANSWER);
+      answeredAgain ||= fresh;
       const before = failing(tests);
       const fix = await model(
         agents.debug,
         'debugger',
         round,
         tests.report_path,
-        anew ? ', anew' : '',
+        fresh ? ', anew (a second answer if one function)' : anew ? ', anew' : '',
         false,
         anew,
+        fresh,
       );
       copied ||= fix.copied === true;
       // The Debugger's files go through the build check too: what it repairs without model time (an
@@ -240,6 +255,12 @@ export const TESTER_EVIDENCE = 'tester-evidence';
  * progress, and every round after one whose answer gave the files back unchanged.
  */
 export const DEBUG_ANEW = 'debug-anew';
+
+/**
+ * The patch after which the first Debugger round written anew asks for a second, independent answer
+ * when the request is one function its examples test (activities/coder.ts).
+ */
+export const SECOND_ANSWER = 'second-answer';
 
 /**
  * The patch after which every Debugger round's files go through the build check (and its autofix)

@@ -389,3 +389,38 @@ test(
     );
   },
 );
+
+test(
+  'a stub whose Debugger rounds keep a wrong approach gets a second, independent answer in the first round written anew, and passes',
+  { timeout: 300_000 },
+  async () => {
+    // Recorded: the first answer and two Debugger patches split even and odd positions (as the local
+    // 1.5B model did on HumanEval/5); told what failed, the Debugger writes the split again. Only the
+    // Coder asked the request alone (its prompt ends with the no-contract line) writes the loop.
+    const done = await runOf({
+      request: (await import('../../models/doubles/recordings/verdicts-second-answer.json')).default.request,
+      options: { mode: 'crew', gates: { plan: false } },
+    });
+    assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
+    const coder = done.tasks.find((t: Json) => t.id === 'code_interleave');
+    assert.deepEqual(steps(coder), [
+      'coder:ok',
+      'build-checker:ok',
+      'tester:fail',
+      'debugger#1:ok',
+      'build-checker#1:ok',
+      'tester#1:fail',
+      'debugger#2:ok',
+      'build-checker#2:ok',
+      'tester#2:fail',
+      'debugger#3:ok',
+      'build-checker#3:ok',
+      'tester#3:ok',
+    ]);
+    const third = stepOf(coder, 'debugger', 3);
+    assert.equal(subjectOf(third.commit), 'Fix code_interleave, a second answer (round 3): 1 file(s)');
+    assert.match(third.summary, /^a second answer \(the Coder's prompt, the request alone\)/);
+    const code = await (await store()).readFile(third.commit, 'codes/interleave.py');
+    assert.match(code, /for i, x in enumerate\(xs\)/);
+  },
+);
