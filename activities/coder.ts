@@ -78,7 +78,8 @@ export async function writeCode(
     // the request alone, at temperature 0. On a request for one function its examples test, this is not
     // the prompt the first answer came from, so it is an independent answer, not a copy of the first one
     // or a patch of its approach (MapCoder and Reflexion start over the same way).
-    const second = input.fresh === true && input.anew === true && examplesTestIt && current.length > 0;
+    const second =
+      input.second_answer === true && input.anew === true && examplesTestIt && current.length > 0;
     const ask = (text: string, asked: { role: ModelRole; fixing: boolean } = { role, fixing }) =>
       askModel(deps, {
         role: asked.role,

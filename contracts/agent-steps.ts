@@ -111,7 +111,7 @@ export const AgentStepInput = StepContext.extend({
    * of a repair. The Coder's general prompt, given the request alone (neither the failing files nor
    * their report), so it does not start from the approach that failed.
    */
-  fresh: z.boolean().optional(),
+  second_answer: z.boolean().optional(),
   /** The crew's Tester also runs the request's own examples (`>>> call` and its value) as tests. */
   spec_examples: z.boolean().optional(),
   /**

@@ -76,7 +76,7 @@ export async function runTask(
     failing?: string,
     last = false,
     anew = false,
-    fresh = false,
+    secondAnswer = false,
   ): AgentStepInput => ({
     run_id: runId,
     request: run.progress.request,
@@ -86,7 +86,7 @@ export async function runTask(
     ...(round ? { round } : {}),
     ...(failing ? { failing_report_path: failing } : {}),
     ...(anew ? { anew: true } : {}),
-    ...(fresh ? { fresh: true } : {}),
+    ...(secondAnswer ? { second_answer: true } : {}),
   });
   const record = (agent: RoundRecord['agent'], r: AgentStepResult, round = 0) => {
     run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
@@ -110,14 +110,14 @@ export async function runTask(
     what = '',
     last = false,
     anew = false,
-    fresh = false,
+    secondAnswer = false,
   ) => {
     await ctx.budget.ensure(task.id);
     const name = ROLES[agent].title;
     const r = await run_(
       fn,
       `${name}: ${task.id}${round ? `, round ${round}` : ''}${what}`,
-      step(round, failing, last, anew, fresh),
+      step(round, failing, last, anew, secondAnswer),
     );
     record(agent, r, round);
     return r;
@@ -154,18 +154,18 @@ export async function runTask(
       rounds = round;
       board.setRounds(task.id, round);
       const anew = (stalled >= 2 || copied) && patched(DEBUG_ANEW);
-      const fresh: boolean = anew && !answeredAgain && patched(SECOND_ANSWER);
-      answeredAgain ||= fresh;
+      const second: boolean = anew && !answeredAgain && patched(SECOND_ANSWER);
+      answeredAgain ||= second;
       const before = failing(tests);
       const fix = await model(
         agents.debug,
         'debugger',
         round,
         tests.report_path,
-        fresh ? ', anew (a second answer if one function)' : anew ? ', anew' : '',
+        second ? ', anew (a second answer if one function)' : anew ? ', anew' : '',
         false,
         anew,
-        fresh,
+        second,
       );
       copied ||= fix.copied === true;
       // The Debugger's files go through the build check too: what it repairs without model time (an
