@@ -74,6 +74,14 @@ async function runOf(body: Json): Promise<Json> {
   }
 }
 
+/** A crew run of a recording's own request (one function's stub, so the plan is the rule's). */
+async function runRecorded(recording: string): Promise<Json> {
+  const { request } = (await import(`../../models/doubles/recordings/${recording}.json`)).default as {
+    request: string;
+  };
+  return runOf({ request, options: { mode: 'crew', gates: { plan: false } } });
+}
+
 const store = () => openArtifactStore({ repoDir: path.join(stateDir, 'artifacts') });
 /** A commit's subject in the run's artifact repository. */
 const subjectOf = (commit: string) =>
@@ -372,10 +380,7 @@ test(
   { timeout: 300_000 },
   async () => {
     // The request is one function's stub, so the plan is the rule's; the recorded Coder gives no test.
-    const done = await runOf({
-      request: (await import('../../models/doubles/recordings/verdicts-code-alone.json')).default.request,
-      options: { mode: 'crew', gates: { plan: false } },
-    });
+    const done = await runRecorded('verdicts-code-alone');
     assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
     const coder = done.tasks.find((t: Json) => t.id === 'code_double');
     assert.deepEqual(steps(coder), ['coder:ok', 'build-checker:ok', 'tester:ok']);
@@ -397,26 +402,16 @@ test(
     // Recorded: the first answer and two Debugger patches split even and odd positions (as the local
     // 1.5B model did on HumanEval/5); told what failed, the Debugger writes the split again. Only the
     // Coder asked the request alone (its prompt ends with the no-contract line) writes the loop.
-    const done = await runOf({
-      request: (await import('../../models/doubles/recordings/verdicts-second-answer.json')).default.request,
-      options: { mode: 'crew', gates: { plan: false } },
-    });
+    const done = await runRecorded('verdicts-second-answer');
     assert.equal(done.status, 'completed', JSON.stringify(done).slice(0, 3000));
     const coder = done.tasks.find((t: Json) => t.id === 'code_interleave');
-    assert.deepEqual(steps(coder), [
-      'coder:ok',
-      'build-checker:ok',
-      'tester:fail',
-      'debugger#1:ok',
-      'build-checker#1:ok',
-      'tester#1:fail',
-      'debugger#2:ok',
-      'build-checker#2:ok',
-      'tester#2:fail',
-      'debugger#3:ok',
-      'build-checker#3:ok',
-      'tester#3:ok',
+    // Three rounds, the tests failing after the first two and passing after the third.
+    const rounds = [1, 2, 3].flatMap((r) => [
+      `debugger#${r}:ok`,
+      `build-checker#${r}:ok`,
+      `tester#${r}:${r < 3 ? 'fail' : 'ok'}`,
     ]);
+    assert.deepEqual(steps(coder), ['coder:ok', 'build-checker:ok', 'tester:fail', ...rounds]);
     const third = stepOf(coder, 'debugger', 3);
     assert.equal(subjectOf(third.commit), 'Fix code_interleave, a second answer (round 3): 1 file(s)');
     assert.match(third.summary, /^a second answer \(the Coder's prompt, the request alone\)/);
