@@ -63,9 +63,7 @@ export async function writeCode(
     // with the request and little else, the way a small model answers such a request best.
     const oneFunction = role === 'coder' && !fixing && examplesTestIt;
     const prompt = oneFunction
-      ? [`Request: ${input.request}\nTask id: ${input.task.id}`, contracts.length ? contractPart : '']
-          .filter(Boolean)
-          .join('\n\n')
+      ? [requestAndId(input), contracts.length ? contractPart : ''].filter(Boolean).join('\n\n')
       : [
           taskHeader(input),
           contractPart,
@@ -147,9 +145,12 @@ export async function writeCode(
   });
 }
 
+/** The request and the task's id, the whole question of a one-function Coder answer. */
+const requestAndId = (input: StepInput) => `Request: ${input.request}\nTask id: ${input.task.id}`;
+
 /** A second, independent answer's question: the request (and any contract), nothing of the attempt that failed. */
 const SECOND_ANSWER_PROMPT = (input: StepInput, contractPart: string) =>
-  [`Request: ${input.request}\nTask id: ${input.task.id}`, contractPart].join('\n\n');
+  [requestAndId(input), contractPart].join('\n\n');
 
 function subjectVerb(role: ModelRole, fixing: boolean): string {
   if (role === 'debugger') return 'Fix';

@@ -71,22 +71,16 @@ export async function runTask(
   let finished: ArtifactRef | undefined;
 
   /** The next step's input: the first one starts the task branch, a last one (if it passes) tags it. */
-  const step = (
-    round?: number,
-    failing?: string,
-    last = false,
-    anew = false,
-    secondAnswer = false,
-  ): AgentStepInput => ({
+  const step = (round?: number, failing?: string, how: StepHow = {}): AgentStepInput => ({
     run_id: runId,
     request: run.progress.request,
     task,
     ...(base ? { base } : { prepare: { dependency_refs: dependencies } }),
-    ...(oneStep && last ? { finish: true } : {}),
+    ...(oneStep && how.last ? { finish: true } : {}),
     ...(round ? { round } : {}),
     ...(failing ? { failing_report_path: failing } : {}),
-    ...(anew ? { anew: true } : {}),
-    ...(secondAnswer ? { second_answer: true } : {}),
+    ...(how.anew ? { anew: true } : {}),
+    ...(how.secondAnswer ? { second_answer: true } : {}),
   });
   const record = (agent: RoundRecord['agent'], r: AgentStepResult, round = 0) => {
     run.addUsage(r.usage, agent === 'build-checker' ? 'coder' : agent);
@@ -108,23 +102,21 @@ export async function runTask(
     round?: number,
     failing?: string,
     what = '',
-    last = false,
-    anew = false,
-    secondAnswer = false,
+    how: StepHow = {},
   ) => {
     await ctx.budget.ensure(task.id);
     const name = ROLES[agent].title;
     const r = await run_(
       fn,
       `${name}: ${task.id}${round ? `, round ${round}` : ''}${what}`,
-      step(round, failing, last, anew, secondAnswer),
+      step(round, failing, how),
     );
     record(agent, r, round);
     return r;
   };
   const tester = (round?: number) =>
     run_(sandbox.runTests, `Tester: ${task.id}${round ? `, round ${round}` : ''}`, {
-      ...step(round, undefined, true),
+      ...step(round, undefined, { last: true }),
       // The crew's Tester also runs the request's own examples (runs started before it do not).
       ...(patched(SPEC_EXAMPLES) ? { spec_examples: true } : {}),
       ...(patched(TESTER_EVIDENCE) ? { evidence: true } : {}),
@@ -163,9 +155,7 @@ export async function runTask(
         round,
         tests.report_path,
         second ? ', anew (a second answer if one function)' : anew ? ', anew' : '',
-        false,
-        anew,
-        second,
+        { anew, secondAnswer: second },
       );
       copied ||= fix.copied === true;
       // The Debugger's files go through the build check too: what it repairs without model time (an
@@ -227,7 +217,7 @@ export async function runTask(
   };
   for (const [i, kind] of role.steps.entries()) {
     const last = i === role.steps.length - 1;
-    if (kind === 'write') await model(writer(), task.agent_role, role.writeRound, undefined, '', last);
+    if (kind === 'write') await model(writer(), task.agent_role, role.writeRound, undefined, '', { last });
     else if (kind === 'build-checks') await checkBuild(writer());
     else await testAndDebug();
   }
@@ -238,6 +228,13 @@ export async function runTask(
     ]));
   board.complete(task.id, tagged);
   return tagged;
+}
+
+/** How a step is asked: the task's last step (it tags the task), a round written anew, a second answer. */
+interface StepHow {
+  last?: boolean;
+  anew?: boolean;
+  secondAnswer?: boolean;
 }
 
 /** A test run's failing and erroring tests (a run with no totals counts as all failing). */
